@@ -1,0 +1,99 @@
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { resourcesOf, synth } from './synth';
+
+// One synth with every non-default branch: HTTPS, pushed ECR images, service-published metric,
+// on-demand-only workers, a longer TTL, Graviton.
+describe('TaskServiceStack with non-default context', () => {
+  const certificateArn =
+    'arn:aws:acm:us-east-1:111111111111:certificate/00000000-0000-0000-0000-000000000000';
+  let template: Template;
+
+  beforeAll(() => {
+    template = synth({
+      imageSource: 'ecr',
+      apiRepository: 'ts-api',
+      workerRepository: 'ts-worker',
+      imageTag: 'v1.2.3',
+      certificateArn,
+      publishQueueDepth: 'false',
+      workerSpot: 'false',
+      resultTtlSeconds: String(3 * 86400 + 1),
+      cpuArchitecture: 'arm64',
+      albIdleTimeoutSeconds: '900',
+      natGateways: '1',
+    }).template;
+  });
+
+  it('serves HTTPS with the given certificate and redirects HTTP to it', () => {
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      Port: 443,
+      Protocol: 'HTTPS',
+      Certificates: [{ CertificateArn: certificateArn }],
+    });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      Port: 80,
+      DefaultActions: [
+        Match.objectLike({ Type: 'redirect', RedirectConfig: Match.objectLike({ Port: '443' }) }),
+      ],
+    });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+      LoadBalancerAttributes: Match.arrayWith([
+        { Key: 'idle_timeout.timeout_seconds', Value: '900' },
+      ]),
+    });
+  });
+
+  it('runs the pushed ECR images on ARM64', () => {
+    const images = resourcesOf(template, 'AWS::ECS::TaskDefinition').map(([, td]) => {
+      expect(td.Properties.RuntimePlatform).toEqual({
+        CpuArchitecture: 'ARM64',
+        OperatingSystemFamily: 'LINUX',
+      });
+      return JSON.stringify(td.Properties.ContainerDefinitions[0].Image);
+    });
+    expect(images.some((i) => i.includes('/ts-api:v1.2.3'))).toBe(true);
+    expect(images.some((i) => i.includes('/ts-worker:v1.2.3'))).toBe(true);
+  });
+
+  it('leaves QueueDepth to the service: no publisher Lambda, PutMetricData limited to the TaskService namespace', () => {
+    const functions = resourcesOf(template, 'AWS::Lambda::Function').filter(
+      ([, f]) => f.Properties.Handler === 'index.handler',
+    );
+    expect(functions).toHaveLength(0);
+    template.resourceCountIs('AWS::Events::Rule', 0);
+    const putMetric = resourcesOf(template, 'AWS::IAM::Policy')
+      .flatMap(([, p]) => p.Properties.PolicyDocument.Statement)
+      .filter((s: any) => s.Action === 'cloudwatch:PutMetricData');
+    expect(putMetric.length).toBeGreaterThan(0);
+    for (const s of putMetric) {
+      expect(s.Condition).toEqual({ StringEquals: { 'cloudwatch:namespace': 'TaskService' } });
+    }
+    // The scaling policy reads the same metric either way.
+    expect(
+      JSON.stringify(template.findResources('AWS::ApplicationAutoScaling::ScalingPolicy')),
+    ).toContain('"QueueDepth"');
+  });
+
+  it('runs all workers on regular Fargate when Spot is off', () => {
+    const worker = resourcesOf(template, 'AWS::ECS::Service').find(
+      ([, s]) => !s.Properties.LoadBalancers?.length,
+    )!;
+    expect(worker[1].Properties.CapacityProviderStrategy).toBeUndefined();
+    expect(worker[1].Properties.LaunchType).toBe('FARGATE');
+  });
+
+  it('expires objects after the TTL rounded up to whole days', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: { Rules: [Match.objectLike({ ExpirationInDays: 4 })] },
+    });
+    const env = resourcesOf(template, 'AWS::ECS::TaskDefinition').map(
+      ([, td]) => td.Properties.ContainerDefinitions[0].Environment,
+    );
+    for (const e of env)
+      expect(e).toContainEqual({ Name: 'RESULT_TTL_SECONDS', Value: String(3 * 86400 + 1) });
+  });
+
+  it('uses a single NAT gateway when asked', () => {
+    template.resourceCountIs('AWS::EC2::NatGateway', 1);
+  });
+});
