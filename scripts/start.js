@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+// `npm start`: api and worker together from dist/ (or `--dev`: nest watch mode), on the Redis at
+// REDIS_URL or a private one. Ctrl-C stops everything; if one process dies, the other is stopped.
+const { spawn } = require('node:child_process');
+const { ensureRedis } = require('./redis-ensure');
+
+async function main() {
+  const dev = process.argv.includes('--dev');
+  let redis;
+  try {
+    redis = await ensureRedis(process.env.REDIS_URL || 'redis://127.0.0.1:6379');
+  } catch (err) {
+    console.error(`npm start: ${err.message}`);
+    process.exit(1);
+  }
+  const env = { ...process.env, REDIS_URL: redis.url };
+  const commands = dev
+    ? [['npx', ['nest', 'start', 'api', '--watch']], ['npx', ['nest', 'start', 'worker', '--watch']]]
+    : [[process.execPath, ['dist/apps/api/main.js']], [process.execPath, ['dist/apps/worker/main.js']]];
+  const children = commands.map(([cmd, args]) => spawn(cmd, args, { env, stdio: 'inherit' }));
+  let stopping = false;
+  let exitCode = 0;
+  const stop = (signal) => {
+    if (stopping) return;
+    stopping = true;
+    for (const child of children) if (child.exitCode === null) child.kill(signal);
+  };
+  process.on('SIGINT', () => stop('SIGTERM'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  await Promise.all(
+    children.map((child) => new Promise((resolve) => child.on('exit', (code) => {
+      if (!stopping && code !== 0) exitCode = code ?? 1;
+      stop('SIGTERM');
+      resolve();
+    }))),
+  );
+  await redis.stop();
+  process.exit(exitCode);
+}
+
+main();
