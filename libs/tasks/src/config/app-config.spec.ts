@@ -1,0 +1,48 @@
+import { CONFIG_ENV_KEYS, ConfigError, loadConfig } from './app-config';
+
+describe(loadConfig.name, () => {
+  it('gives the documented defaults for an empty environment', () => {
+    const sut = loadConfig({});
+    expect(sut).toMatchObject({
+      port: 5000,
+      redisUrl: 'redis://127.0.0.1:6379',
+      queuePrefix: 'tasks',
+      storage: { kind: 'fs', dataDir: './data' },
+      workerHttpPort: 5001,
+      maxImageBytes: 20 * 1024 * 1024,
+      maxUploadBytes: 10 * 1024 ** 3,
+      chunkBytes: 64 * 1024 * 1024,
+      resultTtlSeconds: 86400,
+      fairScheduling: true,
+    });
+    expect(sut.workerConcurrency).toBeGreaterThanOrEqual(1);
+  });
+
+  it('lists every bad variable at once', () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: 'eighty', REDIS_URL: 'not a url', WORKER_CONCURRENCY: '0', QUEUE_PREFIX: 'a b' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    for (const name of ['PORT', 'REDIS_URL', 'WORKER_CONCURRENCY', 'QUEUE_PREFIX']) expect(message).toContain(`${name}:`);
+  });
+
+  it('reads values and treats empty strings as unset', () => {
+    const sut = loadConfig({ PORT: '8080', QUEUE_PREFIX: '{t1}', ADMIN_TOKEN: '', FAIR_SCHEDULING: 'false' });
+    expect(sut.port).toBe(8080);
+    expect(sut.queuePrefix).toBe('{t1}');
+    expect(sut.adminToken).toBeUndefined();
+    expect(sut.fairScheduling).toBe(false);
+  });
+
+  it('requires S3_BUCKET with STORAGE=s3', () => {
+    expect(() => loadConfig({ STORAGE: 's3' })).toThrow('S3_BUCKET: required when STORAGE=s3');
+  });
+
+  it('names every variable it reads', () => {
+    expect(CONFIG_ENV_KEYS).toEqual(expect.arrayContaining(['PORT', 'REDIS_URL', 'QUEUE_PREFIX', 'DATA_DIR', 'WORKER_HTTP_PORT', 'WORKER_CONCURRENCY', 'LOG_LEVEL', 'MAX_IMAGE_BYTES', 'RESULT_TTL_SECONDS', 'CHUNK_BYTES', 'MAX_UPLOAD_BYTES']));
+  });
+});

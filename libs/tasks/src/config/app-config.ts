@@ -1,0 +1,153 @@
+import { Inject } from '@nestjs/common';
+import { availableParallelism } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { ApiKey, parseApiKeys } from './api-keys';
+
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])
+  .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v === '' ? undefined : v));
+
+/**
+ * Every environment variable the service reads, with its default. This is the only place that
+ * knows about `process.env`; the Docker/compose tests check their variables against these keys.
+ */
+export const configSchema = z.object({
+  PORT: int(0, 65535).default(5000),
+  HOST: z.string().default('0.0.0.0'),
+  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  // Bull and task-record key prefix: isolates deployments and test runs sharing one Redis.
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_{}.-]+$/, 'letters, digits, _ - . { } only')
+    .default('tasks'),
+  STORAGE: z.enum(['fs', 's3']).default('fs'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  S3_BUCKET: optionalString,
+  S3_REGION: z.string().default('us-east-1'),
+  S3_ENDPOINT: optionalString,
+  S3_FORCE_PATH_STYLE: bool.default('false'),
+  WORKER_HTTP_PORT: int(0, 65535).default(5001),
+  WORKER_CONCURRENCY: int(1, 256).default(availableParallelism()),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_PRETTY: bool.default('false'),
+  MAX_IMAGE_BYTES: int(1).default(20 * MiB),
+  // 4096 x 4096: decoded RGBA plus the shuffled copy stay near 128 MiB per job.
+  MAX_IMAGE_PIXELS: int(1).default(4096 * 4096),
+  PNG_COMPRESSION_LEVEL: int(0, 9).default(3),
+  MAX_UPLOAD_BYTES: int(1).default(10 * GiB),
+  CHUNK_BYTES: int(1).default(64 * MiB),
+  RESULT_TTL_SECONDS: int(1).default(86400),
+  // How often a worker removes blobs and failed jobs of tasks whose records have expired.
+  CLEANUP_INTERVAL_SECONDS: int(1).default(600),
+  // A stalled upload is cut off after this long without a byte (replaces Node's 300 s requestTimeout).
+  UPLOAD_IDLE_TIMEOUT_MS: int(1000).default(60_000),
+  ADMIN_TOKEN: optionalString,
+  API_KEYS: optionalString,
+  FAIR_SCHEDULING: bool.default('true'),
+  RATE_LIMIT_PER_MINUTE: int(1).default(600),
+  MAX_PENDING_TASKS_PER_CLIENT: int(1).default(1000),
+  MAX_STORED_BYTES_PER_CLIENT: int(1).default(50 * GiB),
+  CORS_ORIGINS: optionalString,
+});
+
+export type ConfigEnv = z.input<typeof configSchema>;
+export const CONFIG_ENV_KEYS = Object.keys(configSchema.shape) as (keyof ConfigEnv)[];
+
+/** The validated, typed configuration shared by the api and the worker. */
+export interface AppConfig {
+  port: number;
+  host: string;
+  redisUrl: string;
+  queuePrefix: string;
+  storage: { kind: 'fs'; dataDir: string } | { kind: 's3'; bucket: string; region: string; endpoint?: string; forcePathStyle: boolean; dataDir: string };
+  workerHttpPort: number;
+  workerConcurrency: number;
+  logLevel: string;
+  logPretty: boolean;
+  maxImageBytes: number;
+  maxImagePixels: number;
+  pngCompressionLevel: number;
+  maxUploadBytes: number;
+  chunkBytes: number;
+  resultTtlSeconds: number;
+  cleanupIntervalSeconds: number;
+  uploadIdleTimeoutMs: number;
+  adminToken?: string;
+  /** Set when API_KEYS turns authentication on. */
+  apiKeys?: ApiKey[];
+  fairScheduling: boolean;
+  rateLimitPerMinute: number;
+  maxPendingTasksPerClient: number;
+  maxStoredBytesPerClient: number;
+  corsOrigins?: string[];
+}
+
+export class ConfigError extends Error {}
+
+/** Validates the environment once; throws a ConfigError listing every bad variable. */
+export function loadConfig(env: Record<string, string | undefined>): AppConfig {
+  const picked = Object.fromEntries(CONFIG_ENV_KEYS.map((k) => [k, env[k] === '' ? undefined : env[k]]));
+  const parsed = configSchema.safeParse(picked);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  if (e.STORAGE === 's3' && !e.S3_BUCKET) problems.push('S3_BUCKET: required when STORAGE=s3');
+  let apiKeys: ApiKey[] | undefined;
+  try {
+    apiKeys = e.API_KEYS === undefined ? undefined : parseApiKeys(readKeysSource(e.API_KEYS));
+  } catch (err) {
+    problems.push(`API_KEYS: ${(err as Error).message}`);
+  }
+  if (problems.length) throw new ConfigError(`invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    redisUrl: e.REDIS_URL,
+    queuePrefix: e.QUEUE_PREFIX,
+    storage:
+      e.STORAGE === 's3'
+        ? { kind: 's3', bucket: e.S3_BUCKET!, region: e.S3_REGION, endpoint: e.S3_ENDPOINT, forcePathStyle: e.S3_FORCE_PATH_STYLE, dataDir: e.DATA_DIR }
+        : { kind: 'fs', dataDir: e.DATA_DIR },
+    workerHttpPort: e.WORKER_HTTP_PORT,
+    workerConcurrency: e.WORKER_CONCURRENCY,
+    logLevel: e.LOG_LEVEL,
+    logPretty: e.LOG_PRETTY,
+    maxImageBytes: e.MAX_IMAGE_BYTES,
+    maxImagePixels: e.MAX_IMAGE_PIXELS,
+    pngCompressionLevel: e.PNG_COMPRESSION_LEVEL,
+    maxUploadBytes: e.MAX_UPLOAD_BYTES,
+    chunkBytes: e.CHUNK_BYTES,
+    resultTtlSeconds: e.RESULT_TTL_SECONDS,
+    cleanupIntervalSeconds: e.CLEANUP_INTERVAL_SECONDS,
+    uploadIdleTimeoutMs: e.UPLOAD_IDLE_TIMEOUT_MS,
+    adminToken: e.ADMIN_TOKEN,
+    apiKeys,
+    fairScheduling: e.FAIR_SCHEDULING,
+    rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    maxPendingTasksPerClient: e.MAX_PENDING_TASKS_PER_CLIENT,
+    maxStoredBytesPerClient: e.MAX_STORED_BYTES_PER_CLIENT,
+    corsOrigins: e.CORS_ORIGINS?.split(',').map((s) => s.trim()).filter(Boolean),
+  };
+}
+
+/** API_KEYS is either the list itself or the path of a file holding it (no ':' means a path). */
+function readKeysSource(value: string): string {
+  return value.includes(':') && !value.startsWith('/') && !value.startsWith('.') ? value : readFileSync(value, 'utf8');
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');
+
+/** Injects the validated AppConfig. */
+export const InjectConfig = (): ParameterDecorator => Inject(APP_CONFIG);

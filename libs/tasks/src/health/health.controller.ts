@@ -1,0 +1,64 @@
+import { Controller, Get } from '@nestjs/common';
+import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import Redis from 'ioredis';
+import { InjectRedis } from '../redis/redis.module';
+import { BlobStore, InjectBlobStore } from '../storage/blob-store';
+
+const PROBE_TIMEOUT_MS = 2000;
+
+/** Liveness (the process answers) and readiness (Redis answers, storage is writable), in both apps. */
+@ApiTags('health')
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly indicators: HealthIndicatorService,
+    @InjectRedis() private readonly redis: Redis,
+    @InjectBlobStore() private readonly blobs: BlobStore,
+  ) {}
+
+  @Get('live')
+  @ApiOkResponse({ description: 'The process is up.' })
+  @HealthCheck()
+  live() {
+    return this.health.check([]);
+  }
+
+  @Get()
+  @ApiOkResponse({ description: 'Same as /health/ready.' })
+  @ApiServiceUnavailableResponse({ description: 'Redis or storage is unavailable.' })
+  @HealthCheck()
+  root() {
+    return this.ready();
+  }
+
+  @Get('ready')
+  @ApiOkResponse({ description: 'Redis answers and storage is writable.' })
+  @ApiServiceUnavailableResponse({ description: 'Redis or storage is unavailable.' })
+  @HealthCheck()
+  ready() {
+    return this.health.check([
+      () => this.probe('redis', () => this.redis.ping()),
+      () => this.probe('storage', () => this.blobs.checkWritable()),
+    ]);
+  }
+
+  private async probe(key: string, check: () => Promise<unknown>) {
+    const indicator = this.indicators.check(key);
+    try {
+      await withTimeout(check(), PROBE_TIMEOUT_MS);
+      return indicator.up();
+    } catch (err) {
+      return indicator.down({ message: (err as Error).message });
+    }
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

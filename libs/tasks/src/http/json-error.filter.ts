@@ -1,0 +1,48 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { Response } from 'express';
+import { BlobTooLargeError, StorageUnavailableError } from '../storage/blob-store';
+
+/**
+ * Every error leaves as `{error}` JSON with its status; unexpected ones as a bare 500, logged with
+ * their stack but never showing it (or an internal path) to the client.
+ */
+@Catch()
+export class JsonErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HttpError');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<Response>();
+    const [status, body] = this.describe(exception);
+    if (status >= 500) this.logger.error({ err: exception }, 'request failed');
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    // The rest of a refused upload is not worth reading: close the connection after answering.
+    if (status === HttpStatus.PAYLOAD_TOO_LARGE) res.setHeader('Connection', 'close');
+    res.status(status).json(body);
+  }
+
+  private describe(exception: unknown): [number, object] {
+    if (exception instanceof HttpException) {
+      const response = exception.getResponse();
+      if (typeof response === 'string') return [exception.getStatus(), { error: response }];
+      // Nest's built-in exceptions answer {statusCode, message, error: "Not Found"}: keep the message.
+      if ('statusCode' in response) {
+        const message = (response as { message?: unknown }).message;
+        return [exception.getStatus(), { error: Array.isArray(message) ? message.join('; ') : String(message) }];
+      }
+      return [exception.getStatus(), response];
+    }
+    if (exception instanceof StorageUnavailableError) {
+      return [HttpStatus.INSUFFICIENT_STORAGE, { error: exception.message }];
+    }
+    if (exception instanceof BlobTooLargeError) return [HttpStatus.PAYLOAD_TOO_LARGE, { error: exception.message }];
+    // body-parser / raw-body style errors carry a 4xx status of their own.
+    const status = (exception as { status?: unknown })?.status;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      return [status, { error: (exception as Error).message }];
+    }
+    return [HttpStatus.INTERNAL_SERVER_ERROR, { error: 'internal error' }];
+  }
+}

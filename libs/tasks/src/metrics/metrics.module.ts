@@ -1,0 +1,36 @@
+import { Controller, Get, Global, Header, Module } from '@nestjs/common';
+import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+
+/** Prometheus text exposition of this process's registry. */
+@ApiTags('metrics')
+@Controller('metrics')
+export class MetricsController {
+  constructor(private readonly registry: Registry) {}
+
+  @Get()
+  @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
+  @ApiProduces('text/plain')
+  @ApiOkResponse({ description: 'Prometheus metrics of this process' })
+  metrics(): Promise<string> {
+    return this.registry.metrics();
+  }
+}
+
+/** One prom-client registry per process, with Node's default metrics (event-loop lag included). */
+@Global()
+@Module({
+  providers: [
+    {
+      provide: Registry,
+      useFactory: () => {
+        const registry = new Registry();
+        collectDefaultMetrics({ register: registry });
+        return registry;
+      },
+    },
+  ],
+  controllers: [MetricsController],
+  exports: [Registry],
+})
+export class MetricsModule {}

@@ -1,0 +1,68 @@
+import { InjectQueue } from '@nestjs/bull';
+import { Injectable } from '@nestjs/common';
+import type { JobOptions, Queue } from 'bull';
+import { JobName, QueueName } from './queue-names';
+import { JobOf, QUEUE_OF } from './job-payloads';
+
+const RETRY: JobOptions = {
+  // Three tries with 1 s, 2 s backoff: enough for a Redis blip or a worker restart,
+  // while bad input is discarded on the first try (PermanentTaskError).
+  attempts: 3,
+  backoff: { type: 'exponential', delay: 1000 },
+  // The task record is the source of truth; finished jobs would only fill Redis.
+  removeOnComplete: true,
+  // Failed jobs stay a day for the dashboard (bounded), then go.
+  removeOnFail: { age: 86400, count: 1000 },
+};
+
+const JOB_OPTIONS: { [N in JobName]: JobOptions } = {
+  [JobName.Randomize]: RETRY,
+  [JobName.EvenSumPlan]: RETRY,
+  [JobName.EvenSumChunk]: RETRY,
+  [JobName.Cleanup]: { removeOnComplete: true, removeOnFail: true },
+};
+
+/** The one producer: knows each job's queue and options, so callers pass only a typed payload. */
+@Injectable()
+export class TaskQueue {
+  private readonly queues: Record<QueueName, Queue>;
+
+  constructor(
+    @InjectQueue(QueueName.Randomize) randomize: Queue,
+    @InjectQueue(QueueName.EvenSum) evenSum: Queue,
+    @InjectQueue(QueueName.EvenSumChunk) evenSumChunk: Queue,
+    @InjectQueue(QueueName.Maintenance) maintenance: Queue,
+  ) {
+    this.queues = {
+      [QueueName.Randomize]: randomize,
+      [QueueName.EvenSum]: evenSum,
+      [QueueName.EvenSumChunk]: evenSumChunk,
+      [QueueName.Maintenance]: maintenance,
+    };
+  }
+
+  /** Enqueues a job. `jobId` makes the add idempotent (bull ignores a second add with the same id). */
+  async add<N extends JobName>(name: N, data: JobOf<N>, options: { jobId: string; priority?: number }): Promise<void> {
+    await this.queue(QUEUE_OF[name]).add(name, data, { ...JOB_OPTIONS[name], ...options });
+  }
+
+  /** Enqueues many jobs of one kind in one round trip. */
+  async addBulk<N extends JobName>(name: N, jobs: { data: JobOf<N>; jobId: string; priority?: number }[]): Promise<void> {
+    await this.queue(QUEUE_OF[name]).addBulk(
+      jobs.map(({ data, ...options }) => ({ name, data, opts: { ...JOB_OPTIONS[name], ...options } })),
+    );
+  }
+
+  /** Schedules a payload-less job every `everyMs` (one schedule per job name, whoever asks). */
+  async repeat(name: JobName.Cleanup, everyMs: number): Promise<void> {
+    await this.queue(QUEUE_OF[name]).add(name, {}, { ...JOB_OPTIONS[name], repeat: { every: everyMs }, jobId: name });
+  }
+
+  queue(name: QueueName): Queue {
+    return this.queues[name];
+  }
+
+  all(): Queue[] {
+    return Object.values(this.queues);
+  }
+}

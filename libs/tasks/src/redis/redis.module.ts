@@ -1,0 +1,44 @@
+import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import Redis from 'ioredis';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+
+export const REDIS = Symbol('REDIS');
+
+/** Injects the shared ioredis client used for task records (bull keeps its own connections). */
+export const InjectRedis = (): ParameterDecorator => Inject(REDIS);
+
+/** Builds the task-record client: fails fast instead of queueing commands while Redis is away. */
+export function createRedisClient(config: AppConfig): Redis {
+  return new Redis(config.redisUrl, {
+    // A request handler waiting on a dead Redis must answer 503 promptly, not hang:
+    // no offline queue, one retry, short connect timeout. Reconnection still happens in the background.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2000,
+    lazyConnect: true,
+    retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
+  });
+}
+
+@Global()
+@Module({
+  providers: [
+    {
+      provide: REDIS,
+      inject: [APP_CONFIG],
+      useFactory: async (config: AppConfig) => {
+        const client = createRedisClient(config);
+        await client.connect();
+        return client;
+      },
+    },
+  ],
+  exports: [REDIS],
+})
+export class RedisModule implements OnApplicationShutdown {
+  constructor(@Inject(REDIS) private readonly redis: Redis) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+}

@@ -1,0 +1,66 @@
+import { Inject } from '@nestjs/common';
+import { Readable } from 'node:stream';
+
+/** Thrown when a blob does not exist (expired, deleted, never written). */
+export class BlobNotFoundError extends Error {
+  override readonly name = 'BlobNotFoundError';
+  constructor(readonly key: string) {
+    super(`blob ${key} not found`);
+  }
+}
+
+/** Thrown when a streamed write passes its byte limit; the partial blob is removed. */
+export class BlobTooLargeError extends Error {
+  override readonly name = 'BlobTooLargeError';
+  constructor(readonly limit: number) {
+    super(`body exceeds the limit of ${limit} bytes`);
+  }
+}
+
+/** Thrown when storage is full or not writable (answered 507). */
+export class StorageUnavailableError extends Error {
+  override readonly name = 'StorageUnavailableError';
+}
+
+export interface PutOptions {
+  /** Abort with BlobTooLargeError once more than this many bytes arrive. */
+  maxBytes?: number;
+  /** Called as bytes are stored (for progress and metrics). */
+  onProgress?: (bytes: number) => void;
+}
+
+/** Where inputs and results live: a directory shared by api and workers, or an S3 bucket. */
+export interface BlobStore {
+  /** Streams `body` into `key`; on any failure nothing is left under `key`. Resolves with the byte count. */
+  put(key: string, body: Readable, options?: PutOptions): Promise<number>;
+  putBuffer(key: string, body: Buffer): Promise<void>;
+  getBuffer(key: string): Promise<Buffer>;
+  /** Streams bytes [start, endExclusive) of `key`. */
+  readRange(key: string, start: number, endExclusive: number): Readable;
+  size(key: string): Promise<number>;
+  /** Deletes every blob whose key starts with `prefix` (a task's `token/`). */
+  deletePrefix(prefix: string): Promise<void>;
+  /** Every task token that has blobs, with the newest modification time (epoch ms) of its blobs. */
+  listTasks(): AsyncIterable<{ token: string; modifiedAt: number }>;
+  /** Throws when the store cannot be written (readiness check). */
+  checkWritable(): Promise<void>;
+}
+
+export const BLOB_STORE = Symbol('BLOB_STORE');
+
+/** Injects the configured BlobStore. */
+export const InjectBlobStore = (): ParameterDecorator => Inject(BLOB_STORE);
+
+const KEY_PATTERN = /^[0-9a-f]{32}\/[a-z0-9.-]+$/;
+
+/** Blob keys are `<token>/<name>`; anything else never reaches the filesystem or S3. */
+export function assertBlobKey(key: string): void {
+  if (!KEY_PATTERN.test(key)) throw new Error(`invalid blob key ${JSON.stringify(key)}`);
+}
+
+/** The blob keys of a task. */
+export const blobKeys = {
+  randomizeInput: (token: string) => `${token}/input.png`,
+  randomizeOutput: (token: string) => `${token}/output.png`,
+  evenSumInput: (token: string) => `${token}/input.txt`,
+};

@@ -1,0 +1,131 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PassThrough, Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { randomBytes } from 'node:crypto';
+import {
+  assertBlobKey,
+  BlobNotFoundError,
+  BlobStore,
+  BlobTooLargeError,
+  PutOptions,
+  StorageUnavailableError,
+} from './blob-store';
+
+const STORAGE_ERRNOS = new Set(['ENOSPC', 'EDQUOT', 'EACCES', 'EPERM', 'EROFS']);
+
+/** BlobStore on a directory (DATA_DIR) shared by the api and the workers. */
+export class FsBlobStore implements BlobStore {
+  constructor(private readonly dir: string) {}
+
+  private path(key: string): string {
+    assertBlobKey(key);
+    return join(this.dir, key);
+  }
+
+  async put(key: string, body: Readable, options: PutOptions = {}): Promise<number> {
+    const target = this.path(key);
+    // Written under a temporary name and renamed: a reader never sees a half-written blob,
+    // and an aborted upload leaves only a temp file that we remove here.
+    const temp = `${target}.${randomBytes(4).toString('hex')}.part`;
+    let bytes = 0;
+    const counter = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        bytes += chunk.length;
+        if (options.maxBytes !== undefined && bytes > options.maxBytes) {
+          done(new BlobTooLargeError(options.maxBytes));
+          return;
+        }
+        options.onProgress?.(bytes);
+        done(null, chunk);
+      },
+    });
+    try {
+      await mkdir(join(target, '..'), { recursive: true });
+      await pipeline(detach(body), counter, createWriteStream(temp));
+      await rename(temp, target);
+      return bytes;
+    } catch (err) {
+      await unlink(temp).catch(() => undefined);
+      // The task's directory goes too when this was its only blob (rmdir refuses a non-empty one).
+      await rmdir(join(target, '..')).catch(() => undefined);
+      throw mapStorageError(err);
+    }
+  }
+
+  async putBuffer(key: string, body: Buffer): Promise<void> {
+    await this.put(key, Readable.from([body]));
+  }
+
+  async getBuffer(key: string): Promise<Buffer> {
+    try {
+      return await readFile(this.path(key));
+    } catch (err) {
+      throw mapNotFound(err, key);
+    }
+  }
+
+  readRange(key: string, start: number, endExclusive: number): Readable {
+    const stream = createReadStream(this.path(key), { start, end: endExclusive - 1, highWaterMark: 1024 * 1024 });
+    // Translate ENOENT in the stream itself, so consumers see one error type for both backends.
+    const mapped = new Transform({ transform: (chunk, _e, done) => done(null, chunk) });
+    stream.on('error', (err) => mapped.destroy(mapNotFound(err, key) as Error));
+    return stream.pipe(mapped);
+  }
+
+  async size(key: string): Promise<number> {
+    try {
+      return (await stat(this.path(key))).size;
+    } catch (err) {
+      throw mapNotFound(err, key);
+    }
+  }
+
+  async deletePrefix(prefix: string): Promise<void> {
+    if (!/^[0-9a-f]{32}\/$/.test(prefix)) throw new Error(`invalid blob prefix ${JSON.stringify(prefix)}`);
+    await rm(join(this.dir, prefix), { recursive: true, force: true });
+  }
+
+  async *listTasks(): AsyncIterable<{ token: string; modifiedAt: number }> {
+    const entries = await readdir(this.dir, { withFileTypes: true }).catch(() => []);
+    for (const entry of entries) {
+      if (!entry.isDirectory() || !/^[0-9a-f]{32}$/.test(entry.name)) continue;
+      const dir = join(this.dir, entry.name);
+      const files = await readdir(dir).catch(() => [] as string[]);
+      const times = await Promise.all(files.map((f) => stat(join(dir, f)).then((s) => s.mtimeMs, () => 0)));
+      yield { token: entry.name, modifiedAt: Math.max((await stat(dir).catch(() => null))?.mtimeMs ?? 0, ...times) };
+    }
+  }
+
+  async checkWritable(): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    const probe = join(this.dir, `.probe-${process.pid}`);
+    try {
+      await writeFile(probe, 'ok');
+      await unlink(probe);
+    } catch (err) {
+      throw mapStorageError(err);
+    }
+  }
+}
+
+/**
+ * A pass-through fed by `source` that does not destroy `source` when the write fails: an HTTP
+ * request must stay open so the api can still answer (413, 507) on its socket.
+ */
+function detach(source: Readable): Readable {
+  const pass = new PassThrough();
+  source.on('error', (err) => pass.destroy(err));
+  source.on('aborted', () => pass.destroy(new Error('upload aborted by the client')));
+  return source.pipe(pass);
+}
+
+function mapNotFound(err: unknown, key: string): unknown {
+  return (err as NodeJS.ErrnoException)?.code === 'ENOENT' ? new BlobNotFoundError(key) : err;
+}
+
+function mapStorageError(err: unknown): unknown {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  return code && STORAGE_ERRNOS.has(code) ? new StorageUnavailableError(`storage unavailable (${code})`) : err;
+}

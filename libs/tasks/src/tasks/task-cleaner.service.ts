@@ -1,0 +1,38 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { AppConfig, InjectConfig } from '../config/app-config';
+import { TaskQueue } from '../queues/task-queue.service';
+import { BlobStore, InjectBlobStore } from '../storage/blob-store';
+import { TaskStore } from './task-store.service';
+
+/**
+ * Removes what outlives a task's record: Redis expires records by TTL, but blobs and failed bull
+ * jobs need sweeping. Blobs touched within the grace period are kept: an upload in progress has
+ * no record yet.
+ */
+@Injectable()
+export class TaskCleaner {
+  private readonly logger = new Logger(TaskCleaner.name);
+
+  constructor(
+    @InjectConfig() private readonly config: AppConfig,
+    @InjectBlobStore() private readonly blobs: BlobStore,
+    private readonly store: TaskStore,
+    private readonly queue: TaskQueue,
+  ) {}
+
+  /** One sweep; returns how many tasks' blobs were removed. */
+  async sweep(now = Date.now()): Promise<number> {
+    const graceMs = Math.max(this.config.uploadIdleTimeoutMs * 2, 60_000);
+    let removed = 0;
+    for await (const { token, modifiedAt } of this.blobs.listTasks()) {
+      if (now - modifiedAt < graceMs) continue;
+      if (await this.store.get(token)) continue;
+      await this.blobs.deletePrefix(`${token}/`);
+      removed++;
+    }
+    const ttlMs = this.config.resultTtlSeconds * 1000;
+    await Promise.all(this.queue.all().map((q) => q.clean(ttlMs, 'failed').then(() => q.clean(ttlMs, 'completed'))));
+    if (removed) this.logger.log({ removed }, 'expired task blobs removed');
+    return removed;
+  }
+}

@@ -1,0 +1,66 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { ClientUsageStore } from '../limits/client-usage.store';
+import { TaskMetrics } from '../metrics/task-metrics.service';
+import { PermanentTaskError } from './task-errors';
+import { TaskRecord } from './task-record';
+import { TaskStore } from './task-store.service';
+
+/** Status transitions of a task as workers see them, with the durations every task reports. */
+@Injectable()
+export class TaskLifecycle {
+  private readonly logger = new Logger(TaskLifecycle.name);
+
+  constructor(
+    private readonly store: TaskStore,
+    private readonly metrics: TaskMetrics,
+    private readonly usage: ClientUsageStore,
+  ) {}
+
+  /** Marks the task `received` (first start only stamps startedAt). Throws if the task is gone. */
+  async start(token: string, now = Date.now()): Promise<TaskRecord> {
+    const record = await this.store.get(token);
+    if (!record) throw new PermanentTaskError('task record not found (expired or deleted)');
+    if (record.status === 'finished' || record.status === 'errored') return record;
+    const startedAt = record.startedAt ?? now;
+    await this.store.update(token, { status: 'received', startedAt }, ['requested', 'received']);
+    return { ...record, status: 'received', startedAt };
+  }
+
+  /** Marks the task finished with its result fields and durations; logs one line per task. */
+  async finish(record: TaskRecord, fields: Partial<TaskRecord> & { executionMs: number }, now = Date.now()): Promise<void> {
+    const durations = durationsOf(record, now);
+    const written = await this.store.update(
+      record.token,
+      { ...fields, ...durations, status: 'finished', finishedAt: now },
+      ['requested', 'received'],
+    );
+    if (written) {
+      await this.usage.finished(record.client, record.token);
+      const measured = { executionMs: fields.executionMs, ...durations };
+      this.metrics.ended(record.task, 'finished', measured);
+      this.logger.log({ token: record.token, task: record.task, outcome: 'finished', bytes: record.bytes, ...measured, wallMs: fields.wallMs }, 'task finished');
+    }
+  }
+
+  /** Marks the task errored with a reason a client can act on (no-op if it already ended or expired). */
+  async fail(token: string, error: string, now = Date.now()): Promise<void> {
+    const record = await this.store.get(token);
+    if (!record) return;
+    const durations = durationsOf(record, now);
+    const written = await this.store.update(token, { ...durations, status: 'errored', error, finishedAt: now }, ['requested', 'received']);
+    if (written) {
+      await this.usage.finished(record.client, token);
+      this.metrics.ended(record.task, 'errored', durations);
+      this.logger.warn({ token, task: record.task, outcome: 'errored', error, bytes: record.bytes, ...durations }, 'task errored');
+    }
+  }
+}
+
+/** Queue wait (request or enqueue → start) and lead time (request → finish), wall-clock epoch ms. */
+export function durationsOf(record: Pick<TaskRecord, 'requestedAt' | 'enqueuedAt' | 'startedAt'>, finishedAt: number): { queueWaitMs?: number; leadTimeMs: number } {
+  const queuedFrom = record.enqueuedAt ?? record.requestedAt;
+  return {
+    queueWaitMs: record.startedAt !== undefined ? Math.max(0, record.startedAt - queuedFrom) : undefined,
+    leadTimeMs: Math.max(0, finishedAt - record.requestedAt),
+  };
+}
