@@ -1,0 +1,22 @@
+import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
+import { Module } from '@nestjs/common';
+import { ThrottlerModule } from '@nestjs/throttler';
+import Redis from 'ioredis';
+import { APP_CONFIG, AppConfig } from '@app/tasks/config/app-config';
+import { REDIS } from '@app/tasks/redis/redis.module';
+
+/** Submission rate limit per client, counted in Redis so it holds across api replicas. */
+@Module({
+  imports: [
+    ThrottlerModule.forRootAsync({
+      inject: [APP_CONFIG, REDIS],
+      useFactory: (config: AppConfig, redis: Redis) => ({
+        throttlers: [{ name: 'submissions', ttl: 60_000, limit: config.rateLimitPerMinute }],
+        storage: new ThrottlerStorageRedisService(redis),
+        errorMessage: `rate limit exceeded: at most ${config.rateLimitPerMinute} submissions per minute per client (RATE_LIMIT_PER_MINUTE); retry after the Retry-After seconds`,
+      }),
+    }),
+  ],
+  exports: [ThrottlerModule],
+})
+export class RateLimitModule {}

@@ -1,0 +1,83 @@
+import { Controller, Get, HttpCode, Param, Post, Put, Req, Res, UseGuards } from '@nestjs/common';
+import { ApiKeyGuard } from '../auth/api-key.guard';
+import { ClientThrottlerGuard } from '../auth/client-throttler.guard';
+import {
+  ApiBadRequestResponse, ApiBody, ApiConsumes, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse,
+  ApiOperation, ApiParam, ApiPayloadTooLargeResponse, ApiTags,
+} from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { ClientId } from '@app/tasks/http/client-id.decorator';
+import { RequestedAt, SubmitsTask } from '@app/tasks/http/lead-time.interceptor';
+import { TaskKind } from '@app/tasks/queues/queue-names';
+import { mediaType } from '../http/read-body';
+import { ErrorDto, StatusDto, TokenDto } from '../tasks/task.dto';
+import { TaskReader } from '../tasks/task-reader.service';
+import { taskStatusView } from '../tasks/task-status.view';
+import { EvenSumResultDto } from './even-sum.dto';
+import { EvenSumService } from './even-sum.service';
+
+const INPUT_FORMAT =
+  'Integers in ASCII decimal separated by any run of whitespace (space, tab, LF, CRLF) and/or commas; ' +
+  'optional leading + or -; leading zeros allowed; any number of digits (exact). Negative even numbers count. ' +
+  'A UTF-8 BOM at the start is ignored. An empty file sums to "0". Anything else (letters, 1.5, 1e3, --1, a lone -, ' +
+  'NUL bytes, invalid UTF-8) ends the task errored with the first bad token\'s byte offset and line.';
+
+@ApiTags('even-sum')
+@UseGuards(ApiKeyGuard)
+@Controller('even-sum')
+export class EvenSumController {
+  constructor(
+    private readonly evenSum: EvenSumService,
+    private readonly reader: TaskReader,
+  ) {}
+
+  @Post()
+  @HttpCode(201)
+  @SubmitsTask(TaskKind.EvenSum)
+  @UseGuards(ClientThrottlerGuard)
+  @ApiOperation({ summary: 'Upload a text file of integers; the sum of its even integers is computed', description: INPUT_FORMAT })
+  @ApiConsumes('text/plain', 'application/octet-stream')
+  @ApiBody({ description: INPUT_FORMAT, schema: { type: 'string', format: 'binary', example: '1 2 3 4\n-6,8\n' } })
+  @ApiCreatedResponse({ type: TokenDto, description: 'Stored and queued' })
+  @ApiBadRequestResponse({ type: ErrorDto, description: 'Unsupported Content-Type, or the body ended early' })
+  @ApiPayloadTooLargeResponse({ type: ErrorDto, description: 'Over MAX_UPLOAD_BYTES (from Content-Length, or mid-stream)' })
+  async submit(@Req() req: Request, @ClientId() client: string, @RequestedAt() requestedAt: number): Promise<TokenDto> {
+    return { token: await this.evenSum.submit(req, mediaType(req), client, requestedAt) };
+  }
+
+  /** `curl -T file URL` sends a PUT: same as POST. */
+  @Put()
+  @HttpCode(201)
+  @SubmitsTask(TaskKind.EvenSum)
+  @UseGuards(ClientThrottlerGuard)
+  @ApiOperation({ summary: 'Same as POST (curl -T uploads with PUT)' })
+  @ApiConsumes('text/plain', 'application/octet-stream')
+  @ApiBody({ schema: { type: 'string', format: 'binary' } })
+  @ApiCreatedResponse({ type: TokenDto })
+  async submitPut(@Req() req: Request, @ClientId() client: string, @RequestedAt() requestedAt: number): Promise<TokenDto> {
+    return this.submit(req, client, requestedAt);
+  }
+
+  @Get(':token/status')
+  @ApiOperation({ summary: 'Status with progress: bytes and chunks done' })
+  @ApiParam({ name: 'token', example: 'b27f6016f9cf46a6baaddf09d2e5b221' })
+  @ApiOkResponse({ type: StatusDto })
+  @ApiNotFoundResponse({ type: ErrorDto, description: 'Malformed, unknown or expired token' })
+  async status(@Param('token') token: string, @ClientId() client: string): Promise<Record<string, unknown>> {
+    return taskStatusView(await this.reader.find(token, TaskKind.EvenSum, client));
+  }
+
+  @Get(':token/result')
+  @ApiOperation({ summary: 'The exact sum (a decimal string) and counts, once finished' })
+  @ApiParam({ name: 'token', example: 'b27f6016f9cf46a6baaddf09d2e5b221' })
+  @ApiOkResponse({ type: EvenSumResultDto })
+  @ApiNotFoundResponse({ description: '{"message":"not found","status":"<status>"} until finished' })
+  async result(@Param('token') token: string, @ClientId() client: string, @Res() res: Response): Promise<void> {
+    const record = await this.reader.find(token, TaskKind.EvenSum, client);
+    if (record.status !== 'finished' || record.sum === undefined) {
+      res.status(404).json({ message: 'not found', status: record.status });
+      return;
+    }
+    res.status(200).json({ sum: record.sum, evenCount: record.evenCount, count: record.count, bytes: record.bytes });
+  }
+}

@@ -1,0 +1,31 @@
+import { NestFactory } from '@nestjs/core';
+import type { AddressInfo } from 'node:net';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Logger } from 'nestjs-pino';
+import { ConfigError, loadConfig } from '@app/tasks/config/app-config';
+import { ApiModule } from './api.module';
+import { setupSwagger } from './http/swagger';
+
+async function bootstrap(): Promise<void> {
+  const config = loadConfig(process.env);
+  const app = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot(config), {
+    bufferLogs: true,
+    // Task routes read their bodies themselves: images with a hard limit, even-sum files as streams.
+    bodyParser: false,
+  });
+  app.useLogger(app.get(Logger));
+  app.enableShutdownHooks();
+  app.disable('x-powered-by');
+  setupSwagger(app);
+  const server = await app.listen(config.port, config.host);
+  // Node's default requestTimeout (300 s) would kill a slow 5 GB upload; an idle timeout replaces it.
+  server.requestTimeout = 0;
+  server.setTimeout(config.uploadIdleTimeoutMs);
+  server.headersTimeout = 20_000;
+  app.get(Logger).log({ port: (server.address() as AddressInfo).port }, 'api listening');
+}
+
+bootstrap().catch((err: unknown) => {
+  console.error(err instanceof ConfigError ? err.message : err);
+  process.exit(1);
+});

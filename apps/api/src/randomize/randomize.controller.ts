@@ -1,0 +1,80 @@
+import { Controller, Get, HttpCode, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { ApiKeyGuard } from '../auth/api-key.guard';
+import { ClientThrottlerGuard } from '../auth/client-throttler.guard';
+import {
+  ApiBody, ApiConsumes, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation,
+  ApiParam, ApiPayloadTooLargeResponse, ApiProduces, ApiQuery, ApiBadRequestResponse, ApiTags,
+} from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { AppConfig, InjectConfig } from '@app/tasks/config/app-config';
+import { ClientId } from '@app/tasks/http/client-id.decorator';
+import { RequestedAt, SubmitsTask } from '@app/tasks/http/lead-time.interceptor';
+import { badRequest } from '@app/tasks/http/task-http.errors';
+import { TaskKind } from '@app/tasks/queues/queue-names';
+import { BlobStore, InjectBlobStore } from '@app/tasks/storage/blob-store';
+import { mediaType, readBody } from '../http/read-body';
+import { TaskReader } from '../tasks/task-reader.service';
+import { taskStatusView } from '../tasks/task-status.view';
+import { RandomizeService } from './randomize.service';
+import { parseRandomizeQuery } from './randomize.query';
+import { ErrorDto, StatusDto, TokenDto } from '../tasks/task.dto';
+
+@ApiTags('randomize')
+@UseGuards(ApiKeyGuard)
+@Controller('randomize')
+export class RandomizeController {
+  constructor(
+    @InjectConfig() private readonly config: AppConfig,
+    @InjectBlobStore() private readonly blobs: BlobStore,
+    private readonly randomize: RandomizeService,
+    private readonly reader: TaskReader,
+  ) {}
+
+  @Post()
+  @HttpCode(201)
+  @SubmitsTask(TaskKind.Randomize)
+  @UseGuards(ClientThrottlerGuard)
+  @ApiOperation({ summary: 'Submit a PNG; its 60×60 (or blockSize) blocks will be shuffled' })
+  @ApiConsumes('image/png')
+  @ApiBody({ description: 'The PNG file, raw bytes', schema: { type: 'string', format: 'binary' } })
+  @ApiQuery({ name: 'blockSize', required: false, description: 'Block edge in pixels, 8..1024', example: 60 })
+  @ApiQuery({ name: 'seed', required: false, description: 'Integer 0..4294967295: same seed and image, same output' })
+  @ApiCreatedResponse({ type: TokenDto })
+  @ApiBadRequestResponse({ type: ErrorDto, description: 'Not image/png, empty, not a PNG, too many pixels, bad query' })
+  @ApiPayloadTooLargeResponse({ type: ErrorDto, description: 'Body over MAX_IMAGE_BYTES' })
+  async submit(@Req() req: Request, @Query() query: Record<string, unknown>, @ClientId() client: string, @RequestedAt() requestedAt: number): Promise<TokenDto> {
+    const { blockSize, seed } = parseRandomizeQuery(query);
+    if (mediaType(req) !== 'image/png') {
+      throw badRequest(`Content-Type must be image/png (got ${mediaType(req) ?? 'none'})`);
+    }
+    const png = await readBody(req, this.config.maxImageBytes);
+    const token = await this.randomize.submit({ png, blockSize, seed, client, requestedAt });
+    return { token };
+  }
+
+  @Get(':token/status')
+  @ApiOperation({ summary: 'Status: requested → received → finished (or errored)' })
+  @ApiParam({ name: 'token', example: 'b27f6016f9cf46a6baaddf09d2e5b221' })
+  @ApiOkResponse({ type: StatusDto })
+  @ApiNotFoundResponse({ type: ErrorDto, description: 'Malformed, unknown or expired token' })
+  async status(@Param('token') token: string, @ClientId() client: string): Promise<Record<string, unknown>> {
+    return taskStatusView(await this.reader.find(token, TaskKind.Randomize, client));
+  }
+
+  @Get(':token/result')
+  @ApiOperation({ summary: 'The shuffled PNG, once finished' })
+  @ApiParam({ name: 'token', example: 'b27f6016f9cf46a6baaddf09d2e5b221' })
+  @ApiProduces('image/png')
+  @ApiOkResponse({ description: 'The shuffled PNG', schema: { type: 'string', format: 'binary' } })
+  @ApiNotFoundResponse({ description: '{"message":"not found","status":"<status>"} until finished' })
+  async result(@Param('token') token: string, @ClientId() client: string, @Res() res: Response): Promise<void> {
+    const record = await this.reader.find(token, TaskKind.Randomize, client);
+    if (record.status !== 'finished' || !record.resultKey) {
+      // The old service's exact shape: clients poll on it.
+      res.status(404).json({ message: 'not found', status: record.status });
+      return;
+    }
+    const png = await this.blobs.getBuffer(record.resultKey);
+    res.status(200).type('image/png').send(png);
+  }
+}

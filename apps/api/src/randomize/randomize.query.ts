@@ -1,0 +1,26 @@
+import { z } from 'zod';
+import { badRequest } from '@app/tasks/http/task-http.errors';
+
+const intParam = (name: string, min: number, max: number) =>
+  z
+    .string()
+    .regex(/^-?\d+$/, `${name} must be an integer`)
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, `${name} must be between ${min} and ${max}`);
+
+const schema = z.object({
+  blockSize: intParam('blockSize', 8, 1024).optional(),
+  seed: intParam('seed', 0, 4294967295).optional(),
+});
+
+export interface RandomizeQuery {
+  blockSize: number;
+  seed?: number;
+}
+
+/** Parses `?blockSize=&seed=`; a bad value is a 400 naming the parameter. */
+export function parseRandomizeQuery(query: Record<string, unknown>): RandomizeQuery {
+  const parsed = schema.safeParse({ blockSize: query.blockSize, seed: query.seed });
+  if (!parsed.success) throw badRequest(parsed.error.issues.map((i) => i.message).join('; '));
+  return { blockSize: parsed.data.blockSize ?? 60, seed: parsed.data.seed };
+}

@@ -1,0 +1,76 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { JobOf } from '@app/tasks/queues/job-payloads';
+import { JobName, TaskKind } from '@app/tasks/queues/queue-names';
+import { TaskQueue } from '@app/tasks/queues/task-queue.service';
+import { BlobStore, InjectBlobStore } from '@app/tasks/storage/blob-store';
+import { TaskRecord } from '@app/tasks/tasks/task-record';
+import { TaskStore } from '@app/tasks/tasks/task-store.service';
+import { TaskHttpError, unavailable } from '@app/tasks/http/task-http.errors';
+import { ClientUsageStore } from '@app/tasks/limits/client-usage.store';
+import { SubmissionMetrics } from '@app/tasks/metrics/submission-metrics.service';
+
+export interface Submission<N extends JobName> {
+  token: string;
+  task: TaskKind;
+  client: string;
+  requestedAt: number;
+  inputKey: string;
+  bytes: number;
+  job: N;
+  data: JobOf<N>;
+}
+
+/** Creates the task record and enqueues its first job; undoes both (and the blob) if either fails. */
+@Injectable()
+export class TaskSubmitter {
+  private readonly logger = new Logger(TaskSubmitter.name);
+
+  constructor(
+    private readonly store: TaskStore,
+    private readonly queue: TaskQueue,
+    @InjectBlobStore() private readonly blobs: BlobStore,
+    private readonly metrics: SubmissionMetrics,
+    private readonly usage: ClientUsageStore,
+  ) {}
+
+  async submit<N extends JobName>(s: Submission<N>): Promise<void> {
+    const record: TaskRecord = {
+      token: s.token,
+      task: s.task,
+      client: s.client,
+      status: 'requested',
+      requestedAt: s.requestedAt,
+      enqueuedAt: Date.now(),
+      inputKey: s.inputKey,
+      bytes: s.bytes,
+    };
+    const reserved = await this.usage.reserve(s.client, s.token, s.bytes).catch((err: unknown) => this.fail(s, err));
+    if (reserved !== 'ok') {
+      await this.discard(s.token);
+      throw new TaskHttpError(429, reserved === 'too-many-pending'
+        ? 'too many unfinished tasks for this client (MAX_PENDING_TASKS_PER_CLIENT): wait for some to finish'
+        : 'this client stores too many bytes (MAX_STORED_BYTES_PER_CLIENT): wait for older tasks to expire');
+    }
+    try {
+      // Record first: a worker that takes the job at once must find it.
+      await this.store.create(record);
+      await this.queue.add(s.job, s.data, { jobId: s.token });
+    } catch (err) {
+      await this.usage.cancel(s.client, s.token).catch(() => undefined);
+      await this.fail(s, err);
+    }
+    this.metrics.uploadBytes.inc({ task: s.task }, s.bytes);
+    this.logger.log({ token: s.token, task: s.task, bytes: s.bytes }, 'task submitted');
+  }
+
+  private async fail(s: Pick<Submission<JobName>, 'token' | 'task'>, err: unknown): Promise<never> {
+    this.logger.error({ token: s.token, task: s.task, err }, 'submission failed');
+    await this.discard(s.token);
+    throw unavailable('the task queue is unavailable, try again shortly');
+  }
+
+  /** Removes whatever a failed submission left behind. */
+  async discard(token: string): Promise<void> {
+    await Promise.allSettled([this.store.delete(token), this.blobs.deletePrefix(`${token}/`)]);
+  }
+}

@@ -1,0 +1,32 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+
+/** OpenAPI shapes of the task responses (documentation only; responses are built by the views). */
+export class TokenDto {
+  @ApiProperty({ example: 'b27f6016f9cf46a6baaddf09d2e5b221', pattern: '^[0-9a-f]{32}$' })
+  token!: string;
+}
+
+export class ErrorDto {
+  @ApiProperty({ example: 'Content-Type must be image/png (got text/plain)' })
+  error!: string;
+}
+
+export class ProgressDto {
+  @ApiProperty({ example: 536870912 }) bytesDone!: number;
+  @ApiProperty({ example: 1073741824 }) bytesTotal!: number;
+  @ApiProperty({ example: 8 }) chunksDone!: number;
+  @ApiProperty({ example: 16 }) chunksTotal!: number;
+}
+
+export class StatusDto {
+  @ApiProperty({ enum: ['requested', 'received', 'finished', 'errored'], example: 'finished' })
+  status!: string;
+  @ApiPropertyOptional({ example: 'cannot decode PNG: Input buffer has corrupt header' }) error?: string;
+  @ApiPropertyOptional({ example: '2026-11-28T10:00:00.000Z' }) requestedAt?: string;
+  @ApiPropertyOptional({ example: '2026-11-28T10:00:00.020Z' }) startedAt?: string;
+  @ApiPropertyOptional({ example: '2026-11-28T10:00:00.110Z' }) finishedAt?: string;
+  @ApiPropertyOptional({ example: 90, description: 'Time the worker spent processing' }) executionMs?: number;
+  @ApiPropertyOptional({ example: 20, description: 'Time from enqueue to start' }) queueWaitMs?: number;
+  @ApiPropertyOptional({ example: 110, description: 'Time from request to finish (wall clock)' }) leadTimeMs?: number;
+  @ApiPropertyOptional({ type: ProgressDto, description: 'even-sum only' }) progress?: ProgressDto;
+}

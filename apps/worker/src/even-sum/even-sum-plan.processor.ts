@@ -1,0 +1,18 @@
+import { Injectable } from '@nestjs/common';
+import type { Job } from 'bull';
+import { EvenSumRunner } from '@app/tasks/even-sum/even-sum.runner';
+import { JobOf } from '@app/tasks/queues/job-payloads';
+import { JobName } from '@app/tasks/queues/queue-names';
+import { JobHandler } from '../queues/job-handler';
+
+/** Thin: splits an uploaded file into chunk jobs. */
+@Injectable()
+export class EvenSumPlanProcessor implements JobHandler<JobName.EvenSumPlan> {
+  readonly jobName = JobName.EvenSumPlan;
+
+  constructor(private readonly runner: EvenSumRunner) {}
+
+  handle(job: Job<JobOf<JobName.EvenSumPlan>>): Promise<void> {
+    return this.runner.plan(job.data);
+  }
+}

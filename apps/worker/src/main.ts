@@ -1,0 +1,22 @@
+import { NestFactory } from '@nestjs/core';
+import type { AddressInfo } from 'node:net';
+import { Logger } from 'nestjs-pino';
+import { ConfigError, loadConfig } from '@app/tasks/config/app-config';
+import { JsonErrorFilter } from '@app/tasks/http/json-error.filter';
+import { WorkerModule } from './worker.module';
+
+async function bootstrap(): Promise<void> {
+  const config = loadConfig(process.env);
+  const app = await NestFactory.create(WorkerModule.forRoot(config), { bufferLogs: true });
+  app.useLogger(app.get(Logger));
+  app.useGlobalFilters(new JsonErrorFilter());
+  // SIGTERM → onApplicationShutdown: bull stops taking jobs and waits for active ones.
+  app.enableShutdownHooks();
+  const server = await app.listen(config.workerHttpPort, config.host);
+  app.get(Logger).log({ port: (server.address() as AddressInfo).port }, 'worker listening');
+}
+
+bootstrap().catch((err: unknown) => {
+  console.error(err instanceof ConfigError ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,27 @@
+import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { AppConfig, InjectConfig } from '@app/tasks/config/app-config';
+import { JobName } from '@app/tasks/queues/queue-names';
+import { TaskQueue } from '@app/tasks/queues/task-queue.service';
+import { TaskCleaner } from '@app/tasks/tasks/task-cleaner.service';
+import { JobHandler } from '../queues/job-handler';
+
+/** Runs the expiry sweep as a repeatable job, so one worker among many does it each interval. */
+@Injectable()
+export class CleanupProcessor implements JobHandler<JobName.Cleanup>, OnApplicationBootstrap {
+  readonly jobName = JobName.Cleanup;
+
+  constructor(
+    @InjectConfig() private readonly config: AppConfig,
+    private readonly queue: TaskQueue,
+    private readonly cleaner: TaskCleaner,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    // Same repeat key from every worker: bull keeps one schedule however many workers start.
+    await this.queue.repeat(JobName.Cleanup, this.config.cleanupIntervalSeconds * 1000);
+  }
+
+  async handle(): Promise<void> {
+    await this.cleaner.sweep();
+  }
+}

@@ -1,0 +1,20 @@
+import type { Job } from 'bull';
+import { BlobNotFoundError } from '@app/tasks/storage/blob-store';
+import { PermanentTaskError } from '@app/tasks/tasks/task-errors';
+
+/** Bad input and missing blobs cannot be fixed by retrying. */
+export function isPermanent(err: unknown): boolean {
+  return err instanceof PermanentTaskError || err instanceof BlobNotFoundError;
+}
+
+/** True when bull will not run this job again after this failure. */
+export function isFinalAttempt(job: Job, err: unknown): boolean {
+  return isPermanent(err) || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+}
+
+/** The message a client sees for a failed task. */
+export function clientMessage(err: unknown): string {
+  if (err instanceof BlobNotFoundError) return 'input file is missing from storage (expired or deleted)';
+  if (err instanceof PermanentTaskError) return err.message;
+  return `processing failed after retries: ${(err as Error)?.message ?? String(err)}`;
+}

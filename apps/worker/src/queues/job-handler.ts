@@ -1,0 +1,11 @@
+import type { Job } from 'bull';
+import { JobOf } from '@app/tasks/queues/job-payloads';
+import { JobName } from '@app/tasks/queues/queue-names';
+
+/** One handler per job name; the worker refuses to start if a name has none or two. */
+export interface JobHandler<N extends JobName = JobName> {
+  readonly jobName: N;
+  handle(job: Job<JobOf<N>>): Promise<void>;
+}
+
+export const JOB_HANDLERS = Symbol('JOB_HANDLERS');

@@ -1,0 +1,35 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { JobOf } from '../queues/job-payloads';
+import { JobName } from '../queues/queue-names';
+import { blobKeys, BlobStore, InjectBlobStore } from '../storage/blob-store';
+import { TaskLifecycle } from '../tasks/task-lifecycle.service';
+import { blockPermutation } from './block-permutation';
+import { PngCodec } from './png-codec.service';
+import { blockGrid, shuffleBlocks } from './shuffle-blocks';
+
+/** Runs one randomize job: load the PNG, shuffle its full blocks, store the result, finish the task. */
+@Injectable()
+export class RandomizeRunner {
+  private readonly logger = new Logger(RandomizeRunner.name);
+
+  constructor(
+    @InjectBlobStore() private readonly blobs: BlobStore,
+    private readonly codec: PngCodec,
+    private readonly lifecycle: TaskLifecycle,
+  ) {}
+
+  async run({ token, inputKey, blockSize, seed }: JobOf<JobName.Randomize>): Promise<void> {
+    const record = await this.lifecycle.start(token);
+    if (record.status === 'finished' || record.status === 'errored') return;
+    this.logger.log({ token, task: record.task, blockSize, seed }, 'job started');
+    const started = performance.now();
+    const image = await this.codec.decode(await this.blobs.getBuffer(inputKey));
+    const { cols, rows } = blockGrid(image.width, image.height, blockSize);
+    const shuffled = shuffleBlocks(image, blockSize, blockPermutation(cols * rows, seed));
+    const png = await this.codec.encode({ ...image, data: shuffled });
+    const resultKey = blobKeys.randomizeOutput(token);
+    await this.blobs.putBuffer(resultKey, png);
+    const executionMs = Math.round(performance.now() - started);
+    await this.lifecycle.finish(record, { resultKey, executionMs });
+  }
+}

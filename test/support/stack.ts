@@ -1,0 +1,119 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Redis from 'ioredis';
+import { freePort } from '../../scripts/redis-ensure';
+import { pollUntil } from './poll';
+
+const ROOT = join(__dirname, '..', '..');
+
+/** A running process of the stack, with its captured output (pino JSON lines). */
+export class ServiceProcess {
+  readonly output: string[] = [];
+  readonly exited: Promise<number | null>;
+
+  constructor(readonly name: string, readonly proc: ChildProcess, readonly url: string) {
+    const collect = (chunk: Buffer) => this.output.push(...chunk.toString().split('\n').filter(Boolean));
+    proc.stdout?.on('data', collect);
+    proc.stderr?.on('data', collect);
+    this.exited = new Promise((resolve) => proc.once('exit', (code) => resolve(code)));
+  }
+
+  /** Parsed JSON log lines (non-JSON lines skipped). */
+  logs(): Record<string, unknown>[] {
+    return this.output.flatMap((line) => {
+      try {
+        return [JSON.parse(line) as Record<string, unknown>];
+      } catch {
+        return [];
+      }
+    });
+  }
+
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill(signal);
+    return this.exited;
+  }
+}
+
+export interface StackOptions {
+  workers?: number;
+  env?: Record<string, string>;
+}
+
+/** The real api and workers as child processes from dist/, on the test Redis, isolated by QUEUE_PREFIX. */
+export class Stack {
+  api!: ServiceProcess;
+  readonly workers: ServiceProcess[] = [];
+  readonly prefix = `test-${randomBytes(6).toString('hex')}`;
+  readonly dataDir = mkdtempSync(join(tmpdir(), 'tasks-data-'));
+  readonly redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+  private constructor(private readonly options: StackOptions) {}
+
+  static async start(options: StackOptions = {}): Promise<Stack> {
+    const stack = new Stack(options);
+    stack.api = await stack.spawn('api');
+    for (let i = 0; i < (options.workers ?? 1); i++) await stack.startWorker();
+    return stack;
+  }
+
+  get url(): string {
+    return this.api.url;
+  }
+
+  env(extra: Record<string, string> = {}): Record<string, string> {
+    return {
+      PATH: process.env.PATH ?? '',
+      REDIS_URL: this.redisUrl,
+      QUEUE_PREFIX: this.prefix,
+      DATA_DIR: this.dataDir,
+      HOST: '127.0.0.1',
+      WORKER_CONCURRENCY: '2',
+      LOG_LEVEL: 'info',
+      ...this.options.env,
+      ...extra,
+    };
+  }
+
+  async startWorker(extra: Record<string, string> = {}): Promise<ServiceProcess> {
+    const worker = await this.spawn('worker', extra);
+    this.workers.push(worker);
+    return worker;
+  }
+
+  private async spawn(app: 'api' | 'worker', extra: Record<string, string> = {}): Promise<ServiceProcess> {
+    const port = await freePort();
+    const env = this.env({ ...(app === 'api' ? { PORT: String(port) } : { WORKER_HTTP_PORT: String(port) }), ...extra });
+    const proc = spawn(process.execPath, [join(ROOT, 'dist', 'apps', app, 'main.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const service = new ServiceProcess(app, proc, `http://127.0.0.1:${port}`);
+    await pollUntil(async () => {
+      if (proc.exitCode !== null) throw new Error(`${app} exited with ${proc.exitCode}:\n${service.output.join('\n')}`);
+      const res = await fetch(`${service.url}/health/ready`).catch(() => undefined);
+      return res?.status === 200 ? true : undefined;
+    }, 30_000, `${app} to become ready`).catch((err: Error) => {
+      proc.kill('SIGKILL');
+      throw new Error(`${err.message}\n${service.output.slice(-20).join('\n')}`);
+    });
+    return service;
+  }
+
+  /** A Redis client on the test Redis (caller quits it). */
+  redis(): Redis {
+    return new Redis(this.redisUrl);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([this.api, ...this.workers].filter(Boolean).map((p) => p.stop('SIGKILL')));
+    const redis = this.redis();
+    try {
+      const keys = await redis.keys(`${this.prefix}:*`);
+      if (keys.length) await redis.del(...keys);
+    } finally {
+      redis.disconnect();
+    }
+    rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}
