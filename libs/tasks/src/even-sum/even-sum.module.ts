@@ -1,0 +1,25 @@
+import { Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { WorkModule } from '../work.module';
+import { ChunkResultsStore } from './chunk-results.store';
+import { EvenSumRunner } from './even-sum.runner';
+import { ScanPool } from './scan-pool';
+
+/** The even-sum work: planning, chunk scanning on a thread pool sized to the worker's cores, combining. */
+@Module({
+  imports: [WorkModule],
+  providers: [
+    ChunkResultsStore,
+    EvenSumRunner,
+    // Scanning is CPU-bound: WORKER_CONCURRENCY threads let one process use every core it is given.
+    { provide: ScanPool, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new ScanPool(config.workerConcurrency) },
+  ],
+  exports: [EvenSumRunner],
+})
+export class EvenSumModule implements OnApplicationShutdown {
+  constructor(@Inject(ScanPool) private readonly pool: ScanPool) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.pool.destroy();
+  }
+}

@@ -1,0 +1,180 @@
+import { combineChunkResults, EvenSumTotal } from './combine-chunk-results';
+import { stateSum } from './exact-sum';
+import { fastScan } from './fast-scan';
+import { displayToken } from './invalid-token';
+import {
+  createScanState,
+  PHASE_BOM,
+  PHASE_DONE,
+  PHASE_INIT,
+  PHASE_SCAN,
+  PHASE_SKIP,
+  PHASE_TOKEN,
+  ScanState,
+} from './scan-state';
+import { continueToken, endToken, isSeparator, markBad, openToken } from './slow-token';
+
+export { combineChunkResults, createScanState };
+export type { EvenSumTotal, ScanState };
+
+/** One chunk's result; `error.line` is relative to the chunk (1 + newlines before the token in it). */
+export interface ChunkScanResult {
+  sum: string;
+  evenCount: number;
+  count: number;
+  /** '\n' bytes in [start, end), or up to the bad token. */
+  newlines: number;
+  error?: { offset: number; line: number; token: string };
+}
+
+// Slices are copied into this scratch (a piece at a time) so the fast path can read whole words
+// past the data into zero padding, whatever the caller's buffer (pooled, odd offset, shared).
+const PIECE = 1 << 20;
+const PAD = 8;
+const scratch = new Uint8Array(PIECE + PAD);
+const view = new DataView(scratch.buffer);
+const BOM = [0xef, 0xbb, 0xbf];
+
+/**
+ * Feeds the next contiguous bytes of the chunk (the first call gets the bytes from range.start
+ * and the byte before it, undefined at 0); returns true once the chunk is complete.
+ */
+export function scanSlice(state: ScanState, bytes: Uint8Array, prevByte?: number): boolean {
+  if (state.phase === PHASE_INIT) {
+    // Chunk-boundary rule: when the byte before `start` is part of a token, that token started
+    // in an earlier chunk, which reads it to its end; this chunk skips its tail. Chunks at 1..3
+    // of a BOM file see EF/BB/BF there and skip the first token, which the chunk at 0 owns
+    // (it strips the BOM as a prefix of its first token) — the same answer for every split.
+    if (state.start === 0) state.phase = PHASE_BOM;
+    else state.phase = prevByte !== undefined && !isSeparator(prevByte) ? PHASE_SKIP : PHASE_SCAN;
+  }
+  for (let at = 0; at < bytes.length && state.phase !== PHASE_DONE; at += PIECE) {
+    scanPiece(state, bytes.subarray(at, Math.min(bytes.length, at + PIECE)));
+  }
+  return state.phase === PHASE_DONE;
+}
+
+/** Ends the scan at EOF (or once done): EOF ends a pending token; returns the chunk's result. */
+export function finishScan(state: ScanState): ChunkScanResult {
+  if (state.phase === PHASE_BOM && state.bomMatched > 0) {
+    openToken(state, 0);
+    markBad(state, String.fromCharCode(...BOM.slice(0, state.bomMatched)));
+  }
+  endToken(state);
+  state.phase = PHASE_DONE;
+  const result: ChunkScanResult = {
+    sum: stateSum(state),
+    evenCount: state.evenCount,
+    count: state.count,
+    newlines: state.newlines,
+  };
+  if (state.errOffset >= 0) {
+    result.error = { offset: state.errOffset, line: state.errLine, token: displayToken(state.errText, state.errTruncated) };
+  }
+  return result;
+}
+
+/** Scans a whole file held in memory (small inputs, tests). */
+export function scanBuffer(bytes: Uint8Array): EvenSumTotal {
+  const state = createScanState({ start: 0, end: bytes.length });
+  scanSlice(state, bytes);
+  return combineChunkResults([finishScan(state)]);
+}
+
+/** At most PIECE bytes: copy to the scratch, then alternate fast path and slow path. */
+function scanPiece(st: ScanState, piece: Uint8Array): void {
+  const n = piece.length;
+  scratch.set(piece);
+  scratch.fill(0, n, n + PAD);
+  const base = st.pos;
+  // Tokens may start only before `end`; one that does is read to its end, however far.
+  const endInPiece = st.end - base <= n;
+  const lim = Math.max(0, Math.min(n, st.end - base));
+  let i = 0;
+  // Each step either moves to another phase or returns; `as number`: the helpers change phase.
+  for (;;) {
+    switch (st.phase as number) {
+      case PHASE_BOM:
+        i = matchBom(st, i, n);
+        if (st.phase === PHASE_BOM) return pause(st, base + n);
+        break;
+      case PHASE_SKIP:
+        while (i < lim && !isSeparator(scratch[i])) i++;
+        if (i < lim) st.phase = PHASE_SCAN;
+        else if (endInPiece) return finish(st, base + i);
+        else return pause(st, base + n);
+        break;
+      case PHASE_TOKEN:
+        i = continueToken(st, scratch, base, i, n);
+        if (st.phase === PHASE_DONE) return finish(st, base + i);
+        if (st.tokStart >= 0) return pause(st, base + n);
+        st.phase = PHASE_SCAN;
+        break;
+      case PHASE_SCAN:
+        i = fastScan(st, view, i, lim);
+        if (i < lim) {
+          openToken(st, base + i);
+          st.phase = PHASE_TOKEN;
+        } else if (endInPiece) {
+          return finish(st, base + i);
+        } else {
+          return pause(st, base + n);
+        }
+        break;
+      default:
+        return;
+    }
+  }
+}
+
+/** The piece is used up and the chunk goes on with the next bytes. */
+function pause(st: ScanState, pos: number): void {
+  st.pos = pos;
+}
+
+function finish(st: ScanState, pos: number): void {
+  st.pos = pos;
+  st.phase = PHASE_DONE;
+}
+
+/** Matches EF BB BF at offset 0; a partial match is the start of a bad token (bytes >= 0x80). */
+function matchBom(st: ScanState, i: number, n: number): number {
+  while (i < n && st.bomMatched < 3 && scratch[i] === BOM[st.bomMatched]) {
+    st.bomMatched++;
+    i++;
+  }
+  if (st.bomMatched === 3) {
+    // The first token starts after the BOM and belongs to this chunk even if `end` <= 3.
+    openToken(st, 3);
+    st.phase = PHASE_TOKEN;
+  } else if (i < n) {
+    if (st.bomMatched === 0) {
+      st.phase = PHASE_SCAN;
+    } else {
+      openToken(st, 0);
+      markBad(st, String.fromCharCode(...BOM.slice(0, st.bomMatched)));
+      st.phase = PHASE_TOKEN;
+    }
+  }
+  return i;
+}
+
+// V8 compiles the hot loop with the type feedback it has seen. A branch that never ran before
+// (the 2^53 flush, a slice ending mid-token) then deoptimizes it on real data, and the cached
+// on-stack-replaced code deoptimized again and again (30+ times per 64 MiB under --trace-deopt).
+// Running every branch once on a small sample at load avoids that.
+function warmUp(): void {
+  const sample = Buffer.from(
+    '\uFEFF' + '999999999999998\n'.repeat(12) + '-12 +34,5\t6\r\n7\v8\f9 1234567890123456789 0 -0 12345678\n1 2 x',
+    'utf8',
+  );
+  for (let split = 0; split < sample.length; split += 37) {
+    const state = createScanState({ start: 0, end: sample.length });
+    if (!scanSlice(state, sample.subarray(0, split))) scanSlice(state, sample.subarray(split));
+    finishScan(state);
+    const tail = createScanState({ start: split, end: sample.length });
+    scanSlice(tail, sample.subarray(split), split > 0 ? sample[split - 1] : undefined);
+    finishScan(tail);
+  }
+}
+//warmUp();

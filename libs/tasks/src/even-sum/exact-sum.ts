@@ -1,0 +1,28 @@
+import { ScanState } from './scan-state';
+
+/**
+ * The Number accumulator `lo` stays exact by this rule (used inline by the fast path too):
+ * a token of at most 15 digits is below 10^15, so while |lo| <= FLUSH_ABOVE = 2^53 - 10^15,
+ * lo + v is below 2^53 in magnitude and therefore exact. Once |lo| exceeds FLUSH_ABOVE, the
+ * multiple of 2^32 in it moves to `hi` (lo % 2^32 and (lo - r) / 2^32 are exact on integers
+ * below 2^53), leaving |lo| < 2^32. `hi` grows by less than 2^21 per flush and stays exact far
+ * beyond any file: 2^53 units of 2^32 is 2^85, more than 5 GB of 15-digit numbers can sum to.
+ */
+export const FLUSH_ABOVE = 2 ** 53 - 1e15;
+export const TWO_POW_32 = 4294967296;
+
+/** Adds a value below 10^15 in magnitude to the state's exact Number pair. */
+export function addSmall(st: ScanState, value: number): void {
+  let lo = st.lo + value;
+  if (lo > FLUSH_ABOVE || lo < -FLUSH_ABOVE) {
+    const r = lo % TWO_POW_32;
+    st.hi += (lo - r) / TWO_POW_32;
+    lo = r;
+  }
+  st.lo = lo;
+}
+
+/** The state's exact sum as a decimal string. */
+export function stateSum(st: ScanState): string {
+  return (BigInt(st.bigSum) + BigInt(st.hi) * BigInt(TWO_POW_32) + BigInt(st.lo)).toString();
+}

@@ -1,0 +1,50 @@
+import { combineChunkResults, createScanState, scanBuffer } from './even-sum.scanner';
+import { generateNumbers } from './number-generator';
+import { ScanPool } from './scan-pool';
+import { ReadRange, scanRange } from './scan-range';
+
+describe(ScanPool.name, () => {
+  let sut: ScanPool;
+  let data: Buffer;
+
+  beforeAll(async () => {
+    sut = new ScanPool(2);
+    const parts: Buffer[] = [];
+    for await (const part of generateNumbers({ bytes: 3_000_000, seed: 11, negative: true, maxDigits: 30, separators: 'mixed' }).stream) parts.push(part as Buffer);
+    data = Buffer.concat(parts);
+  });
+  afterAll(() => sut.destroy());
+
+  it('gives the in-thread result for concurrent ranges scanned on worker threads', async () => {
+    // Views into one big buffer, in odd sizes: each must be copied before transfer.
+    const read: ReadRange = async function* (start, end) {
+      for (let at = start; at < end; at += 99_999) yield data.subarray(at, Math.min(end, at + 99_999));
+    };
+    const viaPool = sut.scanSlice.bind(sut);
+    const size = data.length;
+    const bounds = [0, 1_000_003, 1_000_004, 2_345_678, size];
+    const results = await Promise.all(bounds.slice(1).map((end, k) => scanRange(read, { start: bounds[k], end, size }, viaPool)));
+    expect(combineChunkResults(results)).toEqual(scanBuffer(data));
+    expect(data.subarray(0, 10).length).toBe(10); // the caller's buffer is untouched
+  });
+
+  it('transfers a buffer it owns whole and copies a view into a larger one', async () => {
+    const owned = new Uint8Array(Buffer.from('2 4 6\n'));
+    const view = Buffer.from('xx8 10\n').subarray(2);
+    const state = createScanState({ start: 0, end: 6 });
+    const first = await sut.scanSlice(state, owned);
+    expect(owned.byteLength).toBe(0); // detached: moved to the worker, not copied
+    expect(first.done).toBe(true);
+    expect(first.state).toMatchObject({ count: 3, evenCount: 3 });
+    const other = createScanState({ start: 0, end: 5 });
+    await sut.scanSlice(other, view);
+    expect(view.toString()).toBe('8 10\n');
+  });
+
+  it('rejects work after destroy', async () => {
+    const pool = new ScanPool(1);
+    await pool.destroy();
+    const state = createScanState({ start: 0, end: 1 });
+    await expect(pool.scanSlice(state, new Uint8Array([50]))).rejects.toThrow('ScanPool is destroyed');
+  });
+});

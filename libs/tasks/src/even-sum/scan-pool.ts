@@ -1,0 +1,49 @@
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import Piscina from 'piscina';
+import type { ScanState } from './even-sum.scanner';
+import type { ScanSliceTask } from './scan-slice.worker';
+
+/**
+ * The worker-thread module. From source (ts-jest, tsx) this file is .ts and a .js shim loads
+ * the .ts worker through tsx. Bundled by webpack (`nest build worker`), this code runs from
+ * dist/apps/worker/main.js and the worker is the second webpack entry beside it,
+ * dist/apps/worker/scan-slice.worker.js (see webpack.config.js). A tsc build puts the compiled
+ * scan-slice.worker.js beside this file: the same name, so that case works as well.
+ */
+function defaultWorkerFile(): string {
+  if (__filename.endsWith('.ts')) return join(__dirname, 'scan-slice.worker-from-source.js');
+  return join(__dirname, 'scan-slice.worker.js');
+}
+
+/** Runs scanSlice on a fixed set of worker threads, so one process scans on every core. */
+export class ScanPool {
+  private readonly piscina: Piscina;
+  private destroyed = false;
+
+  constructor(threads: number = availableParallelism(), workerFile: string = defaultWorkerFile()) {
+    const size = Math.max(1, Math.floor(threads));
+    // A fixed size: threads start once (each warms its scanner up) and stay for the process.
+    this.piscina = new Piscina({ filename: workerFile, minThreads: size, maxThreads: size, idleTimeout: 60_000 });
+  }
+
+  /** scanSlice in a worker thread; the bytes' buffer is transferred, so the caller must not reuse it. */
+  async scanSlice(state: ScanState, bytes: Uint8Array, prevByte?: number): Promise<{ state: ScanState; done: boolean }> {
+    // Piscina leaves a task sent after destroy() pending forever; fail it instead.
+    if (this.destroyed) throw new Error('ScanPool is destroyed');
+    // Transfer moves a whole ArrayBuffer: a view into a larger or pooled buffer (Buffer's 8 KiB
+    // pool, a subarray of a big read) gets its own copy first, so nothing else is detached.
+    const owned =
+      bytes.buffer instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+        ? bytes
+        : new Uint8Array(bytes);
+    const task: ScanSliceTask = { state, bytes: owned, prevByte };
+    return this.piscina.run(task, { transferList: [owned.buffer as ArrayBuffer] });
+  }
+
+  /** Stops the threads; later scanSlice calls reject. */
+  async destroy(): Promise<void> {
+    this.destroyed = true;
+    await this.piscina.destroy();
+  }
+}

@@ -1,0 +1,116 @@
+import { combineChunkResults, scanBuffer, ScanState } from './even-sum.scanner';
+import { generateNumbers } from './number-generator';
+import { ReadRange, scanRange } from './scan-range';
+
+/** An in-memory blob store read: yields [start, end) in pieces of the given sizes, round robin. */
+function memoryReader(data: Uint8Array, pieceSizes: number[] = [7, 13, 1, 1000]): { read: ReadRange; calls: [number, number][] } {
+  const calls: [number, number][] = [];
+  const read: ReadRange = async function* (start, end) {
+    calls.push([start, end]);
+    for (let at = start, k = 0; at < end; k++) {
+      const next = Math.min(end, at + pieceSizes[k % pieceSizes.length]);
+      yield data.subarray(at, next);
+      at = next;
+    }
+  };
+  return { read, calls };
+}
+
+async function scanAll(data: Uint8Array, chunkSize: number, read: ReadRange) {
+  const results = [];
+  for (let start = 0; start < data.length; start += chunkSize) {
+    results.push(await scanRange(read, { start, end: Math.min(data.length, start + chunkSize), size: data.length }));
+  }
+  return combineChunkResults(results);
+}
+
+async function generated(bytes: number): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const part of generateNumbers({ bytes, seed: 4, negative: true, maxDigits: 30, separators: 'mixed' }).stream) parts.push(part as Buffer);
+  return Buffer.concat(parts);
+}
+
+describe('scanRange', () => {
+  it('equals the whole-file scan for any chunking, reading odd-sized pieces', async () => {
+    const data = await generated(20_000);
+    const whole = scanBuffer(data);
+    const { read } = memoryReader(data);
+    for (const size of [1, 2, 3, 10, 99, 1024, 7777, 20_000, 50_000]) {
+      expect([size, await scanAll(data, size, read)]).toEqual([size, whole]);
+    }
+  });
+
+  it('equals the whole-file scan with errors and a BOM', async () => {
+    const data = Buffer.from('\uFEFF1 2\n3 4\n\n5 6 -7x 8\n', 'utf8');
+    const whole = scanBuffer(data);
+    expect(whole.error).toBe('invalid token "-7x" at byte 16 (line 4)');
+    const { read } = memoryReader(data, [1, 2]);
+    for (let size = 1; size <= data.length; size++) expect([size, await scanAll(data, size, read)]).toEqual([size, whole]);
+  });
+
+  it('reads the byte before start, and nothing past end when the last token ends inside', async () => {
+    const data = Buffer.from('11 22 33 44', 'latin1');
+    const { read, calls } = memoryReader(data);
+    const result = await scanRange(read, { start: 3, end: 6, size: data.length });
+    expect(result).toMatchObject({ sum: '22', count: 1 });
+    expect(calls).toEqual([[2, 6]]);
+  });
+
+  it('reads past end only until the last token is finished', async () => {
+    const long = '2'.repeat(150_000);
+    const data = Buffer.from(`1 ${long} 3 4`, 'latin1');
+    const { read, calls } = memoryReader(data, [65_536]);
+    const result = await scanRange(read, { start: 0, end: 3, size: data.length });
+    expect(result).toMatchObject({ sum: long, evenCount: 1, count: 2 });
+    // [0, 3), then 64 KiB windows until the one holding the separator after the long token.
+    expect(calls).toEqual([
+      [0, 3],
+      [3, 3 + 65_536],
+      [3 + 65_536, 3 + 2 * 65_536],
+      [3 + 2 * 65_536, data.length],
+    ]);
+  });
+
+  it('reads one more window when a token ends exactly at end', async () => {
+    const data = Buffer.from('12 34', 'latin1');
+    const { read, calls } = memoryReader(data);
+    expect(await scanRange(read, { start: 0, end: 2, size: data.length })).toMatchObject({ sum: '12', count: 1 });
+    expect(calls).toEqual([
+      [0, 2],
+      [2, 5],
+    ]);
+  });
+
+  it('scans an empty range and an empty file to nothing without reading', async () => {
+    const { read, calls } = memoryReader(Buffer.alloc(0));
+    expect(await scanRange(read, { start: 0, end: 0, size: 0 })).toEqual({ sum: '0', evenCount: 0, count: 0, newlines: 0 });
+    expect(calls).toEqual([]);
+  });
+
+  it('feeds a large piece in slices of at most 1 MiB, reports progress, and lets the event loop run', async () => {
+    const data = await generated(24 * 1024 * 1024);
+    const read: ReadRange = async function* (start, end) {
+      yield data.subarray(start, end); // one huge piece, as a memory-backed store could give
+    };
+    const sliceSizes: number[] = [];
+    const { scanSlice } = await import('./even-sum.scanner');
+    const spy = async (state: ScanState, bytes: Uint8Array, prevByte: number | undefined) => {
+      sliceSizes.push(bytes.length);
+      return { state, done: scanSlice(state, bytes, prevByte) };
+    };
+    let ticks = 0;
+    const ticker = setInterval(() => ticks++, 1);
+    const progress: number[] = [];
+    try {
+      const result = await scanRange(read, { start: 0, end: data.length, size: data.length }, spy, (n) => progress.push(n));
+      expect(result.sum).toBe(scanBuffer(data).sum);
+    } finally {
+      clearInterval(ticker);
+    }
+    expect(Math.max(...sliceSizes)).toBe(1024 * 1024);
+    expect(ticks).toBeGreaterThan(0);
+    expect(progress.at(-1)).toBe(data.length);
+    expect(progress.length).toBeGreaterThanOrEqual(3);
+    expect(progress.every((n, k) => k === 0 || n - progress[k - 1] >= 8 * 1024 * 1024 || n === data.length)).toBe(true);
+  });
+});
