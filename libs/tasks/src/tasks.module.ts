@@ -4,11 +4,12 @@ import { RedisModule } from './redis/redis.module';
 import { StorageModule } from './storage/storage.module';
 import { TaskStore } from './tasks/task-store.service';
 import { ClientUsageStore } from './limits/client-usage.store';
+import { FairScheduler } from './fairness/fair-scheduler.service';
 
 /** What both apps share: Redis, bull queues, the blob store and task records. Needs ConfigModule.forRoot. */
 @Module({
   imports: [RedisModule, StorageModule, QueuesModule],
-  providers: [TaskStore, ClientUsageStore],
-  exports: [QueuesModule, TaskStore, ClientUsageStore],
+  providers: [TaskStore, ClientUsageStore, FairScheduler],
+  exports: [QueuesModule, TaskStore, ClientUsageStore, FairScheduler],
 })
 export class TasksModule {}

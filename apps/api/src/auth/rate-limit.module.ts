@@ -11,7 +11,8 @@ import { REDIS } from '@app/tasks/redis/redis.module';
     ThrottlerModule.forRootAsync({
       inject: [APP_CONFIG, REDIS],
       useFactory: (config: AppConfig, redis: Redis) => ({
-        throttlers: [{ name: 'submissions', ttl: 60_000, limit: config.rateLimitPerMinute }],
+        // Named 'default' so the header is plain Retry-After (other names get a suffix).
+        throttlers: [{ name: 'default', ttl: 60_000, limit: config.rateLimitPerMinute }],
         storage: new ThrottlerStorageRedisService(redis),
         errorMessage: `rate limit exceeded: at most ${config.rateLimitPerMinute} submissions per minute per client (RATE_LIMIT_PER_MINUTE); retry after the Retry-After seconds`,
       }),

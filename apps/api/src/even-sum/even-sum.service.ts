@@ -6,6 +6,7 @@ import { blobKeys, BlobStore, BlobTooLargeError, InjectBlobStore } from '@app/ta
 import { newTaskToken } from '@app/tasks/tasks/task-token';
 import { badRequest, TaskHttpError, tooLarge } from '@app/tasks/http/task-http.errors';
 import { ClientUsageStore } from '@app/tasks/limits/client-usage.store';
+import { unitCost } from '@app/tasks/fairness/start-time-fair-queue';
 import { TaskSubmitter } from '../tasks/task-submitter.service';
 
 /**
@@ -63,6 +64,8 @@ export class EvenSumService {
       bytes,
       job: JobName.EvenSumPlan,
       data: { token, inputKey },
+      // A file of one chunk is scanned by the plan job itself; a bigger one is only split there.
+      cost: bytes <= this.config.chunkBytes ? unitCost.scanBytes(bytes) : 1,
     });
     return token;
   }

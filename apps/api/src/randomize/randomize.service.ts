@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig, InjectConfig } from '@app/tasks/config/app-config';
 import { JobName, TaskKind } from '@app/tasks/queues/queue-names';
-import { readPngHeader } from '@app/tasks/randomize/png-header';
+import { rawBytesPerPixel, readPngHeader } from '@app/tasks/randomize/png-header';
+import { unitCost } from '@app/tasks/fairness/start-time-fair-queue';
 import { blobKeys, BlobStore, InjectBlobStore } from '@app/tasks/storage/blob-store';
 import { newTaskToken } from '@app/tasks/tasks/task-token';
 import { badRequest } from '@app/tasks/http/task-http.errors';
@@ -43,6 +44,7 @@ export class RandomizeService {
       bytes: req.png.length,
       job: JobName.Randomize,
       data: { token, inputKey, blockSize: req.blockSize, seed: req.seed },
+      cost: unitCost.image(header.width * header.height * rawBytesPerPixel(header)),
     });
     return token;
   }

@@ -7,6 +7,7 @@ import { TaskRecord } from '@app/tasks/tasks/task-record';
 import { TaskStore } from '@app/tasks/tasks/task-store.service';
 import { TaskHttpError, unavailable } from '@app/tasks/http/task-http.errors';
 import { ClientUsageStore } from '@app/tasks/limits/client-usage.store';
+import { FairScheduler } from '@app/tasks/fairness/fair-scheduler.service';
 import { SubmissionMetrics } from '@app/tasks/metrics/submission-metrics.service';
 
 export interface Submission<N extends JobName> {
@@ -18,6 +19,8 @@ export interface Submission<N extends JobName> {
   bytes: number;
   job: N;
   data: JobOf<N>;
+  /** Estimated CPU ms of the first job: its fair-queuing cost. */
+  cost: number;
 }
 
 /** Creates the task record and enqueues its first job; undoes both (and the blob) if either fails. */
@@ -31,6 +34,7 @@ export class TaskSubmitter {
     @InjectBlobStore() private readonly blobs: BlobStore,
     private readonly metrics: SubmissionMetrics,
     private readonly usage: ClientUsageStore,
+    private readonly fair: FairScheduler,
   ) {}
 
   async submit<N extends JobName>(s: Submission<N>): Promise<void> {
@@ -54,7 +58,8 @@ export class TaskSubmitter {
     try {
       // Record first: a worker that takes the job at once must find it.
       await this.store.create(record);
-      await this.queue.add(s.job, s.data, { jobId: s.token });
+      const [fair] = await this.fair.tag(s.client, [s.cost]);
+      await this.queue.add(s.job, { ...s.data, tag: fair?.tag }, { jobId: s.token, priority: fair?.priority });
     } catch (err) {
       await this.usage.cancel(s.client, s.token).catch(() => undefined);
       await this.fail(s, err);

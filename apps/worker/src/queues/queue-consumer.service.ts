@@ -2,7 +2,8 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import type { Job } from 'bull';
 import { AppConfig, InjectConfig } from '@app/tasks/config/app-config';
 import { JobName, QueueName } from '@app/tasks/queues/queue-names';
-import { QUEUE_OF } from '@app/tasks/queues/job-payloads';
+import { FairUnit, QUEUE_OF } from '@app/tasks/queues/job-payloads';
+import { FairScheduler } from '@app/tasks/fairness/fair-scheduler.service';
 import { TaskQueue } from '@app/tasks/queues/task-queue.service';
 import { TaskLifecycle } from '@app/tasks/tasks/task-lifecycle.service';
 import { clientMessage, isFinalAttempt, isPermanent } from './job-failure';
@@ -23,6 +24,7 @@ export class QueueConsumer implements OnApplicationBootstrap, OnApplicationShutd
     @Inject(JOB_HANDLERS) handlers: JobHandler[],
     private readonly queues: TaskQueue,
     private readonly lifecycle: TaskLifecycle,
+    private readonly fair: FairScheduler,
   ) {
     this.handlers = indexHandlers(handlers);
   }
@@ -43,6 +45,7 @@ export class QueueConsumer implements OnApplicationBootstrap, OnApplicationShutd
 
   private async run(handler: JobHandler, job: Job): Promise<void> {
     try {
+      await this.fair.started((job.data as FairUnit).tag);
       await handler.handle(job);
     } catch (err) {
       const token = (job.data as { token?: string }).token;

@@ -1,9 +1,12 @@
-import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig, InjectConfig } from '../config/app-config';
 import { JobOf } from '../queues/job-payloads';
 import { JobName } from '../queues/queue-names';
 import { TaskQueue } from '../queues/task-queue.service';
 import { BlobStore, InjectBlobStore } from '../storage/blob-store';
+import { CpuGate } from '../fairness/cpu-gate';
+import { FairScheduler } from '../fairness/fair-scheduler.service';
+import { unitCost } from '../fairness/start-time-fair-queue';
 import { TaskMetrics } from '../metrics/task-metrics.service';
 import { TaskLifecycle } from '../tasks/task-lifecycle.service';
 import { planChunks } from './chunk-plan';
@@ -26,11 +29,13 @@ export class EvenSumRunner {
     private readonly lifecycle: TaskLifecycle,
     private readonly chunks: ChunkResultsStore,
     private readonly metrics: TaskMetrics,
-    @Optional() @Inject(ScanPool) private readonly pool?: ScanPool,
+    private readonly gate: CpuGate,
+    private readonly fair: FairScheduler,
+    private readonly pool: ScanPool,
   ) {}
 
   /** The plan job: one chunk job per CHUNK_BYTES range; a one-chunk file is scanned right here. */
-  async plan({ token, inputKey }: JobOf<JobName.EvenSumPlan>): Promise<void> {
+  async plan({ token, inputKey, tag }: JobOf<JobName.EvenSumPlan>): Promise<void> {
     const record = await this.lifecycle.start(token);
     if (record.status === 'finished' || record.status === 'errored') return;
     const size = await this.blobs.size(inputKey);
@@ -39,16 +44,21 @@ export class EvenSumRunner {
     await this.chunks.plan(token, ranges.length);
     if (ranges.length <= 1) {
       if (ranges.length === 0) return this.combine(token);
-      return this.chunk({ token, inputKey, index: 0, start: 0, end: size, size });
+      return this.chunk({ token, inputKey, index: 0, start: 0, end: size, size, tag });
     }
+    const fair = await this.fair.tag(record.client, ranges.map((r) => unitCost.scanBytes(r.end - r.start)));
     await this.queue.addBulk(
       JobName.EvenSumChunk,
-      ranges.map((r) => ({ jobId: `${token}-c${r.index}`, data: { token, inputKey, size, ...r } })),
+      ranges.map((r, i) => ({
+        jobId: `${token}-c${r.index}`,
+        priority: fair[i]?.priority,
+        data: { token, inputKey, size, ...r, tag: fair[i]?.tag },
+      })),
     );
   }
 
   /** A chunk job: idempotent (a rerun of a counted chunk does nothing but combine if due). */
-  async chunk({ token, inputKey, index, start, end, size }: JobOf<JobName.EvenSumChunk>): Promise<void> {
+  async chunk({ token, inputKey, index, start, end, size, tag = 0 }: JobOf<JobName.EvenSumChunk>): Promise<void> {
     if (!(await this.chunks.has(token, index))) {
       const startedAt = Date.now();
       const t0 = performance.now();
@@ -56,7 +66,8 @@ export class EvenSumRunner {
       const result = await scanRange(
         (from, to) => this.blobs.readRange(inputKey, from, to),
         { start, end, size },
-        this.pool ? (state, bytes, prev) => this.pool!.scanSlice(state, bytes, prev) : undefined,
+        // Each 1 MiB slice takes its turn at the gate: a light client's slices overtake queued ones.
+        (state, bytes, prev) => this.gate.run(tag, () => this.pool.scanSlice(state, bytes, prev)),
         (bytesDone) => {
           if (bytesDone - reported < PROGRESS_EVERY_BYTES) return;
           reported = bytesDone;

@@ -1,10 +1,15 @@
 import { JobName, QueueName } from './queue-names';
 
+/** A unit of work's fair-queuing start tag (absent when FAIR_SCHEDULING is off). */
+export interface FairUnit {
+  tag?: number;
+}
+
 /** Payloads carry references (token, blob keys), never bytes: images and files live in the blob store. */
 export interface JobPayloads {
-  [JobName.Randomize]: { token: string; inputKey: string; blockSize: number; seed?: number };
-  [JobName.EvenSumPlan]: { token: string; inputKey: string };
-  [JobName.EvenSumChunk]: { token: string; inputKey: string; index: number; start: number; end: number; size: number };
+  [JobName.Randomize]: FairUnit & { token: string; inputKey: string; blockSize: number; seed?: number };
+  [JobName.EvenSumPlan]: FairUnit & { token: string; inputKey: string };
+  [JobName.EvenSumChunk]: FairUnit & { token: string; inputKey: string; index: number; start: number; end: number; size: number };
   [JobName.Cleanup]: Record<string, never>;
 }
 

@@ -7,6 +7,13 @@ export interface PngHeader {
   colorType: number;
 }
 
+const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 3, 4: 2, 6: 4 };
+
+/** Bytes per decoded pixel (palette images decode to RGB; 16-bit samples take 2 bytes). */
+export function rawBytesPerPixel(header: PngHeader): number {
+  return CHANNELS[header.colorType] * (header.bitDepth === 16 ? 2 : 1);
+}
+
 /**
  * Reads the PNG signature and IHDR chunk (the first 33 bytes) without decoding anything, so the api
  * can refuse non-PNGs and decompression bombs (a tiny file declaring 30000×30000) before queueing.

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { JobOf } from '../queues/job-payloads';
 import { JobName } from '../queues/queue-names';
 import { blobKeys, BlobStore, InjectBlobStore } from '../storage/blob-store';
+import { CpuGate } from '../fairness/cpu-gate';
 import { TaskLifecycle } from '../tasks/task-lifecycle.service';
 import { blockPermutation } from './block-permutation';
 import { PngCodec } from './png-codec.service';
@@ -16,17 +17,22 @@ export class RandomizeRunner {
     @InjectBlobStore() private readonly blobs: BlobStore,
     private readonly codec: PngCodec,
     private readonly lifecycle: TaskLifecycle,
+    private readonly gate: CpuGate,
   ) {}
 
-  async run({ token, inputKey, blockSize, seed }: JobOf<JobName.Randomize>): Promise<void> {
+  async run({ token, inputKey, blockSize, seed, tag = 0 }: JobOf<JobName.Randomize>): Promise<void> {
     const record = await this.lifecycle.start(token);
     if (record.status === 'finished' || record.status === 'errored') return;
     this.logger.log({ token, task: record.task, blockSize, seed }, 'job started');
     const started = performance.now();
-    const image = await this.codec.decode(await this.blobs.getBuffer(inputKey));
-    const { cols, rows } = blockGrid(image.width, image.height, blockSize);
-    const shuffled = shuffleBlocks(image, blockSize, blockPermutation(cols * rows, seed));
-    const png = await this.codec.encode({ ...image, data: shuffled });
+    const input = await this.blobs.getBuffer(inputKey);
+    // Decode and encode are the CPU-heavy steps: each waits its turn at the gate, in fair-tag order.
+    const image = await this.gate.run(tag, () => this.codec.decode(input));
+    const png = await this.gate.run(tag, () => {
+      const { cols, rows } = blockGrid(image.width, image.height, blockSize);
+      const shuffled = shuffleBlocks(image, blockSize, blockPermutation(cols * rows, seed));
+      return this.codec.encode({ ...image, data: shuffled });
+    });
     const resultKey = blobKeys.randomizeOutput(token);
     await this.blobs.putBuffer(resultKey, png);
     const executionMs = Math.round(performance.now() - started);

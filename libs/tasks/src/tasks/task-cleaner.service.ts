@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig, InjectConfig } from '../config/app-config';
+import { FairScheduler } from '../fairness/fair-scheduler.service';
 import { TaskQueue } from '../queues/task-queue.service';
 import { BlobStore, InjectBlobStore } from '../storage/blob-store';
 import { TaskStore } from './task-store.service';
@@ -18,6 +19,7 @@ export class TaskCleaner {
     @InjectBlobStore() private readonly blobs: BlobStore,
     private readonly store: TaskStore,
     private readonly queue: TaskQueue,
+    private readonly fair: FairScheduler,
   ) {}
 
   /** One sweep; returns how many tasks' blobs were removed. */
@@ -32,6 +34,11 @@ export class TaskCleaner {
     }
     const ttlMs = this.config.resultTtlSeconds * 1000;
     await Promise.all(this.queue.all().map((q) => q.clean(ttlMs, 'failed').then(() => q.clean(ttlMs, 'completed'))));
+    // Nothing queued or running: fair-queuing tags restart from 0 (keeps priorities in bull's range).
+    await this.fair.rebaseIfIdle(async () => {
+      const counts = await Promise.all(this.queue.all().map((q) => q.getJobCounts()));
+      return counts.every((c) => c.waiting + c.active + c.delayed === 0);
+    });
     if (removed) this.logger.log({ removed }, 'expired task blobs removed');
     return removed;
   }

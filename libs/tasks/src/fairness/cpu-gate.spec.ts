@@ -1,0 +1,50 @@
+import { CpuGate } from './cpu-gate';
+
+/** A step that finishes when the test says so. */
+function deferred() {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+describe(CpuGate.name, () => {
+  it('runs at most `permits` steps at once', async () => {
+    const sut = new CpuGate(2);
+    let running = 0;
+    let peak = 0;
+    const gates = Array.from({ length: 5 }, deferred);
+    const all = gates.map((g, i) =>
+      sut.run(i, async () => {
+        peak = Math.max(peak, ++running);
+        await g.promise;
+        running--;
+      }),
+    );
+    await Promise.resolve();
+    expect(sut.queued).toBe(3);
+    gates.forEach((g) => g.resolve());
+    await Promise.all(all);
+    expect(peak).toBe(2);
+  });
+
+  it('admits waiting steps lowest priority first, FIFO among equals', async () => {
+    const sut = new CpuGate(1);
+    const order: string[] = [];
+    const first = deferred();
+    const running = sut.run(0, () => first.promise);
+    const queued = [
+      sut.run(50, async () => void order.push('heavy-1')),
+      sut.run(50, async () => void order.push('heavy-2')),
+      sut.run(10, async () => void order.push('light')),
+    ];
+    first.resolve();
+    await Promise.all([running, ...queued]);
+    expect(order).toEqual(['light', 'heavy-1', 'heavy-2']);
+  });
+
+  it('releases its permit when a step throws', async () => {
+    const sut = new CpuGate(1);
+    await expect(sut.run(0, async () => { throw new Error('boom'); })).rejects.toThrow('boom');
+    await expect(sut.run(0, async () => 'ok')).resolves.toBe('ok');
+  });
+});
