@@ -1,4 +1,4 @@
-// npm run bench:randomize [-- --images 200 --clients 8 --workers 1 --concurrency 2]
+// npm run bench:randomize [-- --images 200 --clients 8 --workers 1 --concurrency 2 --png-level 3]
 // N images through the real api and worker(s) with C concurrent clients: images/s and lead-time p50/p95.
 import { Stack } from '../test/support/stack';
 import { http, waitForTask } from '../test/support/http';
@@ -13,8 +13,9 @@ async function main(): Promise<void> {
   const clients = Number(arg('clients', '8'));
   const workers = Number(arg('workers', '1'));
   const concurrency = arg('concurrency', '2');
+  const pngLevel = arg('png-level', '3');
   const png = await samplePng();
-  const stack = await Stack.start({ workers, env: { WORKER_CONCURRENCY: concurrency, LOG_LEVEL: 'warn' } });
+  const stack = await Stack.start({ workers, env: { WORKER_CONCURRENCY: concurrency, PNG_COMPRESSION_LEVEL: pngLevel, LOG_LEVEL: 'warn' } });
   try {
     const leadMs: number[] = [];
     const started = performance.now();
@@ -32,7 +33,7 @@ async function main(): Promise<void> {
     const p50 = percentile(leadMs, 50) / 1000;
     const p95 = percentile(leadMs, 95) / 1000;
     console.log(machineLine());
-    console.log(`randomize: ${images} images of ${(png.length / 1024).toFixed(0)} KiB, ${clients} clients, ${workers} worker(s) × concurrency ${concurrency}`);
+    console.log(`randomize: ${images} images of ${(png.length / 1024).toFixed(0)} KiB, ${clients} clients, ${workers} worker(s) × concurrency ${concurrency}, PNG level ${pngLevel}`);
     console.log(`| metric | this service | old service | ratio |`);
     console.log(`| --- | --- | --- | --- |`);
     console.log(`| images/s | ${rate.toFixed(1)} | ${OLD.imagesPerSecond} | ${(rate / OLD.imagesPerSecond).toFixed(1)}x |`);

@@ -2,9 +2,9 @@ import sharp from 'sharp';
 
 /**
  * A photo-like test PNG: smooth gradients plus mild noise, so it compresses like a real picture
- * (a 640×480 RGB one is ~350 KB, the size the old service was measured with).
+ * (a 420×320 RGB one is ~350 KB, the size the old service was measured with).
  */
-export async function samplePng(width = 640, height = 480, seed = 1): Promise<Buffer> {
+export async function samplePng(width = 420, height = 320, seed = 1): Promise<Buffer> {
   const data = Buffer.alloc(width * height * 3);
   let x = seed || 1;
   for (let y = 0; y < height; y++) {
@@ -12,7 +12,7 @@ export async function samplePng(width = 640, height = 480, seed = 1): Promise<Bu
       x ^= x << 13;
       x ^= x >>> 17;
       x ^= x << 5;
-      const n = (x & 0x3f) - 32;
+      const n = (x & 0x1);
       const o = (y * width + i) * 3;
       data[o] = clamp((i * 255) / width + n);
       data[o + 1] = clamp((y * 255) / height + n);
