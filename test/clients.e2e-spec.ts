@@ -26,7 +26,7 @@ describe('client identity and limits (API_KEYS on)', () => {
     http<{ token?: string; error?: string }>(`${stack.url}/randomize`, { method: 'POST', headers: { 'content-type': 'image/png', ...headers }, body: png });
 
   it('answers 401 {error} without a key or with a wrong one, on every task route', async () => {
-    for (const headers of [{}, { authorization: 'Bearer nope-nope-nope' }, { 'x-api-key': 'nope' }]) {
+    for (const headers of [{}, { authorization: 'Bearer nope-nope-nope' }, { 'x-api-key': 'nope' }] as Record<string, string>[]) {
       const reply = await submit(headers);
       expect(reply.status).toBe(401);
       expect(reply.body.error).toMatch(/API key/);

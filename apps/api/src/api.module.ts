@@ -10,6 +10,7 @@ import { TasksModule } from '@app/tasks/tasks.module';
 import { MetricsModule } from '@app/tasks/metrics/metrics.module';
 import { SubmissionMetrics } from '@app/tasks/metrics/submission-metrics.service';
 import { QueueBoardModule } from './admin/queue-board.module';
+import { HttpDrain } from './http/http-drain.service';
 import { RateLimitModule } from './auth/rate-limit.module';
 import { EvenSumController } from './even-sum/even-sum.controller';
 import { EvenSumService } from './even-sum/even-sum.service';
@@ -26,7 +27,7 @@ export class ApiModule {
       module: ApiModule,
       imports: [ConfigModule.forRoot(config), LoggerModule.forRoot(pinoOptions(config, 'api')), TasksModule, HealthModule, MetricsModule, QueueBoardModule.forRoot(config), RateLimitModule],
       controllers: [RandomizeController, EvenSumController],
-      providers: [SubmissionMetrics, RandomizeService, EvenSumService, TaskReader, TaskSubmitter, { provide: APP_FILTER, useClass: JsonErrorFilter }],
+      providers: [HttpDrain, SubmissionMetrics, RandomizeService, EvenSumService, TaskReader, TaskSubmitter, { provide: APP_FILTER, useClass: JsonErrorFilter }],
     };
   }
 }

@@ -1,6 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import type { AddressInfo } from 'node:net';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { ConfigError, loadConfig } from '@app/tasks/config/app-config';
 import { ApiModule } from './api.module';
@@ -16,6 +17,20 @@ async function bootstrap(): Promise<void> {
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
   app.disable('x-powered-by');
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          // Swagger UI and Bull Board bootstrap with small inline scripts; everything else is same-origin.
+          'script-src': ["'self'", "'unsafe-inline'"],
+          // Plain-HTTP deployments (compose, localhost) must not have their assets upgraded to https.
+          'upgrade-insecure-requests': null,
+        },
+      },
+    }),
+  );
+  // CORS stays off (same-origin only) unless CORS_ORIGINS names the allowed origins.
+  if (config.corsOrigins?.length) app.enableCors({ origin: config.corsOrigins, exposedHeaders: ['x-request-id', 'retry-after'] });
   setupSwagger(app);
   const server = await app.listen(config.port, config.host);
   // Node's default requestTimeout (300 s) would kill a slow 5 GB upload; an idle timeout replaces it.

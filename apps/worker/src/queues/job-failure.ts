@@ -1,15 +1,9 @@
-import type { Job } from 'bull';
 import { BlobNotFoundError } from '@app/tasks/storage/blob-store';
 import { PermanentTaskError } from '@app/tasks/tasks/task-errors';
 
 /** Bad input and missing blobs cannot be fixed by retrying. */
 export function isPermanent(err: unknown): boolean {
   return err instanceof PermanentTaskError || err instanceof BlobNotFoundError;
-}
-
-/** True when bull will not run this job again after this failure. */
-export function isFinalAttempt(job: Job, err: unknown): boolean {
-  return isPermanent(err) || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
 }
 
 /** The message a client sees for a failed task. */

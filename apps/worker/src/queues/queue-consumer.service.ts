@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import type { Job } from 'bull';
 import { AppConfig, InjectConfig } from '@app/tasks/config/app-config';
 import { JobName, QueueName } from '@app/tasks/queues/queue-names';
@@ -6,7 +6,7 @@ import { FairUnit, QUEUE_OF } from '@app/tasks/queues/job-payloads';
 import { FairScheduler } from '@app/tasks/fairness/fair-scheduler.service';
 import { TaskQueue } from '@app/tasks/queues/task-queue.service';
 import { TaskLifecycle } from '@app/tasks/tasks/task-lifecycle.service';
-import { clientMessage, isFinalAttempt, isPermanent } from './job-failure';
+import { clientMessage, isPermanent } from './job-failure';
 import { JOB_HANDLERS, JobHandler } from './job-handler';
 
 /**
@@ -15,7 +15,7 @@ import { JOB_HANDLERS, JobHandler } from './job-handler';
  * before the config exists, which is why handlers are registered here instead.
  */
 @Injectable()
-export class QueueConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
+export class QueueConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(QueueConsumer.name);
   private readonly handlers: Map<JobName, JobHandler>;
 
@@ -35,24 +35,49 @@ export class QueueConsumer implements OnApplicationBootstrap, OnApplicationShutd
       const concurrency = QUEUE_OF[name] === QueueName.Maintenance ? 1 : this.config.workerConcurrency;
       void queue.process(name, concurrency, (job: Job) => this.run(handler, job));
     }
+    for (const queue of this.queues.all()) queue.on('failed', (job: Job, err: Error) => void this.failed(job, err));
     this.logger.log({ concurrency: this.config.workerConcurrency, jobs: [...this.handlers.keys()] }, 'consuming');
   }
 
-  /** SIGTERM: stop taking jobs and let active ones finish (bull's close waits for them). */
-  async onApplicationShutdown(): Promise<void> {
-    await Promise.all(this.queues.all().map((q) => q.close()));
+  /**
+   * SIGTERM: stop taking jobs and let active ones finish, up to SHUTDOWN_TIMEOUT_MS; past that the
+   * connections close anyway and the unfinished jobs go back to the queue through stalled-job
+   * recovery. Runs before other shutdown hooks, so the scan pool is still there for active jobs.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    const closing = Promise.all(this.queues.all().map((q) => q.close()));
+    const timedOut = await Promise.race([
+      closing.then(() => false),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(true), this.config.shutdownTimeoutMs).unref()),
+    ]);
+    if (timedOut) {
+      this.logger.warn({ timeoutMs: this.config.shutdownTimeoutMs }, 'active jobs did not finish in time: handing them back');
+      await Promise.all(this.queues.all().map((q) => q.close(true)));
+    }
   }
 
   private async run(handler: JobHandler, job: Job): Promise<void> {
+    await this.fair.started((job.data as FairUnit).tag);
     try {
-      await this.fair.started((job.data as FairUnit).tag);
       await handler.handle(job);
     } catch (err) {
-      const token = (job.data as { token?: string }).token;
-      this.logger.warn({ token, job: job.name, jobId: job.id, attempt: job.attemptsMade + 1, err }, 'job failed');
+      // Retrying cannot fix bad input: no further attempts (bull still reports the failure).
       if (isPermanent(err)) await job.discard();
-      if (token && isFinalAttempt(job, err)) await this.lifecycle.fail(token, clientMessage(err));
       throw err;
+    }
+  }
+
+  /**
+   * Every failure of a job lands here, including a job failed by stalled-job checks (its worker
+   * died too often) which never passed through run(). Only the last one ends the task `errored`.
+   */
+  private async failed(job: Job, err: Error): Promise<void> {
+    const token = (job.data as { token?: string }).token;
+    this.logger.warn({ token, job: job.name, jobId: job.id, attempt: job.attemptsMade, err }, 'job failed');
+    try {
+      if (token && (await job.isFailed())) await this.lifecycle.fail(token, clientMessage(err));
+    } catch (recordErr) {
+      this.logger.error({ token, err: recordErr }, 'could not record the failure');
     }
   }
 }

@@ -35,6 +35,11 @@ export const configSchema = z.object({
   S3_REGION: z.string().default('us-east-1'),
   S3_ENDPOINT: optionalString,
   S3_FORCE_PATH_STYLE: bool.default('false'),
+  // Part size of multipart uploads (streamed through the api and presigned): S3 wants >= 5 MiB
+  // parts; the api buffers up to 4 parts per streamed upload, so this bounds its memory too.
+  S3_PART_BYTES: int(5 * MiB, 5 * GiB).default(8 * MiB),
+  // Lifetime of presigned part URLs (direct uploads); an unfinished upload is aborted after it.
+  PRESIGN_EXPIRES_SECONDS: int(60, 7 * 86400).default(3600),
   WORKER_HTTP_PORT: int(0, 65535).default(5001),
   WORKER_CONCURRENCY: int(1, 256).default(availableParallelism()),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -46,6 +51,12 @@ export const configSchema = z.object({
   MAX_UPLOAD_BYTES: int(1).default(10 * GiB),
   CHUNK_BYTES: int(1).default(64 * MiB),
   RESULT_TTL_SECONDS: int(1).default(86400),
+  // bull stalled-job recovery: a dead worker's job lock expires after LOCK_DURATION_MS and the next
+  // check (every STALLED_INTERVAL_MS, in any live worker) hands the job to another worker.
+  LOCK_DURATION_MS: int(1000).default(30_000),
+  STALLED_INTERVAL_MS: int(500).default(15_000),
+  // SIGTERM: how long a worker waits for its active jobs, and the api for in-flight requests.
+  SHUTDOWN_TIMEOUT_MS: int(0).default(25_000),
   // How often a worker removes blobs and failed jobs of tasks whose records have expired.
   CLEANUP_INTERVAL_SECONDS: int(1).default(600),
   // A stalled upload is cut off after this long without a byte (replaces Node's 300 s requestTimeout).
@@ -68,7 +79,11 @@ export interface AppConfig {
   host: string;
   redisUrl: string;
   queuePrefix: string;
-  storage: { kind: 'fs'; dataDir: string } | { kind: 's3'; bucket: string; region: string; endpoint?: string; forcePathStyle: boolean; dataDir: string };
+  storage:
+    | { kind: 'fs'; dataDir: string }
+    | { kind: 's3'; bucket: string; region: string; endpoint?: string; forcePathStyle: boolean; partBytes: number; dataDir: string };
+  /** Lifetime of presigned direct-upload URLs (STORAGE=s3 only). */
+  presignExpiresSeconds: number;
   workerHttpPort: number;
   workerConcurrency: number;
   logLevel: string;
@@ -80,6 +95,9 @@ export interface AppConfig {
   chunkBytes: number;
   resultTtlSeconds: number;
   cleanupIntervalSeconds: number;
+  lockDurationMs: number;
+  stalledIntervalMs: number;
+  shutdownTimeoutMs: number;
   uploadIdleTimeoutMs: number;
   adminToken?: string;
   /** Set when API_KEYS turns authentication on. */
@@ -118,8 +136,17 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     queuePrefix: e.QUEUE_PREFIX,
     storage:
       e.STORAGE === 's3'
-        ? { kind: 's3', bucket: e.S3_BUCKET!, region: e.S3_REGION, endpoint: e.S3_ENDPOINT, forcePathStyle: e.S3_FORCE_PATH_STYLE, dataDir: e.DATA_DIR }
+        ? {
+            kind: 's3',
+            bucket: e.S3_BUCKET!,
+            region: e.S3_REGION,
+            endpoint: e.S3_ENDPOINT,
+            forcePathStyle: e.S3_FORCE_PATH_STYLE,
+            partBytes: e.S3_PART_BYTES,
+            dataDir: e.DATA_DIR,
+          }
         : { kind: 'fs', dataDir: e.DATA_DIR },
+    presignExpiresSeconds: e.PRESIGN_EXPIRES_SECONDS,
     workerHttpPort: e.WORKER_HTTP_PORT,
     workerConcurrency: e.WORKER_CONCURRENCY,
     logLevel: e.LOG_LEVEL,
@@ -131,6 +158,9 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     chunkBytes: e.CHUNK_BYTES,
     resultTtlSeconds: e.RESULT_TTL_SECONDS,
     cleanupIntervalSeconds: e.CLEANUP_INTERVAL_SECONDS,
+    lockDurationMs: e.LOCK_DURATION_MS,
+    stalledIntervalMs: e.STALLED_INTERVAL_MS,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     uploadIdleTimeoutMs: e.UPLOAD_IDLE_TIMEOUT_MS,
     adminToken: e.ADMIN_TOKEN,
     apiKeys,

@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Response } from 'express';
+import { isRedisUnavailable } from '../redis/redis-unavailable';
 import { BlobTooLargeError, StorageUnavailableError } from '../storage/blob-store';
 
 /**
@@ -36,6 +37,9 @@ export class JsonErrorFilter implements ExceptionFilter {
     }
     if (exception instanceof StorageUnavailableError) {
       return [HttpStatus.INSUFFICIENT_STORAGE, { error: exception.message }];
+    }
+    if (isRedisUnavailable(exception)) {
+      return [HttpStatus.SERVICE_UNAVAILABLE, { error: 'the task store (Redis) is unavailable, try again shortly' }];
     }
     if (exception instanceof BlobTooLargeError) return [HttpStatus.PAYLOAD_TOO_LARGE, { error: exception.message }];
     // body-parser / raw-body style errors carry a 4xx status of their own.

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { TaskQueue } from '../queues/task-queue.service';
+import { withRedisTimeout } from '../redis/redis-unavailable';
 
 const STATES = ['waiting', 'active', 'delayed', 'failed', 'paused'] as const;
 
@@ -23,7 +24,7 @@ export class SubmissionMetrics {
         // A scrape must not fail because Redis is away: the gauge then keeps its last values.
         await Promise.all(
           queues.all().map(async (queue) => {
-            const counts = await queue.getJobCounts().catch(() => null);
+            const counts = await withRedisTimeout(queue.getJobCounts(), 1000).catch(() => null);
             if (!counts) return;
             for (const state of STATES) this.set({ queue: queue.name, state }, (counts as unknown as Record<string, number>)[state] ?? 0);
           }),

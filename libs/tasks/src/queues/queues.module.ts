@@ -13,11 +13,12 @@ import { TaskQueue } from './task-queue.service';
         url: config.redisUrl,
         prefix: config.queuePrefix,
         settings: {
-          // A job whose worker died is noticed within stalledInterval and handed to another worker.
-          // lockDuration 30 s tolerates event-loop stalls far longer than ours (scanning is sliced);
+          // A job whose worker died is handed to another worker once its lock expires (lockDuration,
+          // default 30 s: far above any event-loop stall of ours, scanning is sliced) and the next
+          // stalled check runs (stalledInterval, default 15 s): recovery within ~45 s.
           // maxStalledCount 2: a job that kills its worker twice is failed rather than looping forever.
-          lockDuration: 30_000,
-          stalledInterval: 15_000,
+          lockDuration: config.lockDurationMs,
+          stalledInterval: config.stalledIntervalMs,
           maxStalledCount: 2,
         },
       }),

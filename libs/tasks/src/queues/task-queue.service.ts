@@ -3,6 +3,10 @@ import { Injectable } from '@nestjs/common';
 import type { JobOptions, Queue } from 'bull';
 import { JobName, QueueName } from './queue-names';
 import { JobOf, QUEUE_OF } from './job-payloads';
+import { withRedisTimeout } from '../redis/redis-unavailable';
+
+// bull's own connections queue commands while Redis is away; a submission must fail fast (503) instead.
+const ADD_TIMEOUT_MS = 5000;
 
 const RETRY: JobOptions = {
   // Three tries with 1 s, 2 s backoff: enough for a Redis blip or a worker restart,
@@ -43,13 +47,14 @@ export class TaskQueue {
 
   /** Enqueues a job. `jobId` makes the add idempotent (bull ignores a second add with the same id). */
   async add<N extends JobName>(name: N, data: JobOf<N>, options: { jobId: string; priority?: number }): Promise<void> {
-    await this.queue(QUEUE_OF[name]).add(name, data, { ...JOB_OPTIONS[name], ...options });
+    await withRedisTimeout(this.queue(QUEUE_OF[name]).add(name, data, { ...JOB_OPTIONS[name], ...options }), ADD_TIMEOUT_MS);
   }
 
   /** Enqueues many jobs of one kind in one round trip. */
   async addBulk<N extends JobName>(name: N, jobs: { data: JobOf<N>; jobId: string; priority?: number }[]): Promise<void> {
-    await this.queue(QUEUE_OF[name]).addBulk(
-      jobs.map(({ data, ...options }) => ({ name, data, opts: { ...JOB_OPTIONS[name], ...options } })),
+    await withRedisTimeout(
+      this.queue(QUEUE_OF[name]).addBulk(jobs.map(({ data, ...options }) => ({ name, data, opts: { ...JOB_OPTIONS[name], ...options } }))),
+      ADD_TIMEOUT_MS,
     );
   }
 

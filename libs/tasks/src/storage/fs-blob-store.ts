@@ -1,19 +1,13 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PassThrough, Readable, Transform } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { randomBytes } from 'node:crypto';
-import {
-  assertBlobKey,
-  BlobNotFoundError,
-  BlobStore,
-  BlobTooLargeError,
-  PutOptions,
-  StorageUnavailableError,
-} from './blob-store';
+import { assertBlobKey, BlobNotFoundError, BlobStore, PutOptions, StorageUnavailableError } from './blob-store';
+import { meterBody } from './metered-body';
 
-const STORAGE_ERRNOS = new Set(['ENOSPC', 'EDQUOT', 'EACCES', 'EPERM', 'EROFS']);
+const STORAGE_ERRNOS = new Set(['ENOSPC', 'EDQUOT', 'EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'EIO']);
 
 /** BlobStore on a directory (DATA_DIR) shared by the api and the workers. */
 export class FsBlobStore implements BlobStore {
@@ -29,24 +23,14 @@ export class FsBlobStore implements BlobStore {
     // Written under a temporary name and renamed: a reader never sees a half-written blob,
     // and an aborted upload leaves only a temp file that we remove here.
     const temp = `${target}.${randomBytes(4).toString('hex')}.part`;
-    let bytes = 0;
-    const counter = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        bytes += chunk.length;
-        if (options.maxBytes !== undefined && bytes > options.maxBytes) {
-          done(new BlobTooLargeError(options.maxBytes));
-          return;
-        }
-        options.onProgress?.(bytes);
-        done(null, chunk);
-      },
-    });
+    const metered = meterBody(body, options);
     try {
       await mkdir(join(target, '..'), { recursive: true });
-      await pipeline(detach(body), counter, createWriteStream(temp));
+      await pipeline(metered.stream, createWriteStream(temp));
       await rename(temp, target);
-      return bytes;
+      return metered.bytes();
     } catch (err) {
+      metered.stream.destroy();
       await unlink(temp).catch(() => undefined);
       // The task's directory goes too when this was its only blob (rmdir refuses a non-empty one).
       await rmdir(join(target, '..')).catch(() => undefined);
@@ -67,7 +51,10 @@ export class FsBlobStore implements BlobStore {
   }
 
   readRange(key: string, start: number, endExclusive: number): Readable {
-    const stream = createReadStream(this.path(key), { start, end: endExclusive - 1, highWaterMark: 1024 * 1024 });
+    const path = this.path(key);
+    // fs refuses end < start; an empty range is simply no bytes, as on S3.
+    if (endExclusive <= start) return Readable.from([]);
+    const stream = createReadStream(path, { start, end: endExclusive - 1, highWaterMark: 1024 * 1024 });
     // Translate ENOENT in the stream itself, so consumers see one error type for both backends.
     const mapped = new Transform({ transform: (chunk, _e, done) => done(null, chunk) });
     stream.on('error', (err) => mapped.destroy(mapNotFound(err, key) as Error));
@@ -108,17 +95,6 @@ export class FsBlobStore implements BlobStore {
       throw mapStorageError(err);
     }
   }
-}
-
-/**
- * A pass-through fed by `source` that does not destroy `source` when the write fails: an HTTP
- * request must stay open so the api can still answer (413, 507) on its socket.
- */
-function detach(source: Readable): Readable {
-  const pass = new PassThrough();
-  source.on('error', (err) => pass.destroy(err));
-  source.on('aborted', () => pass.destroy(new Error('upload aborted by the client')));
-  return source.pipe(pass);
 }
 
 function mapNotFound(err: unknown, key: string): unknown {

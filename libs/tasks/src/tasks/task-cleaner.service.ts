@@ -24,7 +24,8 @@ export class TaskCleaner {
 
   /** One sweep; returns how many tasks' blobs were removed. */
   async sweep(now = Date.now()): Promise<number> {
-    const graceMs = Math.max(this.config.uploadIdleTimeoutMs * 2, 60_000);
+    // An upload stalled longer than the idle timeout has been cut off by then.
+    const graceMs = this.config.uploadIdleTimeoutMs * 2;
     let removed = 0;
     for await (const { token, modifiedAt } of this.blobs.listTasks()) {
       if (now - modifiedAt < graceMs) continue;

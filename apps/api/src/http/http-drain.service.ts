@@ -1,0 +1,35 @@
+import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { Server } from 'node:http';
+import { AppConfig, InjectConfig } from '@app/tasks/config/app-config';
+
+/**
+ * SIGTERM on the api: stop accepting connections, let in-flight requests (an upload included)
+ * finish for up to SHUTDOWN_TIMEOUT_MS, then cut what is left (an aborted upload leaves nothing).
+ * Runs before the other shutdown hooks, so Redis and the queues still serve the requests draining.
+ */
+@Injectable()
+export class HttpDrain implements BeforeApplicationShutdown {
+  private readonly logger = new Logger(HttpDrain.name);
+
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    @InjectConfig() private readonly config: AppConfig,
+  ) {}
+
+  async beforeApplicationShutdown(): Promise<void> {
+    const server = this.adapterHost.httpAdapter?.getHttpServer() as Server | undefined;
+    if (!server?.listening) return;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    const timedOut = await Promise.race([
+      closed.then(() => false),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(true), this.config.shutdownTimeoutMs).unref()),
+    ]);
+    if (timedOut) {
+      this.logger.warn({ timeoutMs: this.config.shutdownTimeoutMs }, 'in-flight requests cut off at shutdown');
+      server.closeAllConnections();
+      await closed;
+    }
+  }
+}
