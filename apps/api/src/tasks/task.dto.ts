@@ -7,7 +7,7 @@ export class TokenDto {
 }
 
 export class ErrorDto {
-  @ApiProperty({ example: 'Content-Type must be image/png (got text/plain)' })
+  @ApiProperty({ example: 'task not found', description: 'What was wrong with the request' })
   error!: string;
 }
 
@@ -21,7 +21,7 @@ export class ProgressDto {
 export class StatusDto {
   @ApiProperty({ enum: ['requested', 'received', 'finished', 'errored'], example: 'finished' })
   status!: string;
-  @ApiPropertyOptional({ example: 'cannot decode PNG: Input buffer has corrupt header' }) error?: string;
+  @ApiPropertyOptional({ description: 'Only when status is errored: why, e.g. "cannot decode PNG: …"' }) error?: string;
   @ApiPropertyOptional({ example: '2026-11-28T10:00:00.000Z' }) requestedAt?: string;
   @ApiPropertyOptional({ example: '2026-11-28T10:00:00.020Z' }) startedAt?: string;
   @ApiPropertyOptional({ example: '2026-11-28T10:00:00.110Z' }) finishedAt?: string;
