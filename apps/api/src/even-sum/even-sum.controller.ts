@@ -2,6 +2,7 @@ import { Controller, Get, HttpCode, Param, Post, Put, Req, Res, UseGuards } from
 import { ApiKeyGuard } from '../auth/api-key.guard';
 import { ClientThrottlerGuard } from '../auth/client-throttler.guard';
 import {
+  ApiBearerAuth, ApiSecurity, ApiTooManyRequestsResponse, ApiUnauthorizedResponse,
   ApiBadRequestResponse, ApiBody, ApiConsumes, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse,
   ApiOperation, ApiParam, ApiPayloadTooLargeResponse, ApiTags,
 } from '@nestjs/swagger';
@@ -24,6 +25,10 @@ const INPUT_FORMAT =
 
 @ApiTags('even-sum')
 @UseGuards(ApiKeyGuard)
+@ApiBearerAuth('bearer')
+@ApiSecurity('api-key')
+@ApiUnauthorizedResponse({ type: ErrorDto, description: 'API_KEYS is set and the key is missing or wrong' })
+@ApiTooManyRequestsResponse({ type: ErrorDto, description: 'Rate limit (with Retry-After), or the pending-task or stored-bytes cap' })
 @Controller('even-sum')
 export class EvenSumController {
   constructor(

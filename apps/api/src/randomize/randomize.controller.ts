@@ -2,6 +2,7 @@ import { Controller, Get, HttpCode, Param, Post, Query, Req, Res, UseGuards } fr
 import { ApiKeyGuard } from '../auth/api-key.guard';
 import { ClientThrottlerGuard } from '../auth/client-throttler.guard';
 import {
+  ApiBearerAuth, ApiSecurity, ApiTooManyRequestsResponse, ApiUnauthorizedResponse,
   ApiBody, ApiConsumes, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation,
   ApiParam, ApiPayloadTooLargeResponse, ApiProduces, ApiQuery, ApiBadRequestResponse, ApiTags,
 } from '@nestjs/swagger';
@@ -21,6 +22,10 @@ import { ErrorDto, StatusDto, TokenDto } from '../tasks/task.dto';
 
 @ApiTags('randomize')
 @UseGuards(ApiKeyGuard)
+@ApiBearerAuth('bearer')
+@ApiSecurity('api-key')
+@ApiUnauthorizedResponse({ type: ErrorDto, description: 'API_KEYS is set and the key is missing or wrong' })
+@ApiTooManyRequestsResponse({ type: ErrorDto, description: 'Rate limit (with Retry-After), or the pending-task or stored-bytes cap' })
 @Controller('randomize')
 export class RandomizeController {
   constructor(

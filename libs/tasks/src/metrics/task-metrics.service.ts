@@ -3,7 +3,8 @@ import { Counter, Histogram, Registry } from 'prom-client';
 import { TaskKind } from '../queues/queue-names';
 
 /** Seconds: 50 ms (a small image) up to 30 min (a very large even-sum upload and scan). */
-export const TASK_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1200, 1800];
+// Finer below 2.5 s, where images and small files land, so p50/p95 estimates are tight there.
+export const TASK_BUCKETS = [0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2.5, 5, 10, 30, 60, 120, 300, 600, 1200, 1800];
 
 export type Outcome = 'finished' | 'errored';
 
