@@ -61,7 +61,13 @@ export class ApiService extends Construct {
       image: props.image,
       command: ['node', 'dist/apps/api/main.js'],
       portMappings: [{ containerPort: API_PORT, name: 'http' }],
-      environment: { ...props.environment, PORT: String(API_PORT) },
+      environment: {
+        ...props.environment,
+        PORT: String(API_PORT),
+        // Longer than the ALB idle timeout, so the api never closes a connection the ALB is about
+        // to reuse (a 502); the stall limit inside a request is UPLOAD_IDLE_TIMEOUT_MS.
+        KEEP_ALIVE_TIMEOUT_MS: String((props.idleTimeoutSeconds + 5) * 1000),
+      },
       secrets: props.secrets,
       logging: ecs.LogDrivers.awsLogs({
         logGroup: this.logGroup,

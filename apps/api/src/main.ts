@@ -33,10 +33,13 @@ async function bootstrap(): Promise<void> {
   if (config.corsOrigins?.length) app.enableCors({ origin: config.corsOrigins, exposedHeaders: ['x-request-id', 'retry-after'] });
   setupSwagger(app);
   const server = await app.listen(config.port, config.host);
-  // Node's default requestTimeout (300 s) would kill a slow 5 GB upload; an idle timeout replaces it.
+  // Node's default requestTimeout (300 s) would kill a slow 5 GB upload; an idle timeout (no byte
+  // for UPLOAD_IDLE_TIMEOUT_MS while a request is open) replaces it. Between requests a keep-alive
+  // connection lives KEEP_ALIVE_TIMEOUT_MS; headers must arrive within that too (slow-loris).
   server.requestTimeout = 0;
   server.setTimeout(config.uploadIdleTimeoutMs);
-  server.headersTimeout = 20_000;
+  server.keepAliveTimeout = config.keepAliveTimeoutMs;
+  server.headersTimeout = config.keepAliveTimeoutMs + 1000;
   app.get(Logger).log({ port: (server.address() as AddressInfo).port }, 'api listening');
 }
 

@@ -61,6 +61,9 @@ export const configSchema = z.object({
   CLEANUP_INTERVAL_SECONDS: int(1).default(600),
   // A stalled upload is cut off after this long without a byte (replaces Node's 300 s requestTimeout).
   UPLOAD_IDLE_TIMEOUT_MS: int(1000).default(60_000),
+  // How long an idle keep-alive connection stays open; behind a load balancer it must exceed the
+  // balancer's idle timeout (ALB: 60 s default), or the balancer reuses a closed connection (502).
+  KEEP_ALIVE_TIMEOUT_MS: int(1000).default(65_000),
   ADMIN_TOKEN: optionalString,
   API_KEYS: optionalString,
   FAIR_SCHEDULING: bool.default('true'),
@@ -99,6 +102,7 @@ export interface AppConfig {
   stalledIntervalMs: number;
   shutdownTimeoutMs: number;
   uploadIdleTimeoutMs: number;
+  keepAliveTimeoutMs: number;
   adminToken?: string;
   /** Set when API_KEYS turns authentication on. */
   apiKeys?: ApiKey[];
@@ -162,6 +166,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     stalledIntervalMs: e.STALLED_INTERVAL_MS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     uploadIdleTimeoutMs: e.UPLOAD_IDLE_TIMEOUT_MS,
+    keepAliveTimeoutMs: e.KEEP_ALIVE_TIMEOUT_MS,
     adminToken: e.ADMIN_TOKEN,
     apiKeys,
     fairScheduling: e.FAIR_SCHEDULING,
