@@ -1,7 +1,7 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Readable, Transform } from 'node:stream';
+import { PassThrough, Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { randomBytes } from 'node:crypto';
 import { assertBlobKey, BlobNotFoundError, BlobStore, PutOptions, StorageUnavailableError } from './blob-store';
@@ -51,14 +51,14 @@ export class FsBlobStore implements BlobStore {
   }
 
   readRange(key: string, start: number, endExclusive: number): Readable {
-    const path = this.path(key);
-    // fs refuses end < start; an empty range is simply no bytes, as on S3.
     if (endExclusive <= start) return Readable.from([]);
-    const stream = createReadStream(path, { start, end: endExclusive - 1, highWaterMark: 1024 * 1024 });
-    // Translate ENOENT in the stream itself, so consumers see one error type for both backends.
-    const mapped = new Transform({ transform: (chunk, _e, done) => done(null, chunk) });
-    stream.on('error', (err) => mapped.destroy(mapNotFound(err, key) as Error));
-    return stream.pipe(mapped);
+    const source = createReadStream(this.path(key), { start, end: endExclusive - 1, highWaterMark: 1024 * 1024 });
+    const out = new PassThrough({ highWaterMark: 1024 * 1024 });
+    // ENOENT becomes BlobNotFoundError (one error type for both backends); a consumer that stops
+    // early (the scanner past a chunk's end) closes the file too.
+    source.once('error', (err) => out.destroy(mapNotFound(err, key) as Error));
+    out.once('close', () => source.destroy());
+    return source.pipe(out);
   }
 
   async size(key: string): Promise<number> {
