@@ -31,6 +31,7 @@ export const WORKER_OBJECT_ACTIONS = [
   's3:PutObject',
   's3:DeleteObject',
   's3:AbortMultipartUpload',
+  's3:ListMultipartUploadParts', // the sweep leaves an upload alone while parts still arrive
 ];
 
 /** The bull consumers on Fargate: no load balancer, scaled on waiting jobs per running worker. */
@@ -96,9 +97,10 @@ export class WorkerService extends Construct {
         resources: [props.bucket.arnForObjects('*')],
       }),
     );
-    // Bucket-level, this bucket only: lets S3 answer 404 (not 403) for a missing key.
+    // Bucket-level, this bucket only: lets S3 answer 404 (not 403) for a missing key, and lets the
+    // cleanup sweep list (then abort) multipart uploads abandoned past PRESIGN_EXPIRES_SECONDS.
     taskDefinition.taskRole.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.bucket.bucketArn] }),
+      new iam.PolicyStatement({ actions: ['s3:ListBucket', 's3:ListBucketMultipartUploads'], resources: [props.bucket.bucketArn] }),
     );
 
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {

@@ -12,6 +12,8 @@ import { SubmissionMetrics } from '@app/tasks/metrics/submission-metrics.service
 import { QueueBoardModule } from './admin/queue-board.module';
 import { HttpDrain } from './http/http-drain.service';
 import { RateLimitModule } from './auth/rate-limit.module';
+import { DirectUploadController } from './even-sum/direct-upload.controller';
+import { DirectUploadService } from './even-sum/direct-upload.service';
 import { EvenSumController } from './even-sum/even-sum.controller';
 import { EvenSumService } from './even-sum/even-sum.service';
 import { RandomizeController } from './randomize/randomize.controller';
@@ -26,8 +28,8 @@ export class ApiModule {
     return {
       module: ApiModule,
       imports: [ConfigModule.forRoot(config), LoggerModule.forRoot(pinoOptions(config, 'api')), TasksModule, HealthModule, MetricsModule, QueueBoardModule.forRoot(config), RateLimitModule],
-      controllers: [RandomizeController, EvenSumController],
-      providers: [HttpDrain, SubmissionMetrics, RandomizeService, EvenSumService, TaskReader, TaskSubmitter, { provide: APP_FILTER, useClass: JsonErrorFilter }],
+      controllers: [RandomizeController, EvenSumController, DirectUploadController],
+      providers: [HttpDrain, SubmissionMetrics, RandomizeService, EvenSumService, DirectUploadService, TaskReader, TaskSubmitter, { provide: APP_FILTER, useClass: JsonErrorFilter }],
     };
   }
 }

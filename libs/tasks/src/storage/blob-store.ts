@@ -35,7 +35,7 @@ export interface BlobStore {
   put(key: string, body: Readable, options?: PutOptions): Promise<number>;
   putBuffer(key: string, body: Buffer): Promise<void>;
   getBuffer(key: string): Promise<Buffer>;
-  /** Streams bytes [start, endExclusive) of `key`. */
+  /** Streams bytes [start, endExclusive) of `key` (clipped at its end; an empty range reads nothing). */
   readRange(key: string, start: number, endExclusive: number): Readable;
   size(key: string): Promise<number>;
   /** Deletes every blob whose key starts with `prefix` (a task's `token/`). */
@@ -44,6 +44,11 @@ export interface BlobStore {
   listTasks(): AsyncIterable<{ token: string; modifiedAt: number }>;
   /** Throws when the store cannot be written (readiness check). */
   checkWritable(): Promise<void>;
+  /**
+   * Backends with multipart uploads (S3): aborts those untouched for `olderThanMs` whose token
+   * `isLive` does not claim, so abandoned parts stop costing storage. Resolves with the count.
+   */
+  abortStaleUploads?(olderThanMs: number, isLive: (token: string) => Promise<boolean>, now?: number): Promise<number>;
 }
 
 export const BLOB_STORE = Symbol('BLOB_STORE');

@@ -2,6 +2,8 @@ import { Global, Module } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { BLOB_STORE, BlobStore } from './blob-store';
 import { FsBlobStore } from './fs-blob-store';
+import { S3BlobStore } from './s3-blob-store';
+import { createS3Client } from './s3-client';
 
 /** Chooses the BlobStore backend from STORAGE, once. */
 export function createBlobStore(config: AppConfig): BlobStore {
@@ -9,7 +11,7 @@ export function createBlobStore(config: AppConfig): BlobStore {
     case 'fs':
       return new FsBlobStore(config.storage.dataDir);
     case 's3':
-      throw new Error('STORAGE=s3 is not available yet');
+      return new S3BlobStore(createS3Client(config.storage), { bucket: config.storage.bucket, partBytes: config.storage.partBytes });
   }
 }
 

@@ -4,6 +4,7 @@ import { FairScheduler } from '../fairness/fair-scheduler.service';
 import { TaskQueue } from '../queues/task-queue.service';
 import { BlobStore, InjectBlobStore } from '../storage/blob-store';
 import { TaskStore } from './task-store.service';
+import { UploadSessionStore } from './upload-session.store';
 
 /**
  * Removes what outlives a task's record: Redis expires records by TTL, but blobs and failed bull
@@ -20,6 +21,7 @@ export class TaskCleaner {
     private readonly store: TaskStore,
     private readonly queue: TaskQueue,
     private readonly fair: FairScheduler,
+    private readonly uploads: UploadSessionStore,
   ) {}
 
   /** One sweep; returns how many tasks' blobs were removed. */
@@ -29,6 +31,9 @@ export class TaskCleaner {
     let removed = 0;
     for await (const { token, modifiedAt } of this.blobs.listTasks()) {
       if (now - modifiedAt < graceMs) continue;
+      // A direct upload being completed has its object before its record (and S3 dates it from the
+      // upload's start); its session is ended only after the record exists, so check it first.
+      if (await this.uploads.exists(token)) continue;
       if (await this.store.get(token)) continue;
       await this.blobs.deletePrefix(`${token}/`);
       removed++;
@@ -41,6 +46,11 @@ export class TaskCleaner {
       return counts.every((c) => c.waiting + c.active + c.delayed === 0);
     });
     if (removed) this.logger.log({ removed }, 'expired task blobs removed');
+    // S3: multipart uploads nobody will complete (presigned URLs expired, or a streamed put whose
+    // api died). On AWS the bucket's AbortIncompleteMultipartUpload lifecycle rule is the backstop.
+    const staleMs = this.config.presignExpiresSeconds * 1000;
+    const aborted = (await this.blobs.abortStaleUploads?.(staleMs, (token) => this.uploads.exists(token), now)) ?? 0;
+    if (aborted) this.logger.log({ aborted }, 'stale multipart uploads aborted');
     return removed;
   }
 }

@@ -1,0 +1,43 @@
+import { ApiProperty } from '@nestjs/swagger';
+
+/** OpenAPI shapes of the direct-upload routes (documentation only). */
+export class PresignedPartDto {
+  @ApiProperty({ example: 1, description: 'Part number, 1-based; part n holds bytes [(n-1)·partSize, n·partSize)' })
+  partNumber!: number;
+  @ApiProperty({ example: 'https://bucket.s3.us-east-1.amazonaws.com/b27f…/input.txt?partNumber=1&uploadId=…&X-Amz-Signature=…', description: 'PUT the part here, with no credentials; keep the ETag header of the reply' })
+  url!: string;
+}
+
+export class DirectUploadDto {
+  @ApiProperty({ example: 'b27f6016f9cf46a6baaddf09d2e5b221', pattern: '^[0-9a-f]{32}$' })
+  token!: string;
+  @ApiProperty({ example: 8388608, description: 'Bytes per part (the last part holds the rest)' })
+  partSize!: number;
+  @ApiProperty({ type: [PresignedPartDto] })
+  parts!: PresignedPartDto[];
+  @ApiProperty({ example: '2026-11-28T11:00:00.000Z', description: 'The URLs and the upload expire then; complete before' })
+  expiresAt!: string;
+}
+
+/** The request bodies, as JSON schemas for @ApiBody. */
+export const START_UPLOAD_SCHEMA = {
+  type: 'object',
+  required: ['size'],
+  properties: { size: { type: 'integer', minimum: 1, example: 5368709120, description: 'Exact file size in bytes (at most MAX_UPLOAD_BYTES)' } },
+};
+
+export const COMPLETE_UPLOAD_SCHEMA = {
+  type: 'object',
+  required: ['parts'],
+  properties: {
+    parts: {
+      type: 'array',
+      description: 'Every part, each with the ETag that its PUT answered',
+      items: {
+        type: 'object',
+        required: ['partNumber', 'etag'],
+        properties: { partNumber: { type: 'integer', minimum: 1, example: 1 }, etag: { type: 'string', example: '"0eefad1a52668e00b88fc4ae26c8ab3f"' } },
+      },
+    },
+  },
+};
