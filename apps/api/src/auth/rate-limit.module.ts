@@ -2,6 +2,7 @@ import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis'
 import { Module } from '@nestjs/common';
 import { ThrottlerModule } from '@nestjs/throttler';
 import Redis from 'ioredis';
+import { createHash } from 'node:crypto';
 import { APP_CONFIG, AppConfig } from '@app/tasks/config/app-config';
 import { REDIS } from '@app/tasks/redis/redis.module';
 
@@ -14,6 +15,10 @@ import { REDIS } from '@app/tasks/redis/redis.module';
         // Named 'default' so the header is plain Retry-After (other names get a suffix).
         throttlers: [{ name: 'default', ttl: 60_000, limit: config.rateLimitPerMinute }],
         storage: new ThrottlerStorageRedisService(redis),
+        // Under QUEUE_PREFIX like every other key: deployments and test runs sharing a Redis must not
+        // share (and exhaust) each other's limits. The default key is a bare hash of route and client.
+        generateKey: (context, tracker, name) =>
+          `${config.queuePrefix}:throttle:${createHash('sha256').update(`${context.getClass().name}-${context.getHandler().name}-${name}-${tracker}`).digest('hex')}`,
         errorMessage: `rate limit exceeded: at most ${config.rateLimitPerMinute} submissions per minute per client (RATE_LIMIT_PER_MINUTE); retry after the Retry-After seconds`,
       }),
     }),

@@ -6,6 +6,7 @@
  * recently started. Units run in tag order (the tag becomes bull's priority). A client that was
  * idle restarts at V, so it cannot bank credit; a client with a long backlog has tags far ahead,
  * so a newcomer's units slot in between its units at once. Costs are estimated CPU milliseconds.
+ * The shared state (V, F per client) lives in Redis: see FairScheduler.
  */
 
 /** The part of the shared state one enqueue reads: the virtual time and the client's last finish tag. */
@@ -23,11 +24,6 @@ export function tagUnits(clock: ClientClock, costs: number[]): { tags: number[];
     return tag;
   });
   return { tags, lastFinish: next };
-}
-
-/** The virtual time once a unit with `tag` starts (it never goes back). */
-export function advanceVirtualTime(virtualTime: number, startedTag: number): number {
-  return Math.max(virtualTime, startedTag);
 }
 
 /** bull's priority range is 1 (first) .. 2^31 − 1; tags are rebased to 0 whenever the queues drain. */
