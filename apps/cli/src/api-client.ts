@@ -1,0 +1,279 @@
+import { ServerError } from './exit-codes';
+import { networkCode, requestError, serverError } from './http-errors';
+import { sendFile, sendHeaders } from './upload/send-file';
+
+export type TaskKind = 'randomize' | 'even-sum';
+export const TASK_KINDS: readonly TaskKind[] = ['randomize', 'even-sum'];
+
+export type TaskState = 'requested' | 'received' | 'finished' | 'errored';
+
+export interface EvenSumProgress {
+  bytesDone: number;
+  bytesTotal: number;
+  chunksDone: number;
+  chunksTotal: number;
+}
+
+/** GET /<kind>/:token/status */
+export interface TaskStatus {
+  status: TaskState;
+  error?: string;
+  requestedAt?: string;
+  startedAt?: string;
+  finishedAt?: string;
+  executionMs?: number;
+  queueWaitMs?: number;
+  leadTimeMs?: number;
+  /** even-sum only */
+  progress?: EvenSumProgress;
+}
+
+/** GET /even-sum/:token/result */
+export interface EvenSumResult {
+  sum: string;
+  evenCount: number;
+  count: number;
+  bytes: number;
+}
+
+/** POST /even-sum/uploads (S3 mode): presigned URLs of the parts, `partSize` bytes each (the last one shorter). */
+export interface UploadPlan {
+  token: string;
+  partSize: number;
+  parts: { partNumber: number; url: string }[];
+}
+
+export interface CompletedPart {
+  partNumber: number;
+  etag: string;
+}
+
+export interface ApiClientOptions {
+  url: string;
+  apiKey?: string;
+  /** Aborted on Ctrl-C: every request in flight is cancelled. */
+  signal: AbortSignal;
+  /** Per request, for the small JSON calls (uploads use an idle timeout instead). */
+  timeoutMs?: number;
+}
+
+const USER_AGENT = 'tasks-cli';
+
+/** The service's HTTP API, typed. Errors: ServerError (the server's `{error}`), UnreachableError, InterruptedError. */
+export class ApiClient {
+  readonly baseUrl: string;
+  readonly signal: AbortSignal;
+  private readonly apiKey?: string;
+  private readonly timeoutMs: number;
+
+  constructor(options: ApiClientOptions) {
+    this.baseUrl = options.url.replace(/\/+$/, '');
+    this.apiKey = options.apiKey;
+    this.signal = options.signal;
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+  }
+
+  /** POST /randomize: the PNG's bytes (images are small: the server caps them at MAX_IMAGE_BYTES). */
+  async submitRandomize(
+    png: Buffer,
+    query: { blockSize?: number; seed?: number },
+  ): Promise<string> {
+    const res = await this.call('POST', '/randomize', {
+      body: png,
+      contentType: 'image/png',
+      query,
+    });
+    return (await this.expectJson<{ token: string }>(res, [201])).token;
+  }
+
+  /** POST /even-sum, the file streamed from disk with Content-Length. */
+  async streamEvenSum(
+    file: string,
+    size: number,
+    onBytes: (bytes: number) => void,
+  ): Promise<string> {
+    const url = `${this.baseUrl}/even-sum`;
+    const headers = { ...this.headers(), 'content-type': 'text/plain' };
+    try {
+      const reply = await sendFile({
+        url,
+        method: 'POST',
+        headers,
+        file,
+        start: 0,
+        end: size,
+        signal: this.signal,
+        onBytes,
+      });
+      if (reply.status !== 201)
+        throw serverError(reply.status, reply.body, headerValue(reply.headers['retry-after']));
+      return (JSON.parse(reply.body) as { token: string }).token;
+    } catch (err) {
+      // The api refuses an upload from its headers (413 size, 401 key, 429 quota) and closes the
+      // connection at once: when that close reaches us mid-send, the reply is lost with it
+      // (EPIPE, ECONNRESET). The same headers without a body get the same refusal, now readable.
+      if (!this.signal.aborted && ['EPIPE', 'ECONNRESET'].includes(networkCode(err) ?? '')) {
+        const refusal = await sendHeaders(
+          url,
+          'POST',
+          { ...headers, 'content-length': String(size) },
+          3000,
+        );
+        if (refusal && refusal.status >= 400) {
+          throw serverError(
+            refusal.status,
+            refusal.body,
+            headerValue(refusal.headers['retry-after']),
+          );
+        }
+      }
+      throw requestError(err, this.baseUrl, this.signal);
+    }
+  }
+
+  /**
+   * POST /even-sum/uploads: a presigned multipart upload, or undefined when the server stores
+   * uploads itself (fs mode answers 404 or 409; an older server has no such route).
+   */
+  async startUpload(size: number): Promise<UploadPlan | undefined> {
+    const res = await this.call('POST', '/even-sum/uploads', { json: { size } });
+    if ([404, 405, 409, 501].includes(res.status)) {
+      await res.body?.cancel();
+      return undefined;
+    }
+    const plan = await this.expectJson<UploadPlan>(res, [200, 201]);
+    if (typeof plan.token !== 'string' || !(plan.partSize > 0) || !Array.isArray(plan.parts)) {
+      throw new Error('the server answered POST /even-sum/uploads with an unexpected body');
+    }
+    return plan;
+  }
+
+  /** POST /even-sum/uploads/:token/complete: the task starts. */
+  async completeUpload(token: string, parts: CompletedPart[]): Promise<string> {
+    const res = await this.call('POST', `/even-sum/uploads/${encodeURIComponent(token)}/complete`, {
+      json: { parts },
+    });
+    return (await this.expectJson<{ token: string }>(res, [200, 201])).token;
+  }
+
+  async status(kind: TaskKind, token: string): Promise<TaskStatus> {
+    const res = await this.call('GET', `/${kind}/${encodeURIComponent(token)}/status`);
+    return this.expectJson<TaskStatus>(res, [200]);
+  }
+
+  /** The task's kind and status, asking each kind in turn (the token does not say which it is). */
+  async findTask(
+    token: string,
+    kinds: readonly TaskKind[] = TASK_KINDS,
+  ): Promise<{ kind: TaskKind; status: TaskStatus }> {
+    let notFound: ServerError | undefined;
+    for (const kind of kinds) {
+      try {
+        return { kind, status: await this.status(kind, token) };
+      } catch (err) {
+        if (!(err instanceof ServerError && err.status === 404)) throw err;
+        notFound = err;
+      }
+    }
+    throw notFound!;
+  }
+
+  /** The shuffled PNG, or undefined while the task is not finished. */
+  async randomizeResult(token: string): Promise<Buffer | undefined> {
+    const res = await this.call('GET', `/randomize/${encodeURIComponent(token)}/result`);
+    if (res.status === 200) return Buffer.from(await this.read(res.arrayBuffer()));
+    return this.notFinishedYet(res);
+  }
+
+  /** The exact sum and counts, or undefined while the task is not finished. */
+  async evenSumResult(token: string): Promise<EvenSumResult | undefined> {
+    const res = await this.call('GET', `/even-sum/${encodeURIComponent(token)}/result`);
+    if (res.status === 200) return this.expectJson<EvenSumResult>(res, [200]);
+    return this.notFinishedYet(res);
+  }
+
+  /** Authorization and User-Agent, for requests to the service (never to presigned storage URLs). */
+  headers(): Record<string, string> {
+    return {
+      'user-agent': USER_AGENT,
+      ...(this.apiKey ? { authorization: `Bearer ${this.apiKey}` } : {}),
+    };
+  }
+
+  /** A result route answers 404 `{message: "not found", status}` until the task has finished. */
+  private async notFinishedYet(res: Response): Promise<undefined> {
+    const text = await this.read(res.text());
+    if (res.status === 404) {
+      const body = safeJson(text);
+      if (body?.message === 'not found' && typeof body.status === 'string') return undefined;
+    }
+    throw serverError(res.status, text, res.headers.get('retry-after'));
+  }
+
+  private async call(
+    method: string,
+    path: string,
+    init: {
+      body?: Buffer;
+      contentType?: string;
+      json?: unknown;
+      query?: Record<string, number | string | undefined>;
+    } = {},
+  ): Promise<Response> {
+    const url = new URL(this.baseUrl + path);
+    for (const [name, value] of Object.entries(init.query ?? {}))
+      if (value !== undefined) url.searchParams.set(name, String(value));
+    const headers: Record<string, string> = {
+      ...this.headers(),
+      accept: 'application/json, image/png',
+    };
+    let body: Buffer | string | undefined = init.body;
+    if (init.json !== undefined) {
+      body = JSON.stringify(init.json);
+      headers['content-type'] = 'application/json';
+    } else if (init.contentType) {
+      headers['content-type'] = init.contentType;
+    }
+    try {
+      return await fetch(url, {
+        method,
+        headers,
+        body,
+        signal: AbortSignal.any([this.signal, AbortSignal.timeout(this.timeoutMs)]),
+      });
+    } catch (err) {
+      throw requestError(err, this.baseUrl, this.signal);
+    }
+  }
+
+  private async expectJson<T>(res: Response, ok: number[]): Promise<T> {
+    const text = await this.read(res.text());
+    if (!ok.includes(res.status))
+      throw serverError(res.status, text, res.headers.get('retry-after'));
+    const body = safeJson(text);
+    if (body === undefined)
+      throw new Error(`the server answered HTTP ${res.status} with a body that is not JSON`);
+    return body as T;
+  }
+
+  private async read<T>(body: Promise<T>): Promise<T> {
+    try {
+      return await body;
+    } catch (err) {
+      throw requestError(err, this.baseUrl, this.signal);
+    }
+  }
+}
+
+function safeJson(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return value && typeof value === 'object' ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}

@@ -1,0 +1,44 @@
+import type { Command } from 'commander';
+import { ApiClient } from './api-client';
+import { progressFactory, ProgressFactory } from './progress';
+
+/** The program-wide options (before or after the command name). */
+export interface GlobalOptions {
+  url: string;
+  apiKey?: string;
+  json: boolean;
+}
+
+/** What a command works with: the API client, output channels and the Ctrl-C signal. */
+export interface CliContext {
+  client: ApiClient;
+  json: boolean;
+  signal: AbortSignal;
+  progress: ProgressFactory;
+  /** The command's answer on stdout: `plain`, or `data` as one JSON line with --json. */
+  emit(plain: string, data: unknown): void;
+  /** A JSON answer: indented for people, one line with --json. */
+  emitJson(data: unknown): void;
+  /** A message for the person at the terminal, on stderr (stdout stays the answer only). */
+  info(text: string): void;
+}
+
+export type ContextFactory = (command: Command) => CliContext;
+
+/** Builds each command's context from the global options it was called with. */
+export function contextFactory(signal: AbortSignal): ContextFactory {
+  return (command) => {
+    const options = command.optsWithGlobals<GlobalOptions>();
+    const json = options.json;
+    return {
+      client: new ApiClient({ url: options.url, apiKey: options.apiKey, signal }),
+      json,
+      signal,
+      progress: progressFactory(process.stderr),
+      emit: (plain, data) => void process.stdout.write(`${json ? JSON.stringify(data) : plain}\n`),
+      emitJson: (data) =>
+        void process.stdout.write(`${JSON.stringify(data, null, json ? undefined : 2)}\n`),
+      info: (text) => void process.stderr.write(`${text}\n`),
+    };
+  };
+}

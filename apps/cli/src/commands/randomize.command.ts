@@ -1,0 +1,59 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { parse } from 'node:path';
+import type { Command } from 'commander';
+import { integerArg } from '../arguments';
+import type { ContextFactory } from '../cli-context';
+import { formatBytes } from '../format';
+import { inputFileSize } from '../input-file';
+import { waitForTask } from '../wait-for-task';
+
+interface RandomizeOptions {
+  output?: string;
+  blockSize?: number;
+  seed?: number;
+  wait: boolean;
+}
+
+/** `tasks randomize cat.png -o out.png`: submit, wait, write the shuffled PNG. */
+export function registerRandomizeCommand(program: Command, context: ContextFactory): void {
+  program
+    .command('randomize')
+    .description('shuffle the blocks of a PNG: submits it, waits, writes the result')
+    .argument('<image>', 'PNG file')
+    .option(
+      '-o, --output <file>',
+      'where to write the shuffled PNG (default: <image name>.randomized.png)',
+    )
+    .option(
+      '--block-size <pixels>',
+      'block edge in pixels, 8..1024 (server default 60)',
+      integerArg,
+    )
+    .option(
+      '--seed <n>',
+      'shuffle seed, 0..4294967295: same seed and image, same output',
+      integerArg,
+    )
+    .option('--no-wait', 'print the token and exit')
+    .action(async (image: string, options: RandomizeOptions, command: Command) => {
+      const ctx = context(command);
+      await inputFileSize(image);
+      // Images are capped at MAX_IMAGE_BYTES (20 MiB by default): reading one into memory is fine.
+      const token = await ctx.client.submitRandomize(await readFile(image), {
+        blockSize: options.blockSize,
+        seed: options.seed,
+      });
+      if (!options.wait) return ctx.emit(token, { token });
+      ctx.info(`submitted ${token}, waiting`);
+      await waitForTask(ctx.client, 'randomize', token);
+      const png = await ctx.client.randomizeResult(token);
+      if (!png) throw new Error(`task ${token} finished but its result is gone (expired?)`);
+      const output = options.output ?? `${parse(image).name}.randomized.png`;
+      await writeFile(output, png);
+      ctx.emit(`wrote ${output} (${formatBytes(png.length)})`, {
+        token,
+        output,
+        bytes: png.length,
+      });
+    });
+}

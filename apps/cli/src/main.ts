@@ -1,0 +1,43 @@
+import { Command, Option } from 'commander';
+import { version } from '../../../package.json';
+import { urlArg } from './arguments';
+import { contextFactory } from './cli-context';
+import { registerEvenSumCommand } from './commands/even-sum.command';
+import { registerGenNumbersCommand } from './commands/gen-numbers.command';
+import { registerRandomizeCommand } from './commands/randomize.command';
+import { registerResultCommand } from './commands/result.command';
+import { registerStatusCommand } from './commands/status.command';
+import { interruptSignal } from './interrupt';
+import { runProgram } from './run-program';
+
+const program = new Command('tasks')
+  .description('Client of the task service: shuffle PNG blocks, sum the even integers of big files')
+  .version(version)
+  .addOption(
+    new Option('--url <url>', 'service URL')
+      .env('TASKS_URL')
+      .default('http://localhost:5000')
+      .argParser(urlArg),
+  )
+  .addOption(
+    new Option('--api-key <key>', 'API key, sent as Authorization: Bearer <key>').env(
+      'TASKS_API_KEY',
+    ),
+  )
+  .option('--json', 'print the answer as one JSON object on stdout (for scripts)', false)
+  .showHelpAfterError('(tasks --help for usage)')
+  // Throw instead of exiting, so usage errors map to exit code 2; subcommands inherit this.
+  .exitOverride();
+
+const context = contextFactory(interruptSignal());
+registerRandomizeCommand(program, context);
+registerEvenSumCommand(program, context);
+registerStatusCommand(program, context);
+registerResultCommand(program, context);
+registerGenNumbersCommand(program, context);
+
+void runProgram(program, process.argv).then((code) => {
+  // Exit explicitly once stdout is flushed: nothing left over (an idle pooled connection, a
+  // timer) may hold the process open after the answer.
+  process.stdout.write('', () => process.exit(code));
+});

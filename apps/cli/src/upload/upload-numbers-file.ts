@@ -1,0 +1,60 @@
+import type { ApiClient, UploadPlan } from '../api-client';
+import { CliError, ExitCode, InterruptedError } from '../exit-codes';
+import { uploadParts } from './presigned-upload';
+
+/** auto: presigned multipart when the server offers it (S3 mode), else streamed through the api. */
+export type UploadMode = 'auto' | 'stream' | 'presigned';
+export const UPLOAD_MODES: readonly UploadMode[] = ['auto', 'stream', 'presigned'];
+
+export interface UploadNumbersOptions {
+  mode: UploadMode;
+  /** Bytes sent so far (it can step back when a failed part is retried). */
+  onProgress: (bytesSent: number) => void;
+  /** Told when the upload goes straight to storage, before the first part. */
+  onPresigned?: (plan: UploadPlan) => void;
+  /** Parts in flight at once in presigned mode. */
+  concurrency?: number;
+}
+
+/** Uploads an even-sum input file and starts its task; resolves with the token and the way it went. */
+export async function uploadNumbersFile(
+  client: ApiClient,
+  file: string,
+  size: number,
+  options: UploadNumbersOptions,
+): Promise<{ token: string; via: 'stream' | 'presigned' }> {
+  let sent = 0;
+  const onBytes = (delta: number) => options.onProgress((sent += delta));
+  let via: 'stream' | 'presigned' = 'stream';
+  try {
+    // The probe is cheap and answers "not here" (404/409) on a server that stores uploads itself.
+    // An empty file has no parts to presign: it is always streamed.
+    const probe = options.mode === 'presigned' || (options.mode === 'auto' && size > 0);
+    const plan = probe ? await client.startUpload(size) : undefined;
+    if (!plan) {
+      if (options.mode === 'presigned') {
+        throw new CliError(
+          'the server does not offer presigned uploads (it stores uploads itself: use --upload auto or stream)',
+          ExitCode.Failed,
+        );
+      }
+      return { token: await client.streamEvenSum(file, size, onBytes), via };
+    }
+    via = 'presigned';
+    options.onPresigned?.(plan);
+    const parts = await uploadParts(plan, {
+      file,
+      size,
+      signal: client.signal,
+      onBytes,
+      concurrency: options.concurrency,
+    });
+    return { token: await client.completeUpload(plan.token, parts), via };
+  } catch (err) {
+    if (!(err instanceof InterruptedError)) throw err;
+    // A stream cut short is discarded by the api; unfinished multipart parts expire in the bucket.
+    throw new InterruptedError(
+      `upload aborted: no task was created${via === 'presigned' ? ' (the bucket drops the unfinished parts)' : ''}`,
+    );
+  }
+}
