@@ -41,6 +41,12 @@ export class ServiceProcess {
 export interface StackOptions {
   workers?: number;
   env?: Record<string, string>;
+  /** A Redis other than the shared test one (e.g. a private redis-server a test stops and restarts). */
+  redisUrl?: string;
+  /** A DATA_DIR the test prepared (a tmpfs mount, a regular file); the test removes it, not stop(). */
+  dataDir?: string;
+  /** What a started process must answer before start() returns: 'ready' (default) or only 'live'. */
+  waitFor?: 'ready' | 'live';
 }
 
 /** The real api and workers as child processes from dist/, on the test Redis, isolated by QUEUE_PREFIX. */
@@ -48,10 +54,13 @@ export class Stack {
   api!: ServiceProcess;
   readonly workers: ServiceProcess[] = [];
   readonly prefix = `test-${randomBytes(6).toString('hex')}`;
-  readonly dataDir = mkdtempSync(join(tmpdir(), 'tasks-data-'));
-  readonly redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+  readonly dataDir: string;
+  readonly redisUrl: string;
 
-  private constructor(private readonly options: StackOptions) {}
+  private constructor(private readonly options: StackOptions) {
+    this.dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'tasks-data-'));
+    this.redisUrl = options.redisUrl ?? process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+  }
 
   static async start(options: StackOptions = {}): Promise<Stack> {
     const stack = new Stack(options);
@@ -91,7 +100,7 @@ export class Stack {
     const service = new ServiceProcess(app, proc, `http://127.0.0.1:${port}`);
     await pollUntil(async () => {
       if (proc.exitCode !== null) throw new Error(`${app} exited with ${proc.exitCode}:\n${service.output.join('\n')}`);
-      const res = await fetch(`${service.url}/health/ready`).catch(() => undefined);
+      const res = await fetch(`${service.url}/health/${this.options.waitFor ?? 'ready'}`).catch(() => undefined);
       return res?.status === 200 ? true : undefined;
     }, 30_000, `${app} to become ready`).catch((err: Error) => {
       proc.kill('SIGKILL');
@@ -114,6 +123,6 @@ export class Stack {
     } finally {
       redis.disconnect();
     }
-    rmSync(this.dataDir, { recursive: true, force: true });
+    if (!this.options.dataDir) rmSync(this.dataDir, { recursive: true, force: true });
   }
 }

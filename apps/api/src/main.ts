@@ -15,7 +15,8 @@ async function bootstrap(): Promise<void> {
     bodyParser: false,
   });
   app.useLogger(app.get(Logger));
-  app.enableShutdownHooks();
+  // Exit 0 once drained (Nest's default re-raises the signal: exit 143, a failure to orchestrators).
+  app.enableShutdownHooks([], { useProcessExit: true });
   app.disable('x-powered-by');
   app.use(
     helmet({

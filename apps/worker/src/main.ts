@@ -11,7 +11,8 @@ async function bootstrap(): Promise<void> {
   app.useLogger(app.get(Logger));
   app.useGlobalFilters(new JsonErrorFilter());
   // SIGTERM → onApplicationShutdown: bull stops taking jobs and waits for active ones.
-  app.enableShutdownHooks();
+  // Exit 0 once the jobs are finished or handed back (Nest's default re-raises the signal: exit 143).
+  app.enableShutdownHooks([], { useProcessExit: true });
   const server = await app.listen(config.workerHttpPort, config.host);
   app.get(Logger).log({ port: (server.address() as AddressInfo).port }, 'worker listening');
 }

@@ -21,6 +21,10 @@ export class HttpDrain implements BeforeApplicationShutdown {
     const server = this.adapterHost.httpAdapter?.getHttpServer() as Server | undefined;
     if (!server?.listening) return;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    // A keep-alive connection goes idle when its in-flight request ends: close it then, not after
+    // KEEP_ALIVE_TIMEOUT_MS.
+    const idleSweep = setInterval(() => server.closeIdleConnections(), 100);
+    void closed.finally(() => clearInterval(idleSweep));
     server.closeIdleConnections();
     const timedOut = await Promise.race([
       closed.then(() => false),

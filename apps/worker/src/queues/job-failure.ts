@@ -10,5 +10,9 @@ export function isPermanent(err: unknown): boolean {
 export function clientMessage(err: unknown): string {
   if (err instanceof BlobNotFoundError) return 'input file is missing from storage (expired or deleted)';
   if (err instanceof PermanentTaskError) return err.message;
+  // bull's words for a job whose worker vanished mid-job more than maxStalledCount times.
+  if (/stalled more than allowable limit/.test((err as Error)?.message ?? '')) {
+    return 'processing was interrupted repeatedly (its worker stopped or crashed while running it); submit the task again';
+  }
   return `processing failed after retries: ${(err as Error)?.message ?? String(err)}`;
 }

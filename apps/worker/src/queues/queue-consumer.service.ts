@@ -35,7 +35,7 @@ export class QueueConsumer implements OnApplicationBootstrap, BeforeApplicationS
       const concurrency = QUEUE_OF[name] === QueueName.Maintenance ? 1 : this.config.workerConcurrency;
       void queue.process(name, concurrency, (job: Job) => this.run(handler, job));
     }
-    for (const queue of this.queues.all()) queue.on('failed', (job: Job, err: Error) => void this.failed(job, err));
+    for (const queue of this.queues.all()) queue.on('failed', (job: Job | null, err: Error) => void this.failed(job, err));
     this.logger.log({ concurrency: this.config.workerConcurrency, jobs: [...this.handlers.keys()] }, 'consuming');
   }
 
@@ -45,15 +45,15 @@ export class QueueConsumer implements OnApplicationBootstrap, BeforeApplicationS
    * recovery. Runs before other shutdown hooks, so the scan pool is still there for active jobs.
    */
   async beforeApplicationShutdown(): Promise<void> {
-    const closing = Promise.all(this.queues.all().map((q) => q.close()));
+    // A local pause stops taking jobs and waits for the active ones. Not close(): bull's close()
+    // memoises its promise, so a later close(true) would wait for the jobs too, past the timeout.
+    const drained = Promise.all(this.queues.all().map((q) => q.pause(true)));
     const timedOut = await Promise.race([
-      closing.then(() => false),
+      drained.then(() => false),
       new Promise<boolean>((resolve) => setTimeout(() => resolve(true), this.config.shutdownTimeoutMs).unref()),
     ]);
-    if (timedOut) {
-      this.logger.warn({ timeoutMs: this.config.shutdownTimeoutMs }, 'active jobs did not finish in time: handing them back');
-      await Promise.all(this.queues.all().map((q) => q.close(true)));
-    }
+    if (timedOut) this.logger.warn({ timeoutMs: this.config.shutdownTimeoutMs }, 'active jobs did not finish in time: handing them back');
+    await Promise.all(this.queues.all().map((q) => q.close(true)));
   }
 
   private async run(handler: JobHandler, job: Job): Promise<void> {
@@ -71,7 +71,9 @@ export class QueueConsumer implements OnApplicationBootstrap, BeforeApplicationS
    * Every failure of a job lands here, including a job failed by stalled-job checks (its worker
    * died too often) which never passed through run(). Only the last one ends the task `errored`.
    */
-  private async failed(job: Job, err: Error): Promise<void> {
+  private async failed(job: Job | null, err: Error): Promise<void> {
+    // bull may report a failure of a job it already removed (removeOnFail): nothing to record.
+    if (!job) return;
     const token = (job.data as { token?: string }).token;
     this.logger.warn({ token, job: job.name, jobId: job.id, attempt: job.attemptsMade, err }, 'job failed');
     try {

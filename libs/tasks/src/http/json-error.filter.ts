@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Response } from 'express';
 import { isRedisUnavailable } from '../redis/redis-unavailable';
-import { BlobTooLargeError, StorageUnavailableError } from '../storage/blob-store';
+import { BlobNotFoundError, BlobTooLargeError, StorageUnavailableError } from '../storage/blob-store';
 
 /**
  * Every error leaves as `{error}` JSON with its status; unexpected ones as a bare 500, logged with
@@ -41,6 +41,8 @@ export class JsonErrorFilter implements ExceptionFilter {
     if (isRedisUnavailable(exception)) {
       return [HttpStatus.SERVICE_UNAVAILABLE, { error: 'the task store (Redis) is unavailable, try again shortly' }];
     }
+    // A finished task whose result blob is gone (expired, deleted): nothing to serve.
+    if (exception instanceof BlobNotFoundError) return [HttpStatus.NOT_FOUND, { error: 'result is missing from storage (expired or deleted)' }];
     if (exception instanceof BlobTooLargeError) return [HttpStatus.PAYLOAD_TOO_LARGE, { error: exception.message }];
     // body-parser / raw-body style errors carry a 4xx status of their own.
     const status = (exception as { status?: unknown })?.status;

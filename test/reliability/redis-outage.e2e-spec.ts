@@ -1,0 +1,97 @@
+import { Readable } from 'node:stream';
+import { storedFiles } from '../support/faults';
+import { http, waitForTask } from '../support/http';
+import { randomPng } from '../support/images';
+import { pollUntil } from '../support/poll';
+import { RedisServer } from '../support/redis-server';
+import { Stack } from '../support/stack';
+import { upload } from '../support/upload';
+
+const OUTAGE_MS = 4000;
+
+/** Polls a service's readiness until it answers `status`. */
+const readiness = (url: string, status: number, timeoutMs: number) =>
+  pollUntil(async () => ((await http(`${url}/health/ready`)).status === status ? true : undefined), timeoutMs, `${url}/health/ready to answer ${status}`);
+
+/** Runs a request and measures how long its answer took. */
+async function timed<T>(send: () => Promise<T>): Promise<{ reply: T; ms: number }> {
+  const started = Date.now();
+  const reply = await send();
+  return { reply, ms: Date.now() - started };
+}
+
+describe('Redis down and back (a private redis-server with append-only persistence)', () => {
+  let redis: RedisServer;
+  let stack: Stack;
+  let png: Buffer;
+
+  beforeAll(async () => {
+    png = await randomPng(130, 70, 3, 3);
+    redis = await RedisServer.start();
+    stack = await Stack.start({ redisUrl: redis.url, workers: 1 });
+  });
+  afterAll(async () => {
+    // stop() cleans the stack's keys: it needs its Redis up.
+    if (redis && !redis.running) await redis.restart();
+    await stack?.stop();
+    await redis?.dispose();
+  });
+
+  const submit = () => http<{ token?: string; error?: string }>(`${stack.url}/randomize`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: png });
+  const submitted = async () => {
+    const created = await submit();
+    expect(created.status).toBe(201);
+    return created.body.token!;
+  };
+
+  it('answers 503 {error} promptly while Redis is down, and recovers when it returns without a restart', async () => {
+    const before = await submitted();
+    expect((await waitForTask(stack.url, 'randomize', before)).status).toBe('finished');
+    const filesBefore = storedFiles(stack.dataDir).sort();
+
+    await redis.stop();
+    const stoppedAt = Date.now();
+    await Promise.all([readiness(stack.url, 503, 5000), readiness(stack.workers[0].url, 503, 5000)]);
+    expect((await http(`${stack.url}/health/live`)).status).toBe(200);
+
+    const image = await timed(submit);
+    expect(image.reply.status).toBe(503);
+    expect(image.reply.body).toEqual({ error: expect.any(String) });
+    expect(image.ms).toBeLessThan(6000);
+
+    const file = await timed(() => upload(`${stack.url}/even-sum`, Readable.from(['2 4 6\n'])));
+    expect(file.reply.status).toBe(503);
+    expect(file.reply.body).toEqual({ error: expect.any(String) });
+    expect(file.ms).toBeLessThan(6000);
+
+    const status = await timed(() => http(`${stack.url}/randomize/${before}/status`));
+    expect(status.reply.status).toBe(503);
+    expect(status.reply.body).toEqual({ error: expect.any(String) });
+    expect(status.ms).toBeLessThan(6000);
+    // The refused submissions left no blobs behind.
+    expect(storedFiles(stack.dataDir).sort()).toEqual(filesBefore);
+    expect(stack.api.proc.exitCode).toBeNull();
+    expect(stack.workers[0].proc.exitCode).toBeNull();
+
+    // An outage of seconds (a restart, not a blip): the clients' reconnect backoff reaches its cap.
+    const rest = OUTAGE_MS - (Date.now() - stoppedAt);
+    if (rest > 0) await new Promise((r) => setTimeout(r, rest));
+    await redis.restart();
+    await Promise.all([readiness(stack.url, 200, 15_000), readiness(stack.workers[0].url, 200, 15_000)]);
+    expect((await http(`${stack.url}/randomize/${before}/status`)).body.status).toBe('finished');
+    const after = await submitted();
+    expect((await waitForTask(stack.url, 'randomize', after, 30_000)).status).toBe('finished');
+  });
+
+  it('finishes tasks queued before a Redis restart (AOF), once a worker comes', async () => {
+    expect(await stack.workers[0].stop('SIGTERM')).toBe(0);
+    const tokens = [await submitted(), await submitted(), await submitted()];
+    for (const token of tokens) expect((await http(`${stack.url}/randomize/${token}/status`)).body.status).toBe('requested');
+
+    await redis.stop();
+    await redis.restart();
+    await readiness(stack.url, 200, 15_000);
+    await stack.startWorker();
+    for (const token of tokens) expect((await waitForTask(stack.url, 'randomize', token, 30_000)).status).toBe('finished');
+  });
+});

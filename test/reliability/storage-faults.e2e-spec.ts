@@ -1,0 +1,115 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { storedEntries, withRedis } from '../support/faults';
+import { http, waitForTask } from '../support/http';
+import { randomPng } from '../support/images';
+import { Stack } from '../support/stack';
+import { upload } from '../support/upload';
+
+const MiB = 1024 * 1024;
+
+/** A 5 MB even-sum file, streamed in 64 KiB pieces. */
+const numbersFile = () => Readable.from((function* () {
+  for (let i = 0; i < 80; i++) yield Buffer.alloc(64 * 1024, '12 ');
+})());
+
+const submitPng = (stack: Stack, body: Buffer) =>
+  http<{ token?: string; error?: string }>(`${stack.url}/randomize`, { method: 'POST', headers: { 'content-type': 'image/png' }, body });
+
+const taskKeys = (stack: Stack) => withRedis(stack, (r) => r.keys(`${stack.prefix}:task:*`));
+
+describe('storage full (DATA_DIR on a 1 MiB tmpfs)', () => {
+  const mountPoint = mkdtempSync(join(tmpdir(), 'tasks-tmpfs-'));
+  let mounted = false;
+  let stack: Stack;
+
+  beforeAll(async () => {
+    // Needs root (or CAP_SYS_ADMIN), as in CI.
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mountPoint]);
+    mounted = true;
+    expect(statfsSync(mountPoint).blocks * statfsSync(mountPoint).bsize).toBeLessThanOrEqual(MiB);
+    stack = await Stack.start({ workers: 0, dataDir: mountPoint });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+    if (mounted) execFileSync('umount', [mountPoint]);
+    rmSync(mountPoint, { recursive: true, force: true });
+  });
+
+  it('answers 507 {error} to an upload that fills the disk, removes the partial file and records nothing', async () => {
+    const reply = await upload(`${stack.url}/even-sum`, numbersFile());
+    expect(reply.status).toBe(507);
+    expect(reply.body).toEqual({ error: expect.stringMatching(/storage unavailable \(ENOSPC\)/) });
+    expect(storedEntries(stack.dataDir)).toEqual([]);
+    expect(await taskKeys(stack)).toEqual([]);
+  });
+
+  it('still takes a small task once the space is free again', async () => {
+    const reply = await submitPng(stack, await randomPng(64, 64));
+    expect(reply.status).toBe(201);
+    expect((await http(`${stack.url}/health/ready`)).status).toBe(200);
+  });
+});
+
+describe('storage not writable (DATA_DIR is a regular file)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tasks-notdir-'));
+  const dataFile = join(dir, 'not-a-directory');
+  let stack: Stack;
+
+  beforeAll(async () => {
+    writeFileSync(dataFile, 'x');
+    // Not ready by design: wait only for the process to be live.
+    stack = await Stack.start({ workers: 0, dataDir: dataFile, waitFor: 'live' });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reports not ready (503)', async () => {
+    const ready = await http(`${stack.url}/health/ready`);
+    expect(ready.status).toBe(503);
+    expect(JSON.stringify(ready.body)).toMatch(/storage/);
+  });
+
+  it('answers 507 {error} to an even-sum upload and to a PNG, and records nothing', async () => {
+    const file = await upload(`${stack.url}/even-sum`, numbersFile());
+    expect(file.status).toBe(507);
+    expect(file.body).toEqual({ error: expect.stringMatching(/storage unavailable/) });
+    const image = await submitPng(stack, await randomPng(64, 64));
+    expect(image.status).toBe(507);
+    expect(image.body).toEqual({ error: expect.stringMatching(/storage unavailable/) });
+    expect(await taskKeys(stack)).toEqual([]);
+  });
+});
+
+describe('input blob missing at processing time', () => {
+  let stack: Stack;
+
+  beforeAll(async () => {
+    stack = await Stack.start({ workers: 0 });
+  });
+  afterAll(() => stack?.stop());
+
+  it('ends randomize and even-sum tasks errored with the missing-input reason', async () => {
+    const image = await submitPng(stack, await randomPng(64, 64));
+    const file = await upload(`${stack.url}/even-sum`, Readable.from(['2 4 6\n']));
+    expect([image.status, file.status]).toEqual([201, 201]);
+    const tasks = [['randomize', image.body.token!], ['even-sum', file.body.token as string]] as const;
+    // Deleted between submission and processing (no worker yet): as if expired or removed by hand.
+    for (const [, token] of tasks) await rm(join(stack.dataDir, token), { recursive: true });
+
+    await stack.startWorker();
+    for (const [kind, token] of tasks) {
+      const final = await waitForTask(stack.url, kind, token, 30_000);
+      expect(final).toMatchObject({ status: 'errored', error: 'input file is missing from storage (expired or deleted)' });
+    }
+    // Not retried: a missing blob is permanent, so each job failed on its first attempt.
+    const attempts = await withRedis(stack, (r) => Promise.all(tasks.map(([kind, token]) => r.hget(`${stack.prefix}:${kind}:${token}`, 'attemptsMade'))));
+    expect(attempts).toEqual(['1', '1']);
+  });
+});
