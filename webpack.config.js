@@ -10,8 +10,14 @@ module.exports = (options) => {
     entry: {
       main: entry,
       // commonjs2: piscina requires the file and calls its default export.
-      'scan-slice.worker': { import: require.resolve('./libs/tasks/src/even-sum/scan-slice.worker.ts'), library: { type: 'commonjs2' } },
+      'scan-slice.worker': {
+        import: require.resolve('./libs/tasks/src/even-sum/scan-slice.worker.ts'),
+        library: { type: 'commonjs2' },
+      },
     },
-    output: { ...options.output, filename: options.output.filename.replace(/main\.js$/, '[name].js') },
+    output: {
+      ...options.output,
+      filename: options.output.filename.replace(/main\.js$/, '[name].js'),
+    },
   };
 };
