@@ -10,8 +10,17 @@
 import { cpus } from 'node:os';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
-import { combineChunkResults, createScanState, EvenSumTotal, finishScan, scanSlice } from '../libs/tasks/src/even-sum/even-sum.scanner';
-import { generateNumbers, GenerateNumbersOptions } from '../libs/tasks/src/even-sum/number-generator';
+import {
+  combineChunkResults,
+  createScanState,
+  EvenSumTotal,
+  finishScan,
+  scanSlice,
+} from '../libs/tasks/src/even-sum/even-sum.scanner';
+import {
+  generateNumbers,
+  GenerateNumbersOptions,
+} from '../libs/tasks/src/even-sum/number-generator';
 import { ScanPool } from '../libs/tasks/src/even-sum/scan-pool';
 import { ReadRange, scanRange } from '../libs/tasks/src/even-sum/scan-range';
 import { parseSize } from './gen-numbers';
@@ -23,7 +32,9 @@ function arg(name: string, fallback: string): string {
   return at >= 0 && process.argv[at + 1] ? process.argv[at + 1] : fallback;
 }
 
-async function generate(opts: GenerateNumbersOptions): Promise<{ data: Buffer; expected: EvenSumTotal }> {
+async function generate(
+  opts: GenerateNumbersOptions,
+): Promise<{ data: Buffer; expected: EvenSumTotal }> {
   const { stream, expected } = generateNumbers(opts);
   const parts: Buffer[] = [];
   for await (const part of stream) parts.push(part as Buffer);
@@ -32,18 +43,23 @@ async function generate(opts: GenerateNumbersOptions): Promise<{ data: Buffer; e
 
 function scanInThread(data: Buffer): EvenSumTotal {
   const state = createScanState({ start: 0, end: data.length });
-  for (let at = 0; at < data.length; at += MiB) scanSlice(state, data.subarray(at, Math.min(data.length, at + MiB)));
+  for (let at = 0; at < data.length; at += MiB)
+    scanSlice(state, data.subarray(at, Math.min(data.length, at + MiB)));
   return combineChunkResults([finishScan(state)]);
 }
 
 async function scanPlain(data: Buffer): Promise<EvenSumTotal> {
   const parts = function* (): Generator<Buffer> {
-    for (let at = 0; at < data.length; at += MiB) yield data.subarray(at, Math.min(data.length, at + MiB));
+    for (let at = 0; at < data.length; at += MiB)
+      yield data.subarray(at, Math.min(data.length, at + MiB));
   };
   let sum = 0n;
   let evenCount = 0;
   let count = 0;
-  for await (const line of createInterface({ input: Readable.from(parts()), crlfDelay: Infinity })) {
+  for await (const line of createInterface({
+    input: Readable.from(parts()),
+    crlfDelay: Infinity,
+  })) {
     for (const token of line.split(/[\s,]+/)) {
       if (token === '') continue;
       const value = BigInt(token);
@@ -71,7 +87,11 @@ async function scanPooled(pool: ScanPool, data: Buffer): Promise<EvenSumTotal> {
   return combineChunkResults(results);
 }
 
-async function measure(runs: number, bytes: number, run: () => EvenSumTotal | Promise<EvenSumTotal>): Promise<{ mbps: number; result: EvenSumTotal }> {
+async function measure(
+  runs: number,
+  bytes: number,
+  run: () => EvenSumTotal | Promise<EvenSumTotal>,
+): Promise<{ mbps: number; result: EvenSumTotal }> {
   const rates: number[] = [];
   let result: EvenSumTotal = { sum: '', evenCount: 0, count: 0 };
   for (let k = 0; k < runs; k++) {
@@ -91,7 +111,9 @@ async function main(): Promise<void> {
     ['mixed', { bytes, seed: 2, negative: true, maxDigits: 30, separators: 'mixed' }],
   ];
   console.log(`# even-sum scanner benchmark, ${new Date().toISOString()}`);
-  console.log(`# ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}, ${bytes / 1e6} MB per data set, median of ${runs}`);
+  console.log(
+    `# ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}, ${bytes / 1e6} MB per data set, median of ${runs}`,
+  );
   console.log('');
   console.log('| data | implementation | MB/s |');
   console.log('| --- | --- | ---: |');
@@ -104,12 +126,25 @@ async function main(): Promise<void> {
       for (const pool of Object.values(pools)) await scanPooled(pool, data.subarray(0, 4 * MiB));
       const rows: [string, { mbps: number; result: EvenSumTotal }][] = [
         ['scanSlice, 1 thread', await measure(runs, data.length, () => scanInThread(data))],
-        ['plain: readline + BigInt', await measure(Math.min(runs, 3), data.length, () => scanPlain(data))],
-        ['ScanPool 1 thread, 2 ranges', await measure(runs, data.length, () => scanPooled(pools[1], data))],
-        ['ScanPool 2 threads, 2 ranges', await measure(runs, data.length, () => scanPooled(pools[2], data))],
+        [
+          'plain: readline + BigInt',
+          await measure(Math.min(runs, 3), data.length, () => scanPlain(data)),
+        ],
+        [
+          'ScanPool 1 thread, 2 ranges',
+          await measure(runs, data.length, () => scanPooled(pools[1], data)),
+        ],
+        [
+          'ScanPool 2 threads, 2 ranges',
+          await measure(runs, data.length, () => scanPooled(pools[2], data)),
+        ],
       ];
       for (const [name, { mbps, result }] of rows) {
-        const agrees = result.sum === expected.sum && result.evenCount === expected.evenCount && result.count === expected.count && !result.error;
+        const agrees =
+          result.sum === expected.sum &&
+          result.evenCount === expected.evenCount &&
+          result.count === expected.count &&
+          !result.error;
         if (!agrees) failed = true;
         console.log(`| ${label} | ${name} | ${mbps.toFixed(0)}${agrees ? '' : ' WRONG RESULT'} |`);
       }

@@ -9,13 +9,24 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { generateNumbers } from '../libs/tasks/src/even-sum/number-generator';
 
-const UNITS: Record<string, number> = { B: 1, KB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12, KIB: 2 ** 10, MIB: 2 ** 20, GIB: 2 ** 30, TIB: 2 ** 40 };
+const UNITS: Record<string, number> = {
+  B: 1,
+  KB: 1e3,
+  MB: 1e6,
+  GB: 1e9,
+  TB: 1e12,
+  KIB: 2 ** 10,
+  MIB: 2 ** 20,
+  GIB: 2 ** 30,
+  TIB: 2 ** 40,
+};
 
 /** "1.5GiB" to bytes: decimal units are powers of 10, the *iB ones powers of 2. */
 export function parseSize(text: string): number {
   const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
   const unit = UNITS[(match?.[2] || 'B').toUpperCase()];
-  if (!match || unit === undefined) throw new Error(`invalid size ${JSON.stringify(text)} (try 100MB, 1GB, 1.5GiB)`);
+  if (!match || unit === undefined)
+    throw new Error(`invalid size ${JSON.stringify(text)} (try 100MB, 1GB, 1.5GiB)`);
   return Math.round(Number(match[1]) * unit);
 }
 
@@ -37,11 +48,19 @@ async function main(argv: string[]): Promise<void> {
     else throw new Error(`unknown argument ${a}`);
   }
   if (size === undefined || !out) {
-    console.error('usage: npx tsx scripts/gen-numbers.ts --size 5GB out.txt [--seed N] [--negative] [--max-digits 30] [--mixed]');
+    console.error(
+      'usage: npx tsx scripts/gen-numbers.ts --size 5GB out.txt [--seed N] [--negative] [--max-digits 30] [--mixed]',
+    );
     process.exit(2);
   }
   const total = size;
-  const { stream, expected } = generateNumbers({ bytes: total, seed, maxDigits, negative, separators: mixed ? 'mixed' : 'newline' });
+  const { stream, expected } = generateNumbers({
+    bytes: total,
+    seed,
+    maxDigits,
+    negative,
+    separators: mixed ? 'mixed' : 'newline',
+  });
   let written = 0;
   let shownAt = 0;
   const t0 = performance.now();
@@ -52,7 +71,9 @@ async function main(argv: string[]): Promise<void> {
       if (now - shownAt > 1000 || written === total) {
         shownAt = now;
         const mbps = written / 1e6 / Math.max(0.001, (now - t0) / 1000);
-        process.stderr.write(`\r${((100 * written) / Math.max(1, total)).toFixed(1)}%  ${(written / 1e6).toFixed(0)} MB  ${mbps.toFixed(0)} MB/s   `);
+        process.stderr.write(
+          `\r${((100 * written) / Math.max(1, total)).toFixed(1)}%  ${(written / 1e6).toFixed(0)} MB  ${mbps.toFixed(0)} MB/s   `,
+        );
       }
       done(null, chunk);
     },

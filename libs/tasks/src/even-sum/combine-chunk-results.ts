@@ -1,5 +1,6 @@
 import type { ChunkScanResult } from './even-sum.scanner';
 import { invalidTokenMessage } from './invalid-token';
+import { joinChunkResults } from './join-chunk-results';
 
 /** The whole file's result; with `error`, the figures cover the tokens before the bad one. */
 export interface EvenSumTotal {
@@ -16,19 +17,12 @@ export interface EvenSumTotal {
  * are left out, so the figures match a single scan of the file that stopped at the error.
  */
 export function combineChunkResults(results: readonly ChunkScanResult[]): EvenSumTotal {
-  let sum = 0n;
-  let evenCount = 0;
-  let count = 0;
-  let linesBefore = 0;
-  for (const r of results) {
-    sum += BigInt(r.sum);
-    evenCount += r.evenCount;
-    count += r.count;
-    if (r.error) {
-      const error = invalidTokenMessage(r.error.token, r.error.offset, linesBefore + r.error.line);
-      return { sum: sum.toString(), evenCount, count, error };
-    }
-    linesBefore += r.newlines;
-  }
-  return { sum: sum.toString(), evenCount, count };
+  const { sum, evenCount, count, error } = joinChunkResults(results);
+  if (!error) return { sum, evenCount, count };
+  return {
+    sum,
+    evenCount,
+    count,
+    error: invalidTokenMessage(error.token, error.offset, error.line),
+  };
 }

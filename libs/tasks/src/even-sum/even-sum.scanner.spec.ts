@@ -26,7 +26,11 @@ function reference(text: string): { sum: string; evenCount: number; count: numbe
 }
 
 /** Scans `bytes` as chunks of `chunkSize`, each fed in slices of `sliceSize`, then combines. */
-function scanChunked(bytes: Uint8Array, chunkSize: number, sliceSize = 1 << 20): ReturnType<typeof combineChunkResults> {
+function scanChunked(
+  bytes: Uint8Array,
+  chunkSize: number,
+  sliceSize = 1 << 20,
+): ReturnType<typeof combineChunkResults> {
   const results: ChunkScanResult[] = [];
   for (let start = 0; start < bytes.length; start += chunkSize) {
     const state = createScanState({ start, end: Math.min(bytes.length, start + chunkSize) });
@@ -49,17 +53,31 @@ async function generated(opts: GenerateNumbersOptions): Promise<Buffer> {
 const bytes = (text: string): Buffer => Buffer.from(text, 'utf8');
 
 describe('scanBuffer', () => {
-  it.each([1, 2, 3])('matches the BigInt reference on generated data (seed %i, negatives, long numbers, mixed separators)', async (seed) => {
-    const data = await generated({ bytes: 300_000, seed, negative: true, maxDigits: 40, separators: 'mixed' });
-    const want = reference(data.toString('latin1'));
-    expect(want.count).toBeGreaterThan(10_000);
-    expect(scanBuffer(data)).toEqual(want);
-  });
+  it.each([1, 2, 3])(
+    'matches the BigInt reference on generated data (seed %i, negatives, long numbers, mixed separators)',
+    async (seed) => {
+      const data = await generated({
+        bytes: 300_000,
+        seed,
+        negative: true,
+        maxDigits: 40,
+        separators: 'mixed',
+      });
+      const want = reference(data.toString('latin1'));
+      expect(want.count).toBeGreaterThan(10_000);
+      expect(scanBuffer(data)).toEqual(want);
+    },
+  );
 
   it('matches the reference on numbers of every length from 1 to 60 digits', () => {
     const tokens: string[] = [];
     for (let len = 1; len <= 60; len++) {
-      for (const last of ['0', '4', '7']) tokens.push('9'.repeat(len - 1) + last, '-' + '8'.repeat(len - 1) + last, '+' + '1'.repeat(len - 1) + last);
+      for (const last of ['0', '4', '7'])
+        tokens.push(
+          '9'.repeat(len - 1) + last,
+          '-' + '8'.repeat(len - 1) + last,
+          '+' + '1'.repeat(len - 1) + last,
+        );
     }
     const text = tokens.join('\n');
     expect(scanBuffer(bytes(text))).toEqual(reference(text));
@@ -78,16 +96,36 @@ describe('scanBuffer', () => {
     expect(scanBuffer(bytes(text)).sum).toBe((999999999999998n * 3766n).toString());
   });
 
+  it('sums 16-digit values exactly, where a Number no longer can', () => {
+    const values = [
+      '9999999999999998',
+      '9999999999999996',
+      '-9007199254740994',
+      '4503599627370498',
+    ];
+    const text = (values.join('\n') + '\n').repeat(3);
+    const want = values.reduce((sum, v) => sum + BigInt(v), 0n) * 3n;
+    expect(scanBuffer(bytes(text)).sum).toBe(want.toString());
+  });
+
   it('counts negative even numbers with their sign', () => {
     expect(scanBuffer(bytes('-4 -3 -0 6'))).toEqual({ sum: '2', evenCount: 3, count: 4 });
   });
 
   it('accepts a leading plus and leading zeros', () => {
-    expect(scanBuffer(bytes('+8 0010 -007 +0000000000000000000000000000000012'))).toEqual({ sum: '30', evenCount: 3, count: 4 });
+    expect(scanBuffer(bytes('+8 0010 -007 +0000000000000000000000000000000012'))).toEqual({
+      sum: '30',
+      evenCount: 3,
+      count: 4,
+    });
   });
 
   it('treats CRLF, tabs, \\v, \\f, commas and runs of them as separators', () => {
-    expect(scanBuffer(bytes('2\r\n4,6 ,\t8\v\f10,,12\r\n'))).toEqual({ sum: '42', evenCount: 6, count: 6 });
+    expect(scanBuffer(bytes('2\r\n4,6 ,\t8\v\f10,,12\r\n'))).toEqual({
+      sum: '42',
+      evenCount: 6,
+      count: 6,
+    });
   });
 
   it('reads the last number without a trailing newline', () => {
@@ -116,24 +154,37 @@ describe('scanBuffer', () => {
     ['a sign after digits', '12-3', '12-3', 0, 1],
     ['a BOM after the start', '1 \uFEFF2', '\uFEFF2', 2, 1],
   ])('names the first bad token: %s', (_case, text, token, offset, line) => {
-    expect(scanBuffer(bytes(text)).error).toBe(`invalid token ${JSON.stringify(token).replace('\uFEFF', '\\ufeff')} at byte ${offset} (line ${line})`);
+    expect(scanBuffer(bytes(text)).error).toBe(
+      `invalid token ${JSON.stringify(token).replace('\uFEFF', '\\ufeff')} at byte ${offset} (line ${line})`,
+    );
   });
 
   it('names a token with a NUL byte, escaped', () => {
-    expect(scanBuffer(Buffer.from([0x31, 0x0a, 0x31, 0x32, 0x00, 0x33])).error).toBe('invalid token "12\\u00003" at byte 2 (line 2)');
+    expect(scanBuffer(Buffer.from([0x31, 0x0a, 0x31, 0x32, 0x00, 0x33])).error).toBe(
+      'invalid token "12\\u00003" at byte 2 (line 2)',
+    );
   });
 
   it('names a token with an invalid UTF-8 byte, decoded lossily', () => {
-    expect(scanBuffer(Buffer.from([0x32, 0x20, 0x34, 0xff, 0x0a])).error).toBe('invalid token "4\uFFFD" at byte 2 (line 1)');
+    expect(scanBuffer(Buffer.from([0x32, 0x20, 0x34, 0xff, 0x0a])).error).toBe(
+      'invalid token "4\uFFFD" at byte 2 (line 1)',
+    );
   });
 
   it('truncates a long bad token to 40 characters', () => {
     const result = scanBuffer(bytes('7 ' + '1'.repeat(30) + 'x'.repeat(100) + ' 8'));
-    expect(result.error).toBe(`invalid token "${'1'.repeat(30)}${'x'.repeat(10)}…" at byte 2 (line 1)`);
+    expect(result.error).toBe(
+      `invalid token "${'1'.repeat(30)}${'x'.repeat(10)}…" at byte 2 (line 1)`,
+    );
   });
 
   it('counts only the tokens before the first bad one', () => {
-    expect(scanBuffer(bytes('2 4 x 6 y'))).toEqual({ sum: '6', evenCount: 2, count: 2, error: 'invalid token "x" at byte 4 (line 1)' });
+    expect(scanBuffer(bytes('2 4 x 6 y'))).toEqual({
+      sum: '6',
+      evenCount: 2,
+      count: 2,
+      error: 'invalid token "x" at byte 4 (line 1)',
+    });
   });
 });
 
@@ -203,7 +254,13 @@ describe('finishScan', () => {
   it('gives a chunk-relative line and the newlines before the error', () => {
     const state = createScanState({ start: 0, end: 9 });
     scanSlice(state, bytes('1\n2\n3 4\nz\n5'));
-    expect(finishScan(state)).toEqual({ sum: '6', evenCount: 2, count: 4, newlines: 3, error: { offset: 8, line: 4, token: 'z' } });
+    expect(finishScan(state)).toEqual({
+      sum: '6',
+      evenCount: 2,
+      count: 4,
+      newlines: 3,
+      error: { offset: 8, line: 4, token: 'z' },
+    });
   });
 });
 
@@ -232,7 +289,13 @@ describe('combineChunkResults', () => {
   });
 
   it('gives the whole-file result on generated data for many chunkings', async () => {
-    const data = await generated({ bytes: 50_000, seed: 9, negative: true, maxDigits: 50, separators: 'mixed' });
+    const data = await generated({
+      bytes: 50_000,
+      seed: 9,
+      negative: true,
+      maxDigits: 50,
+      separators: 'mixed',
+    });
     const whole = scanBuffer(data);
     expect(whole).toEqual(reference(data.toString('latin1')));
     for (const size of [1, 2, 3, 5, 8, 13, 64, 333, 4096, 49_999]) {
@@ -254,14 +317,32 @@ describe('combineChunkResults', () => {
 
   it('takes the first chunk with an error and leaves out the chunks after it', () => {
     const ok: ChunkScanResult = { sum: '10', evenCount: 1, count: 2, newlines: 5 };
-    const bad: ChunkScanResult = { sum: '4', evenCount: 1, count: 1, newlines: 1, error: { offset: 70, line: 2, token: 'q' } };
+    const bad: ChunkScanResult = {
+      sum: '4',
+      evenCount: 1,
+      count: 1,
+      newlines: 1,
+      error: { offset: 70, line: 2, token: 'q' },
+    };
     const later: ChunkScanResult = { ...bad, error: { offset: 90, line: 1, token: 'r' } };
-    expect(combineChunkResults([ok, bad, later, ok])).toEqual({ sum: '14', evenCount: 2, count: 3, error: 'invalid token "q" at byte 70 (line 7)' });
+    expect(combineChunkResults([ok, bad, later, ok])).toEqual({
+      sum: '14',
+      evenCount: 2,
+      count: 3,
+      error: 'invalid token "q" at byte 70 (line 7)',
+    });
   });
 
   it('adds chunk sums exactly', () => {
-    const big: ChunkScanResult = { sum: '-99999999999999999999999', evenCount: 3, count: 4, newlines: 0 };
-    expect(combineChunkResults([big, big, { sum: '2', evenCount: 1, count: 1, newlines: 9 }])).toEqual({
+    const big: ChunkScanResult = {
+      sum: '-99999999999999999999999',
+      evenCount: 3,
+      count: 4,
+      newlines: 0,
+    };
+    expect(
+      combineChunkResults([big, big, { sum: '2', evenCount: 1, count: 1, newlines: 9 }]),
+    ).toEqual({
       sum: '-199999999999999999999996',
       evenCount: 7,
       count: 9,

@@ -69,7 +69,11 @@ export function finishScan(state: ScanState): ChunkScanResult {
     newlines: state.newlines,
   };
   if (state.errOffset >= 0) {
-    result.error = { offset: state.errOffset, line: state.errLine, token: displayToken(state.errText, state.errTruncated) };
+    result.error = {
+      offset: state.errOffset,
+      line: state.errLine,
+      token: displayToken(state.errText, state.errTruncated),
+    };
   }
   return result;
 }
@@ -158,23 +162,3 @@ function matchBom(st: ScanState, i: number, n: number): number {
   }
   return i;
 }
-
-// V8 compiles the hot loop with the type feedback it has seen. A branch that never ran before
-// (the 2^53 flush, a slice ending mid-token) then deoptimizes it on real data, and the cached
-// on-stack-replaced code deoptimized again and again (30+ times per 64 MiB under --trace-deopt).
-// Running every branch once on a small sample at load avoids that.
-function warmUp(): void {
-  const sample = Buffer.from(
-    '\uFEFF' + '999999999999998\n'.repeat(12) + '-12 +34,5\t6\r\n7\v8\f9 1234567890123456789 0 -0 12345678\n1 2 x',
-    'utf8',
-  );
-  for (let split = 0; split < sample.length; split += 37) {
-    const state = createScanState({ start: 0, end: sample.length });
-    if (!scanSlice(state, sample.subarray(0, split))) scanSlice(state, sample.subarray(split));
-    finishScan(state);
-    const tail = createScanState({ start: split, end: sample.length });
-    scanSlice(tail, sample.subarray(split), split > 0 ? sample[split - 1] : undefined);
-    finishScan(tail);
-  }
-}
-//warmUp();

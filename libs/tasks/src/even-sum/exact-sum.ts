@@ -1,8 +1,8 @@
 import { ScanState } from './scan-state';
 
 /**
- * The Number accumulator `lo` stays exact by this rule (used inline by the fast path too):
- * a token of at most 15 digits is below 10^15, so while |lo| <= FLUSH_ABOVE = 2^53 - 10^15,
+ * The Number accumulator `lo` stays exact by this rule (used inline by the fast path too): it
+ * only takes values below 10^15 in magnitude, so while |lo| <= FLUSH_ABOVE = 2^53 - 10^15,
  * lo + v is below 2^53 in magnitude and therefore exact. Once |lo| exceeds FLUSH_ABOVE, the
  * multiple of 2^32 in it moves to `hi` (lo % 2^32 and (lo - r) / 2^32 are exact on integers
  * below 2^53), leaving |lo| < 2^32. `hi` grows by less than 2^21 per flush and stays exact far

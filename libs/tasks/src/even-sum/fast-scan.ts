@@ -6,11 +6,11 @@ const FLUSH_ABOVE = 8007199254740992;
 const TWO_POW_32 = 4294967296;
 // Bound once: inside a vm context (jest) every global lookup such as `Math` goes through an
 // interceptor, which made the loop 50 times slower there.
-const { imul, clz32 } = Math;
+const { imul, clz32, abs, floor } = Math;
 
 /**
- * The hot loop: whole tokens of 1..15 digits (optional sign) followed by a separator, read four
- * bytes at a time.
+ * The hot loop: whole tokens (optional sign, digits) below 10^15 in magnitude and followed by a
+ * separator, read four bytes at a time.
  *
  * Why words and not bytes: in V8 every typed-array read costs a map check, a bounds check and
  * two loads, so a byte loop tops out near 500 MB/s before doing any work. One DataView word read
@@ -21,16 +21,16 @@ const { imul, clz32 } = Math;
  * cuts off goes to the slow path like any other exception.
  *
  * Processes tokens that start before `lim` and returns where it stopped: at or past `lim` when it
- * ran out of token starts, else the start of a token for the slow path (longer than 15 digits,
- * not a number, or running into the end of the slice). Counts and sums land in `st`; the
+ * ran out of token starts, else the start of a token for the slow path (10^15 or more, not a
+ * number, or running into the end of the slice). Counts and sums land in `st`; the
  * stopped-at token is untouched.
  */
 export function fastScan(st: ScanState, view: DataView, from: number, lim: number): number {
   let i = from;
   let lo = st.lo;
-  let hi = st.hi;
-  let count = 0;
-  let evenCount = 0;
+  // count + evenCount * 2^21 in one Number, one register fewer: a call covers a piece of at
+  // most 2^20 bytes, so fewer than 2^21 tokens.
+  let tally = 0;
   let newlines = 0;
   while (i < lim) {
     let w = view.getUint32(i, true);
@@ -49,7 +49,7 @@ export function fastScan(st: ScanState, view: DataView, from: number, lim: numbe
         i++;
         continue;
       }
-      if (c === 32 || c === 44 || ((c - 9) >>> 0) <= 4) {
+      if (c === 32 || c === 44 || (c - 9) >>> 0 <= 4) {
         i++;
         continue;
       }
@@ -64,10 +64,11 @@ export function fastScan(st: ScanState, view: DataView, from: number, lim: numbe
         break;
       }
     }
-    const digitsStart = i;
     let v = 0;
     let q = 0;
-    while (m === 0) {
+    // The first full word is peeled off the loop: most tokens have one or two, and the
+    // straight-line copy measured ~10% faster than the plain loop.
+    if (m === 0) {
       // Four digits d0..d3 (little endian: d0 is the low byte) to d0d1d2d3 in two steps.
       const y = (imul(x, 10) + (x >>> 8)) & 0x00ff00ff;
       q = imul(y & 0xff, 100) + (y >>> 16);
@@ -76,6 +77,15 @@ export function fastScan(st: ScanState, view: DataView, from: number, lim: numbe
       w = view.getUint32(i, true);
       x = w ^ 0x30303030;
       m = (((x & 0x7f7f7f7f) + 0x76767676) | x) & 0x80808080;
+      while (m === 0) {
+        const y = (imul(x, 10) + (x >>> 8)) & 0x00ff00ff;
+        q = imul(y & 0xff, 100) + (y >>> 16);
+        v = v * 1e4 + q;
+        i += 4;
+        w = view.getUint32(i, true);
+        x = w ^ 0x30303030;
+        m = (((x & 0x7f7f7f7f) + 0x76767676) | x) & 0x80808080;
+      }
     }
     const m7 = m >>> 7;
     const nb = 31 - clz32(m7 & -m7); // bit offset of the first non-digit byte: 0, 8, 16, 24
@@ -84,24 +94,25 @@ export function fastScan(st: ScanState, view: DataView, from: number, lim: numbe
       const z = x << (32 - nb);
       const y = (imul(z, 10) + (z >>> 8)) & 0x00ff00ff;
       q = imul(y & 0xff, 100) + (y >>> 16);
-      v = v * (nb === 8 ? 10 : nb === 16 ? 100 : 1000) + q;
-      i += nb >>> 3;
+      const k = nb >>> 3;
+      v = v * (imul(imul(405, k) - 1125, k) + 730) + q; // 10^k for k = 1, 2, 3
+      i += k;
     }
     const term = (w >>> nb) & 0xff;
-    const digits = i - digitsStart;
-    if (digits > 15 || !(term === 10 || term === 32 || term === 44 || ((term - 9) >>> 0) <= 4)) {
+    // v < 10^15 iff the token's value is below 10^15 (then every step computing it was exact,
+    // however many leading zeros): the test for tokens the fast path may sum.
+    if (v >= 1e15 || !(term === 10 || term === 32 || term === 44 || (term - 9) >>> 0 <= 4)) {
       i = tokenStart;
       break;
     }
-    count++;
     // q ends in the token's last digit, and 10 is even: the token's parity is q's.
     const even = 1 - (q & 1);
-    evenCount += even;
+    tally += 1 + even * 2097152;
     lo += sign * even * v;
     // The flush rule of exact-sum.ts, inline.
-    if (lo > FLUSH_ABOVE || lo < -FLUSH_ABOVE) {
+    if (abs(lo) > FLUSH_ABOVE) {
       const r = lo % TWO_POW_32;
-      hi += (lo - r) / TWO_POW_32;
+      st.hi += (lo - r) / TWO_POW_32;
       lo = r;
     }
     // The separator after the token is consumed here: one word read per token saved.
@@ -111,8 +122,8 @@ export function fastScan(st: ScanState, view: DataView, from: number, lim: numbe
   // Only the last token can run past lim; a '\n' after it is past the range and not ours.
   if (i > lim && view.getUint8(i - 1) === 10) newlines--;
   st.lo = lo;
-  st.hi = hi;
-  st.count += count;
+  const evenCount = floor(tally / 2097152);
+  st.count += tally - evenCount * 2097152;
   st.evenCount += evenCount;
   st.newlines += newlines;
   return i;

@@ -19,6 +19,9 @@ export function invalidTokenMessage(token: string, offset: number, line: number)
 // or break a log line, so they are escaped too.
 function quote(text: string): string {
   return JSON.stringify(text).replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, (ch) =>
-    Array.from({ length: ch.length }, (_, k) => '\\u' + ch.charCodeAt(k).toString(16).padStart(4, '0')).join(''),
+    Array.from(
+      { length: ch.length },
+      (_, k) => '\\u' + ch.charCodeAt(k).toString(16).padStart(4, '0'),
+    ).join(''),
   );
 }

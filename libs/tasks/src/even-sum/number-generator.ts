@@ -4,7 +4,7 @@ export interface GenerateNumbersOptions {
   /** Exact size of the output; it ends in "\n" (padded with newlines). */
   bytes: number;
   seed?: number;
-  /** Up to 10: the longest ordinary number. Above 20: one number in 512 has 21..maxDigits digits. */
+  /** Ordinary numbers are uniform below 10^min(maxDigits, 10); above 20, one in 512 has 21..maxDigits digits. */
   maxDigits?: number;
   /** One number in four negative, one in 64 with an explicit '+'. */
   negative?: boolean;
@@ -22,33 +22,42 @@ const BLOCK = 1 << 20;
 const MAX_DIGITS = 4096;
 const POW10 = [1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000];
 /** n in 0..9999 as four ASCII digits, little endian (the first digit in the low byte). */
-const DIGIT_WORDS = Uint32Array.from({ length: 10000 }, (_, n) =>
-  [3, 2, 1, 0].reduce((word, k) => word | ((48 + (Math.floor(n / 10 ** k) % 10)) << (8 * (3 - k))), 0) >>> 0,
+const DIGIT_WORDS = Uint32Array.from(
+  { length: 10000 },
+  (_, n) =>
+    [3, 2, 1, 0].reduce(
+      (word, k) => word | ((48 + (Math.floor(n / 10 ** k) % 10)) << (8 * (3 - k))),
+      0,
+    ) >>> 0,
 );
 
 /**
  * A seeded stream of random integers for tests and benchmarks, and the answer, computed on the
  * side while generating (it resolves once the stream has been read to its end).
  */
-export function generateNumbers(opts: GenerateNumbersOptions): { stream: Readable; expected: Promise<ExpectedEvenSum> } {
+export function generateNumbers(opts: GenerateNumbersOptions): {
+  stream: Readable;
+  expected: Promise<ExpectedEvenSum>;
+} {
   const total = opts.bytes;
-  if (!Number.isSafeInteger(total) || total < 0) throw new RangeError(`invalid byte count ${total}`);
+  if (!Number.isSafeInteger(total) || total < 0)
+    throw new RangeError(`invalid byte count ${total}`);
   const writer = new NumberWriter(opts);
   let resolve!: (value: ExpectedEvenSum) => void;
   const expected = new Promise<ExpectedEvenSum>((r) => (resolve = r));
 
   function* blocks(): Generator<Buffer> {
+    // Numbers start before `limit`, which leaves room for the last one and a final newline;
+    // they run across blocks (the overflow is carried over) and newlines pad the end.
+    const limit = total - writer.stepMax - 1;
     let carry = Buffer.alloc(0);
-    for (let emitted = 0; emitted < total; ) {
+    for (let emitted = 0; emitted < total;) {
       const size = Math.min(BLOCK, total - emitted);
-      const last = emitted + size === total;
       const buf = Buffer.allocUnsafe(BLOCK + writer.stepMax);
-      // Numbers run across blocks (the overflow is carried over); the last block stops early
-      // enough to end on a separator and pads with newlines to the exact size.
       let p = carry.copy(buf);
-      p = writer.fill(buf, p, last ? size - writer.stepMax : size);
-      if (last) buf.fill(10, p, size);
-      carry = last ? Buffer.alloc(0) : Buffer.from(buf.subarray(size, p));
+      p = writer.fill(buf, p, Math.min(size, limit - emitted));
+      if (p < size) buf.fill(10, p, size);
+      carry = p > size ? Buffer.from(buf.subarray(size, p)) : Buffer.alloc(0);
       emitted += size;
       yield buf.subarray(0, size);
     }
@@ -95,11 +104,12 @@ class NumberWriter {
     let evenCount = 0;
     let count = 0;
     while (p < stop) {
-      const signRoll = negative ? (this.next() & 63) : 63;
+      const signRoll = negative ? this.next() & 63 : 63;
       const neg = signRoll < 16;
       if (neg) buf[p++] = 45;
       else if (signRoll === 16) buf[p++] = 43;
-      if (mixed && (this.next() & 31) === 0) for (let z = this.next() & 3; z >= 0; z--) buf[p++] = 48;
+      if (mixed && (this.next() & 31) === 0)
+        for (let z = this.next() & 3; z >= 0; z--) buf[p++] = 48;
       count++;
       if (maxDigits > 20 && (this.next() & 511) === 0) {
         const start = p;
@@ -112,14 +122,20 @@ class NumberWriter {
           this.sum += neg ? -value : value;
         }
       } else {
-        // Mostly 10 digits (a uniform random number below 10^10 mostly has 10), one in eight
-        // shorter: lengths vary like real data. The value is hi * 10^4 + lo.
+        // Uniform values below 10^min(maxDigits, 10), like any random integers: mostly full
+        // width (90% have every digit, 9% one fewer, ...). The value is hi * 10^4 + lo.
         let hi: number;
         let lo: number;
-        if (maxDigits >= 10 && (this.next() & 7) !== 0) {
-          hi = 100000 + (this.next() % 900000); // the first six digits, no leading zero
+        if (maxDigits >= 10) {
+          hi = this.next() % 1000000;
           lo = this.next() % 10000;
-          // Written four digits per store from a table: the two-digit head, then 4 + 4.
+        } else {
+          const value = this.next() % POW10[maxDigits];
+          hi = (value / 10000) | 0;
+          lo = value - hi * 10000;
+        }
+        if (hi >= 100000) {
+          // Ten digits, four per store from a table: the two-digit head, then 4 + 4.
           const head = (hi / 10000) | 0;
           const headWord = DIGIT_WORDS[head];
           buf[p] = (headWord >>> 16) & 0xff;
@@ -128,11 +144,7 @@ class NumberWriter {
           view.setUint32(p + 6, DIGIT_WORDS[lo], true);
           p += 10;
         } else {
-          const width = 1 + (this.next() % Math.min(9, maxDigits));
-          const value = this.next() % POW10[width];
-          hi = (value / 10000) | 0;
-          lo = value - hi * 10000;
-          p = writeDecimal(buf, p, value);
+          p = writeDecimal(buf, p, hi * 10000 + lo);
         }
         if ((lo & 1) === 0) {
           evenCount++;
@@ -196,7 +208,7 @@ function writeDecimal(buf: Buffer, p: number, value: number): number {
   let len = 1;
   for (let t = value; t >= 10; t = (t / 10) | 0) len++;
   const end = p + len;
-  for (let q = end; q > p; ) {
+  for (let q = end; q > p;) {
     const d = (value / 10) | 0;
     buf[--q] = 48 + value - d * 10;
     value = d;

@@ -10,22 +10,48 @@ describe(ScanPool.name, () => {
   beforeAll(async () => {
     sut = new ScanPool(2);
     const parts: Buffer[] = [];
-    for await (const part of generateNumbers({ bytes: 3_000_000, seed: 11, negative: true, maxDigits: 30, separators: 'mixed' }).stream) parts.push(part as Buffer);
+    for await (const part of generateNumbers({
+      bytes: 3_000_000,
+      seed: 11,
+      negative: true,
+      maxDigits: 30,
+      separators: 'mixed',
+    }).stream)
+      parts.push(part as Buffer);
     data = Buffer.concat(parts);
   });
   afterAll(() => sut.destroy());
 
-  it('gives the in-thread result for concurrent ranges scanned on worker threads', async () => {
-    // Views into one big buffer, in odd sizes: each must be copied before transfer.
-    const read: ReadRange = async function* (start, end) {
-      for (let at = start; at < end; at += 99_999) yield data.subarray(at, Math.min(end, at + 99_999));
+  it('gives the in-thread result for one or several ranges scanned on worker threads', async () => {
+    // Views into one big buffer, in odd sizes (gathered into parts, copied), and owned 1 MiB
+    // pieces (transferred as they are).
+    const readViews: ReadRange = async function* (start, end) {
+      for (let at = start; at < end; at += 99_999) {
+        yield data.subarray(at, Math.min(end, at + 99_999));
+      }
+    };
+    const readOwned: ReadRange = async function* (start, end) {
+      for (let at = start; at < end; at += 1 << 20) {
+        yield Buffer.from(data.subarray(at, Math.min(end, at + (1 << 20))));
+      }
     };
     const viaPool = sut.scanSlice.bind(sut);
     const size = data.length;
-    const bounds = [0, 1_000_003, 1_000_004, 2_345_678, size];
-    const results = await Promise.all(bounds.slice(1).map((end, k) => scanRange(read, { start: bounds[k], end, size }, viaPool)));
-    expect(combineChunkResults(results)).toEqual(scanBuffer(data));
-    expect(data.subarray(0, 10).length).toBe(10); // the caller's buffer is untouched
+    const whole = scanBuffer(data);
+    for (const bounds of [
+      [0, size],
+      [0, 1_000_003, 1_000_004, 2_345_678, size],
+    ]) {
+      for (const read of [readViews, readOwned]) {
+        const results = await Promise.all(
+          bounds
+            .slice(1)
+            .map((end, k) => scanRange(read, { start: bounds[k], end, size }, viaPool)),
+        );
+        expect([bounds, combineChunkResults(results)]).toEqual([bounds, whole]);
+      }
+    }
+    expect(data.subarray(0, 10).toString()).toBe(data.toString('latin1', 0, 10)); // still attached
   });
 
   it('transfers a buffer it owns whole and copies a view into a larger one', async () => {
@@ -45,6 +71,8 @@ describe(ScanPool.name, () => {
     const pool = new ScanPool(1);
     await pool.destroy();
     const state = createScanState({ start: 0, end: 1 });
-    await expect(pool.scanSlice(state, new Uint8Array([50]))).rejects.toThrow('ScanPool is destroyed');
+    await expect(pool.scanSlice(state, new Uint8Array([50]))).rejects.toThrow(
+      'ScanPool is destroyed',
+    );
   });
 });

@@ -24,19 +24,33 @@ export class ScanPool {
   constructor(threads: number = availableParallelism(), workerFile: string = defaultWorkerFile()) {
     const size = Math.max(1, Math.floor(threads));
     // A fixed size: threads start once (each warms its scanner up) and stay for the process.
-    this.piscina = new Piscina({ filename: workerFile, minThreads: size, maxThreads: size, idleTimeout: 60_000 });
+    this.piscina = new Piscina({
+      filename: workerFile,
+      minThreads: size,
+      maxThreads: size,
+      idleTimeout: 60_000,
+    });
   }
 
   /** scanSlice in a worker thread; the bytes' buffer is transferred, so the caller must not reuse it. */
-  async scanSlice(state: ScanState, bytes: Uint8Array, prevByte?: number): Promise<{ state: ScanState; done: boolean }> {
+  async scanSlice(
+    state: ScanState,
+    bytes: Uint8Array,
+    prevByte?: number,
+  ): Promise<{ state: ScanState; done: boolean }> {
     // Piscina leaves a task sent after destroy() pending forever; fail it instead.
     if (this.destroyed) throw new Error('ScanPool is destroyed');
     // Transfer moves a whole ArrayBuffer: a view into a larger or pooled buffer (Buffer's 8 KiB
     // pool, a subarray of a big read) gets its own copy first, so nothing else is detached.
-    const owned =
-      bytes.buffer instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
-        ? bytes
-        : new Uint8Array(bytes);
+    let owned = bytes;
+    if (
+      !(bytes.buffer instanceof ArrayBuffer) ||
+      bytes.byteOffset !== 0 ||
+      bytes.byteLength !== bytes.buffer.byteLength
+    ) {
+      owned = new Uint8Array(bytes.byteLength);
+      owned.set(bytes);
+    }
     const task: ScanSliceTask = { state, bytes: owned, prevByte };
     return this.piscina.run(task, { transferList: [owned.buffer as ArrayBuffer] });
   }

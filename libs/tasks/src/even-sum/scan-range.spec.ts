@@ -1,9 +1,19 @@
-import { combineChunkResults, scanBuffer, ScanState } from './even-sum.scanner';
+import {
+  combineChunkResults,
+  createScanState,
+  finishScan,
+  scanBuffer,
+  scanSlice,
+  ScanState,
+} from './even-sum.scanner';
 import { generateNumbers } from './number-generator';
 import { ReadRange, scanRange } from './scan-range';
 
 /** An in-memory blob store read: yields [start, end) in pieces of the given sizes, round robin. */
-function memoryReader(data: Uint8Array, pieceSizes: number[] = [7, 13, 1, 1000]): { read: ReadRange; calls: [number, number][] } {
+function memoryReader(
+  data: Uint8Array,
+  pieceSizes: number[] = [7, 13, 1, 1000],
+): { read: ReadRange; calls: [number, number][] } {
   const calls: [number, number][] = [];
   const read: ReadRange = async function* (start, end) {
     calls.push([start, end]);
@@ -19,14 +29,34 @@ function memoryReader(data: Uint8Array, pieceSizes: number[] = [7, 13, 1, 1000])
 async function scanAll(data: Uint8Array, chunkSize: number, read: ReadRange) {
   const results = [];
   for (let start = 0; start < data.length; start += chunkSize) {
-    results.push(await scanRange(read, { start, end: Math.min(data.length, start + chunkSize), size: data.length }));
+    results.push(
+      await scanRange(read, {
+        start,
+        end: Math.min(data.length, start + chunkSize),
+        size: data.length,
+      }),
+    );
   }
   return combineChunkResults(results);
 }
 
+/** The chunk [start, size) scanned in one go, for comparison. */
+function scanChunkFrom(data: Buffer, start: number) {
+  const state = createScanState({ start, end: data.length });
+  scanSlice(state, data.subarray(start), start > 0 ? data[start - 1] : undefined);
+  return finishScan(state);
+}
+
 async function generated(bytes: number): Promise<Buffer> {
   const parts: Buffer[] = [];
-  for await (const part of generateNumbers({ bytes, seed: 4, negative: true, maxDigits: 30, separators: 'mixed' }).stream) parts.push(part as Buffer);
+  for await (const part of generateNumbers({
+    bytes,
+    seed: 4,
+    negative: true,
+    maxDigits: 30,
+    separators: 'mixed',
+  }).stream)
+    parts.push(part as Buffer);
   return Buffer.concat(parts);
 }
 
@@ -45,7 +75,8 @@ describe('scanRange', () => {
     const whole = scanBuffer(data);
     expect(whole.error).toBe('invalid token "-7x" at byte 16 (line 4)');
     const { read } = memoryReader(data, [1, 2]);
-    for (let size = 1; size <= data.length; size++) expect([size, await scanAll(data, size, read)]).toEqual([size, whole]);
+    for (let size = 1; size <= data.length; size++)
+      expect([size, await scanAll(data, size, read)]).toEqual([size, whole]);
   });
 
   it('reads the byte before start, and nothing past end when the last token ends inside', async () => {
@@ -74,16 +105,49 @@ describe('scanRange', () => {
   it('reads one more window when a token ends exactly at end', async () => {
     const data = Buffer.from('12 34', 'latin1');
     const { read, calls } = memoryReader(data);
-    expect(await scanRange(read, { start: 0, end: 2, size: data.length })).toMatchObject({ sum: '12', count: 1 });
+    expect(await scanRange(read, { start: 0, end: 2, size: data.length })).toMatchObject({
+      sum: '12',
+      count: 1,
+    });
     expect(calls).toEqual([
       [0, 2],
       [2, 5],
     ]);
   });
 
+  it('gathers small read pieces into parts of 1 MiB, scanned separately and joined', async () => {
+    const data = await generated(3 * 1024 * 1024 + 500);
+    const { read } = memoryReader(data, [16_384, 65_536, 1000]);
+    const sliceSizes: number[] = [];
+    const spy = async (state: ScanState, bytes: Uint8Array, prevByte: number | undefined) => {
+      sliceSizes.push(bytes.length);
+      return { state, done: scanSlice(state, bytes, prevByte) };
+    };
+    const result = await scanRange(read, { start: 1, end: data.length, size: data.length }, spy);
+    expect(result).toEqual(scanChunkFrom(data, 1));
+    // Parts, plus the next part's first bytes whenever a part ends inside a token.
+    const parts = sliceSizes.filter((n) => n > 256);
+    expect(parts).toEqual([1 << 20, 1 << 20, 1 << 20, data.length - 1 - 3 * (1 << 20)]);
+    expect(sliceSizes.filter((n) => n <= 256).every((n) => n === 256)).toBe(true);
+  });
+
+  it('finishes a part whose last token runs past the next part head by reading on', async () => {
+    const long = '4'.repeat(3000);
+    const data = Buffer.from('1 '.repeat(524_287) + long + ' 5 6', 'latin1'); // the long token crosses 1 MiB
+    const { read, calls } = memoryReader(data, [4096]);
+    const result = await scanRange(read, { start: 0, end: data.length, size: data.length });
+    expect(result).toEqual(scanChunkFrom(data, 0));
+    expect(calls.slice(1)).toEqual([[(1 << 20) + 256, data.length]]);
+  });
+
   it('scans an empty range and an empty file to nothing without reading', async () => {
     const { read, calls } = memoryReader(Buffer.alloc(0));
-    expect(await scanRange(read, { start: 0, end: 0, size: 0 })).toEqual({ sum: '0', evenCount: 0, count: 0, newlines: 0 });
+    expect(await scanRange(read, { start: 0, end: 0, size: 0 })).toEqual({
+      sum: '0',
+      evenCount: 0,
+      count: 0,
+      newlines: 0,
+    });
     expect(calls).toEqual([]);
   });
 
@@ -93,7 +157,6 @@ describe('scanRange', () => {
       yield data.subarray(start, end); // one huge piece, as a memory-backed store could give
     };
     const sliceSizes: number[] = [];
-    const { scanSlice } = await import('./even-sum.scanner');
     const spy = async (state: ScanState, bytes: Uint8Array, prevByte: number | undefined) => {
       sliceSizes.push(bytes.length);
       return { state, done: scanSlice(state, bytes, prevByte) };
@@ -102,7 +165,12 @@ describe('scanRange', () => {
     const ticker = setInterval(() => ticks++, 1);
     const progress: number[] = [];
     try {
-      const result = await scanRange(read, { start: 0, end: data.length, size: data.length }, spy, (n) => progress.push(n));
+      const result = await scanRange(
+        read,
+        { start: 0, end: data.length, size: data.length },
+        spy,
+        (n) => progress.push(n),
+      );
       expect(result.sum).toBe(scanBuffer(data).sum);
     } finally {
       clearInterval(ticker);
@@ -111,6 +179,10 @@ describe('scanRange', () => {
     expect(ticks).toBeGreaterThan(0);
     expect(progress.at(-1)).toBe(data.length);
     expect(progress.length).toBeGreaterThanOrEqual(3);
-    expect(progress.every((n, k) => k === 0 || n - progress[k - 1] >= 8 * 1024 * 1024 || n === data.length)).toBe(true);
+    expect(
+      progress.every(
+        (n, k) => k === 0 || n - progress[k - 1] >= 8 * 1024 * 1024 || n === data.length,
+      ),
+    ).toBe(true);
   });
 });

@@ -1,5 +1,12 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { ChunkScanResult, createScanState, finishScan, scanSlice, ScanState } from './even-sum.scanner';
+import {
+  ChunkScanResult,
+  createScanState,
+  finishScan,
+  scanSlice,
+  ScanState,
+} from './even-sum.scanner';
+import { joinChunkResults } from './join-chunk-results';
 
 /** Streams the bytes [start, endExclusive) of the stored file (fs stream, S3 ranged GET). */
 export type ReadRange = (start: number, endExclusive: number) => AsyncIterable<Uint8Array>;
@@ -11,20 +18,33 @@ export type ScanSliceImpl = (
   prevByte: number | undefined,
 ) => Promise<{ state: ScanState; done: boolean }>;
 
-// 1 MiB scans in ~2 ms: the event loop (health checks, bull's lock renewal) never waits long.
-const SLICE_BYTES = 1 << 20;
-// Past `end`, only the last token's tail is needed: small reads.
+// 1 MiB scans in ~2 ms: in this thread, the event loop (health checks, bull's lock renewal)
+// never waits long; on a worker thread, a round trip (~0.1-0.3 ms) is small beside it.
+const PART_BYTES = 1 << 20;
+// Parts scanned at once: enough to keep the pool's threads busy through round trips (at least
+// 2: the newest part waits for the next one's head).
+const PARTS_IN_FLIGHT = 4;
+// A part's last token usually ends within the next part's first bytes, kept for that.
+const HEAD_BYTES = 256;
+// Past `end` (or a part's head), only the last token's tail is needed: small reads.
 const TAIL_WINDOW = 64 * 1024;
 const YIELD_AFTER_MS = 10;
 const PROGRESS_EVERY = 8 * 1024 * 1024;
 
-const inThread: ScanSliceImpl = async (state, bytes, prevByte) => ({ state, done: scanSlice(state, bytes, prevByte) });
+const inThread: ScanSliceImpl = async (state, bytes, prevByte) => ({
+  state,
+  done: scanSlice(state, bytes, prevByte),
+});
 
 /**
  * Scans the chunk [start, end) of a file of `size` bytes: reads [start - 1, end) (the byte
  * before start decides whether the chunk begins inside a token), then 64 KiB windows past end
- * only while the chunk's last token is unfinished. onProgress gets the bytes fed so far, every
- * 8 MiB and at the end (past `end` when the last token ran over).
+ * only while the chunk's last token is unfinished.
+ *
+ * The chunk is scanned as parts of 1 MiB, each a range of its own (a token belongs to the part
+ * it starts in, exactly as with chunks), several at once, and their results joined; so a single
+ * chunk keeps every thread of a ScanPool busy. onProgress gets the bytes handed to the scanner,
+ * every 8 MiB and at the end.
  */
 export async function scanRange(
   read: ReadRange,
@@ -34,52 +54,117 @@ export async function scanRange(
 ): Promise<ChunkScanResult> {
   const { start, size } = range;
   const end = Math.min(range.end, size);
-  let state = createScanState({ start, end });
-  let prevByte: number | undefined;
+  if (end <= start) return finishScan(createScanState({ start, end: start }));
+
+  const results: Promise<ChunkScanResult>[] = [];
+  const inFlight = new Set<Promise<ChunkScanResult>>();
+  let failed = false; // a part found a bad token: the parts after it do not count
+  let partStart = start;
+  let lastByte: number | undefined;
   let needPrev = start > 0;
-  let fed = 0;
+  let passHead: (head: Uint8Array | undefined) => void = () => undefined;
+  let handed = 0;
   let reported = 0;
-  let done = end <= start; // an empty range owns nothing
   let lastYield = performance.now();
 
-  // Feeds one read piece in slices; returns true once the chunk is complete.
-  const feed = async (piece: Uint8Array): Promise<boolean> => {
+  /** Scans the part [from0, from0 + bytes.length); its last token ends in the next part's head or later. */
+  const scanPart = async (
+    from0: number,
+    bytes: Uint8Array,
+    prevByte: number | undefined,
+    nextHead: Promise<Uint8Array | undefined>,
+  ): Promise<ChunkScanResult> => {
+    let from = from0 + bytes.length;
+    let { state, done } = await scanSliceImpl(
+      createScanState({ start: from0, end: from }),
+      bytes,
+      prevByte,
+    );
+    if (!done) {
+      const head = await nextHead;
+      if (head) {
+        ({ state, done } = await scanSliceImpl(state, head, undefined));
+        from += head.length;
+      }
+    }
+    // A token running past what this part was given: read on from the store, a window at a time.
+    for (; !done && from < size; from += TAIL_WINDOW) {
+      for await (const piece of read(from, Math.min(size, from + TAIL_WINDOW))) {
+        ({ state, done } = await scanSliceImpl(state, piece, undefined));
+        if (done) break;
+      }
+    }
+    const result = finishScan(state);
+    if (result.error) failed = true;
+    return result;
+  };
+
+  /** Starts scanning the next part (owned bytes, or a view that ScanPool copies). */
+  const launch = async (bytes: Uint8Array): Promise<void> => {
+    // Everything needed from the part's bytes is taken before scanning starts: ScanPool
+    // transfers (detaches) its buffer. The head is copied (a Buffer's slice() is a view).
+    passHead(new Uint8Array(bytes.subarray(0, HEAD_BYTES)));
+    const nextHead = new Promise<Uint8Array | undefined>((resolve) => (passHead = resolve));
+    const length = bytes.length;
+    const prevByte = lastByte;
+    lastByte = bytes[length - 1];
+    const part = scanPart(partStart, bytes, prevByte, nextHead);
+    partStart += length;
+    results.push(part);
+    inFlight.add(part);
+    void part.then(
+      () => inFlight.delete(part),
+      () => inFlight.delete(part),
+    );
+    handed += length;
+    if (onProgress && handed - reported >= PROGRESS_EVERY) {
+      reported = handed;
+      onProgress(handed);
+    }
+    if (inFlight.size >= PARTS_IN_FLIGHT) await Promise.race(inFlight);
+    // An in-thread scan of an in-memory piece never lets the event loop run otherwise.
+    if (performance.now() - lastYield >= YIELD_AFTER_MS) {
+      await yieldToEventLoop();
+      lastYield = performance.now();
+    }
+  };
+
+  // Small read pieces (an S3 body arrives in chunks of 16-64 KiB) are gathered into parts: a
+  // part is a round trip to a worker thread, and a gathered part is owned, so ScanPool
+  // transfers it without copying again.
+  let gather: Uint8Array | undefined;
+  let gathered = 0;
+  let left = end - (start > 0 ? start - 1 : 0);
+  for await (const piece of read(start > 0 ? start - 1 : 0, end)) {
+    left -= piece.length;
     let bytes = piece;
-    if (needPrev) {
-      if (bytes.length === 0) return false;
-      prevByte = bytes[0];
+    if (needPrev && bytes.length > 0) {
+      lastByte = bytes[0];
       needPrev = false;
       bytes = bytes.subarray(1);
     }
-    for (let at = 0; at < bytes.length; at += SLICE_BYTES) {
-      const slice = bytes.subarray(at, Math.min(bytes.length, at + SLICE_BYTES));
-      const first = fed === 0;
-      ({ state, done } = await scanSliceImpl(state, slice, first ? prevByte : undefined));
-      fed += slice.length;
-      if (onProgress && (fed - reported >= PROGRESS_EVERY || done)) {
-        reported = fed;
-        onProgress(fed);
+    for (let at = 0; at < bytes.length;) {
+      if (gathered === 0 && bytes.length - at >= PART_BYTES) {
+        await launch(bytes.subarray(at, at + PART_BYTES));
+        at += PART_BYTES;
+        continue;
       }
-      if (done) return true;
-      // An in-thread scan of an in-memory piece never lets the event loop run otherwise.
-      if (performance.now() - lastYield >= YIELD_AFTER_MS) {
-        await yieldToEventLoop();
-        lastYield = performance.now();
+      gather ??= new Uint8Array(Math.min(PART_BYTES, bytes.length - at + Math.max(0, left)));
+      const take = Math.min(gather.length - gathered, bytes.length - at);
+      gather.set(bytes.subarray(at, at + take), gathered);
+      gathered += take;
+      at += take;
+      if (gathered === gather.length) {
+        await launch(gather);
+        gather = undefined;
+        gathered = 0;
       }
     }
-    return false;
-  };
-
-  if (!done) {
-    for await (const piece of read(start > 0 ? start - 1 : 0, end)) {
-      if (await feed(piece)) break;
-    }
+    if (failed) break;
   }
-  for (let from = end; !done && from < size; from += TAIL_WINDOW) {
-    for await (const piece of read(from, Math.min(size, from + TAIL_WINDOW))) {
-      if (await feed(piece)) break;
-    }
-  }
-  if (onProgress && fed !== reported) onProgress(fed);
-  return finishScan(state);
+  if (gather && gathered > 0 && !failed) await launch(gather.subarray(0, gathered));
+  passHead(undefined);
+  const result = joinChunkResults(await Promise.all(results));
+  if (onProgress && handed !== reported) onProgress(handed);
+  return result;
 }

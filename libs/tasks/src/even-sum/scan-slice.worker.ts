@@ -8,7 +8,10 @@ export interface ScanSliceTask {
 }
 
 /** The worker-thread side of ScanPool: scanSlice on a copy of the state, handed back. */
-export default function scanSliceTask({ state, bytes, prevByte }: ScanSliceTask): { state: ScanState; done: boolean } {
+export default function scanSliceTask({ state, bytes, prevByte }: ScanSliceTask): {
+  state: ScanState;
+  done: boolean;
+} {
   const done = scanSlice(state, bytes, prevByte);
   return { state, done };
 }

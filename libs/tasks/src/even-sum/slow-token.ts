@@ -25,7 +25,13 @@ export function openToken(st: ScanState, start: number): void {
  * `b[i..n)` of the open token (b[0] is at absolute offset `base`) up to, not including, the
  * separator that ends it; returns the index reached (n while the token stays open).
  */
-export function continueToken(st: ScanState, b: Uint8Array, base: number, i: number, n: number): number {
+export function continueToken(
+  st: ScanState,
+  b: Uint8Array,
+  base: number,
+  i: number,
+  n: number,
+): number {
   while (i < n) {
     const c = b[i];
     if (isSeparator(c)) {
