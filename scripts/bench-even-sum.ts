@@ -12,7 +12,7 @@ import { http, waitForTask } from '../test/support/http';
 import { Stack } from '../test/support/stack';
 import { upload } from '../test/support/upload';
 import { arg, machineLine } from './bench/bench-util';
-import { parseSize } from './gen-numbers';
+import { parseSize } from '../libs/tasks/src/even-sum/parse-size';
 
 /** Peak resident set (VmHWM) of a process, in MiB. */
 function peakRssMiB(pid: number | undefined): number {

@@ -4,6 +4,7 @@
 // Prints R = quiet p95 under contention / quiet p95 alone, and the noisy client's total time.
 import { Readable } from 'node:stream';
 import { generateNumbers } from '../libs/tasks/src/even-sum/number-generator';
+import { parseSize } from '../libs/tasks/src/even-sum/parse-size';
 import { http, waitForTask } from '../test/support/http';
 import { Stack } from '../test/support/stack';
 import { upload } from '../test/support/upload';
@@ -95,14 +96,6 @@ async function round(fair: boolean, withNoisy: boolean, opts: { png: Buffer; num
   } finally {
     await stack.stop();
   }
-}
-
-function parseSize(text: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*(KB|MB|GB|KiB|MiB|GiB|B)?$/i.exec(text);
-  if (!m) throw new Error(`bad size ${text}`);
-  const unit = (m[2] ?? 'B').toLowerCase();
-  const scale: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };
-  return Math.round(Number(m[1]) * scale[unit]);
 }
 
 async function main(): Promise<void> {

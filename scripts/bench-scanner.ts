@@ -23,7 +23,7 @@ import {
 } from '../libs/tasks/src/even-sum/number-generator';
 import { ScanPool } from '../libs/tasks/src/even-sum/scan-pool';
 import { ReadRange, scanRange } from '../libs/tasks/src/even-sum/scan-range';
-import { parseSize } from './gen-numbers';
+import { parseSize } from '../libs/tasks/src/even-sum/parse-size';
 
 const MiB = 1 << 20;
 
