@@ -20,7 +20,7 @@ describe(TaskSubmitter.name, () => {
     });
     expect(created[0]).toMatchObject({ token, requestedAt: 1234, status: 'requested', bytes: 9 });
     expect(created[0].enqueuedAt).toBeGreaterThanOrEqual(1234);
-    expect(fair.tag).toHaveBeenCalledWith('anonymous', [12]);
+    expect(fair.tag).toHaveBeenCalledWith('anonymous', 'randomize', [12]);
     expect(queue.add).toHaveBeenCalledWith(JobName.Randomize, { token, inputKey: `${token}/input.png`, blockSize: 60, tag: 40 }, { jobId: token, priority: 41 });
     expect(metrics.uploadBytes.inc).toHaveBeenCalledWith({ task: 'randomize' }, 9);
   });

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { JobOf } from '@app/tasks/queues/job-payloads';
+import { JobOf, QUEUE_OF } from '@app/tasks/queues/job-payloads';
 import { JobName, TaskKind } from '@app/tasks/queues/queue-names';
 import { TaskQueue } from '@app/tasks/queues/task-queue.service';
 import { BlobStore, InjectBlobStore } from '@app/tasks/storage/blob-store';
@@ -58,7 +58,7 @@ export class TaskSubmitter {
     try {
       // Record first: a worker that takes the job at once must find it.
       await this.store.create(record);
-      const [fair] = await this.fair.tag(s.client, [s.cost]);
+      const [fair] = await this.fair.tag(s.client, QUEUE_OF[s.job], [s.cost]);
       await this.queue.add(s.job, { ...s.data, tag: fair?.tag }, { jobId: s.token, priority: fair?.priority });
     } catch (err) {
       await this.usage.cancel(s.client, s.token).catch(() => undefined);

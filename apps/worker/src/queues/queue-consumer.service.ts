@@ -57,7 +57,7 @@ export class QueueConsumer implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   private async run(handler: JobHandler, job: Job): Promise<void> {
-    await this.fair.started((job.data as FairUnit).tag);
+    await this.fair.started(QUEUE_OF[job.name as JobName], (job.data as FairUnit).tag);
     try {
       await handler.handle(job);
     } catch (err) {

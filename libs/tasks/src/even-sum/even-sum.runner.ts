@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig, InjectConfig } from '../config/app-config';
 import { JobOf } from '../queues/job-payloads';
-import { JobName } from '../queues/queue-names';
+import { JobName, QueueName } from '../queues/queue-names';
 import { TaskQueue } from '../queues/task-queue.service';
 import { BlobStore, InjectBlobStore } from '../storage/blob-store';
 import { CpuGate } from '../fairness/cpu-gate';
@@ -35,7 +35,7 @@ export class EvenSumRunner {
   ) {}
 
   /** The plan job: one chunk job per CHUNK_BYTES range; a one-chunk file is scanned right here. */
-  async plan({ token, inputKey, tag }: JobOf<JobName.EvenSumPlan>): Promise<void> {
+  async plan({ token, inputKey }: JobOf<JobName.EvenSumPlan>): Promise<void> {
     const record = await this.lifecycle.start(token);
     if (record.status === 'finished' || record.status === 'errored') return;
     const size = await this.blobs.size(inputKey);
@@ -44,9 +44,9 @@ export class EvenSumRunner {
     await this.chunks.plan(token, ranges.length);
     if (ranges.length <= 1) {
       if (ranges.length === 0) return this.combine(token);
-      return this.chunk({ token, inputKey, index: 0, start: 0, end: size, size, tag });
+      return this.chunk({ token, inputKey, index: 0, start: 0, end: size, size });
     }
-    const fair = await this.fair.tag(record.client, ranges.map((r) => unitCost.scanBytes(r.end - r.start)));
+    const fair = await this.fair.tag(record.client, QueueName.EvenSumChunk, ranges.map((r) => unitCost.scanBytes(r.end - r.start)));
     await this.queue.addBulk(
       JobName.EvenSumChunk,
       ranges.map((r, i) => ({
@@ -58,7 +58,7 @@ export class EvenSumRunner {
   }
 
   /** A chunk job: idempotent (a rerun of a counted chunk does nothing but combine if due). */
-  async chunk({ token, inputKey, index, start, end, size, tag = 0 }: JobOf<JobName.EvenSumChunk>): Promise<void> {
+  async chunk({ token, inputKey, index, start, end, size }: JobOf<JobName.EvenSumChunk>): Promise<void> {
     if (!(await this.chunks.has(token, index))) {
       const startedAt = Date.now();
       const t0 = performance.now();
@@ -66,8 +66,8 @@ export class EvenSumRunner {
       const result = await scanRange(
         (from, to) => this.blobs.readRange(inputKey, from, to),
         { start, end, size },
-        // Each 1 MiB slice takes its turn at the gate: a light client's slices overtake queued ones.
-        (state, bytes, prev) => this.gate.run(tag, () => this.pool.scanSlice(state, bytes, prev)),
+        // Each part takes its turn at the process's CPU gate with the other running jobs' steps.
+        (state, bytes, prev) => this.gate.run(() => this.pool.scanSlice(state, bytes, prev)),
         (bytesDone) => {
           if (bytesDone - reported < PROGRESS_EVERY_BYTES) return;
           reported = bytesDone;

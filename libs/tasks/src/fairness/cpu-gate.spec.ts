@@ -13,8 +13,8 @@ describe(CpuGate.name, () => {
     let running = 0;
     let peak = 0;
     const gates = Array.from({ length: 5 }, deferred);
-    const all = gates.map((g, i) =>
-      sut.run(i, async () => {
+    const all = gates.map((g) =>
+      sut.run(async () => {
         peak = Math.max(peak, ++running);
         await g.promise;
         running--;
@@ -27,24 +27,20 @@ describe(CpuGate.name, () => {
     expect(peak).toBe(2);
   });
 
-  it('admits waiting steps lowest priority first, FIFO among equals', async () => {
+  it('admits waiting steps in arrival order, so running jobs take turns', async () => {
     const sut = new CpuGate(1);
     const order: string[] = [];
     const first = deferred();
-    const running = sut.run(0, () => first.promise);
-    const queued = [
-      sut.run(50, async () => void order.push('heavy-1')),
-      sut.run(50, async () => void order.push('heavy-2')),
-      sut.run(10, async () => void order.push('light')),
-    ];
+    const running = sut.run(() => first.promise);
+    const queued = ['heavy-1', 'light', 'heavy-2'].map((name) => sut.run(async () => void order.push(name)));
     first.resolve();
     await Promise.all([running, ...queued]);
-    expect(order).toEqual(['light', 'heavy-1', 'heavy-2']);
+    expect(order).toEqual(['heavy-1', 'light', 'heavy-2']);
   });
 
   it('releases its permit when a step throws', async () => {
     const sut = new CpuGate(1);
-    await expect(sut.run(0, async () => { throw new Error('boom'); })).rejects.toThrow('boom');
-    await expect(sut.run(0, async () => 'ok')).resolves.toBe('ok');
+    await expect(sut.run(async () => { throw new Error('boom'); })).rejects.toThrow('boom');
+    await expect(sut.run(async () => 'ok')).resolves.toBe('ok');
   });
 });

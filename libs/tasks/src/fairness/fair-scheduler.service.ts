@@ -1,24 +1,27 @@
 import { Injectable } from '@nestjs/common';
 import Redis from 'ioredis';
 import { AppConfig, InjectConfig } from '../config/app-config';
+import { QueueName } from '../queues/queue-names';
 import { InjectRedis } from '../redis/redis.module';
 import { priorityOf, tagUnits } from './start-time-fair-queue';
 
 // The one step that must be atomic across processes: a client's new units take the virtual-time
-// range [S, S + total) with S = max(V, F[client]) (start-time fair queuing), and F[client] moves
-// to its end. tagUnits (unit-tested) spreads the range over the units. Tags are whole numbers.
-// KEYS[1] = hash; ARGV[1] = the client's field, ARGV[2] = total cost. Returns S.
+// range [S, S + total) with S = max(V[queue], F[queue, client]) (start-time fair queuing), and
+// F[queue, client] moves to its end. tagUnits (unit-tested) spreads the range over the units. Tags
+// are whole numbers. KEYS[1] = hash; ARGV[1] = the client's F field, ARGV[2] = total cost,
+// ARGV[3] = the queue's V field.
+// Returns S.
 const RESERVE = `
-local virtual = tonumber(redis.call('HGET', KEYS[1], 'virtual') or '0')
+local virtual = tonumber(redis.call('HGET', KEYS[1], ARGV[3]) or '0')
 local finish = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
 local start = math.max(virtual, finish)
 redis.call('HSET', KEYS[1], ARGV[1], start + tonumber(ARGV[2]))
 return tostring(start)`;
 
-// V only moves forward: KEYS[1] = hash; ARGV[1] = the started unit's tag.
+// V only moves forward: KEYS[1] = hash; ARGV[1] = the started unit's tag, ARGV[2] = the queue's V field.
 const ADVANCE = `
-if tonumber(ARGV[1]) > tonumber(redis.call('HGET', KEYS[1], 'virtual') or '0') then
-  redis.call('HSET', KEYS[1], 'virtual', ARGV[1])
+if tonumber(ARGV[1]) > tonumber(redis.call('HGET', KEYS[1], ARGV[2]) or '0') then
+  redis.call('HSET', KEYS[1], ARGV[2], ARGV[1])
 end
 return 1`;
 
@@ -30,7 +33,12 @@ export interface FairTag {
 
 /**
  * Start-time fair queuing across clients with its state in Redis, so every api and worker process
- * agrees on the virtual time and each client's last finish tag.
+ * agrees on the virtual times and each client's last finish tag.
+ *
+ * Each queue is its own fair queue (its own virtual time and finish tags): the queues are served in
+ * parallel, so one clock for all would be pushed ahead by the fastest queue (a big file's chunks)
+ * and a newcomer's image would be tagged behind every image already waiting; likewise a client's
+ * small even-sum, tagged at the chunk queue's clock, would push its next image behind everyone's.
  */
 @Injectable()
 export class FairScheduler {
@@ -48,18 +56,18 @@ export class FairScheduler {
   }
 
   /** Tags a client's new units (estimated CPU ms each); undefined entries when fairness is off. */
-  async tag(client: string, costs: number[]): Promise<(FairTag | undefined)[]> {
+  async tag(client: string, queue: QueueName, costs: number[]): Promise<(FairTag | undefined)[]> {
     if (!this.enabled) return costs.map(() => undefined);
     const { lastFinish: total } = tagUnits({ virtualTime: 0, lastFinish: 0 }, costs);
-    const start = Number(await this.redis.eval(RESERVE, 1, this.key, `finish:${client}`, total));
+    const start = Number(await this.redis.eval(RESERVE, 1, this.key, `finish:${queue}:${client}`, total, `virtual:${queue}`));
     const { tags } = tagUnits({ virtualTime: start, lastFinish: start }, costs);
     return tags.map((tag) => ({ tag, priority: priorityOf(tag) }));
   }
 
-  /** A unit with `tag` started: the virtual time moves up to it. */
-  async started(tag: number | undefined): Promise<void> {
+  /** A unit with `tag` started in `queue`: that queue's virtual time moves up to it. */
+  async started(queue: QueueName, tag: number | undefined): Promise<void> {
     if (!this.enabled || tag === undefined) return;
-    await this.redis.eval(ADVANCE, 1, this.key, tag);
+    await this.redis.eval(ADVANCE, 1, this.key, tag, `virtual:${queue}`);
   }
 
   /**

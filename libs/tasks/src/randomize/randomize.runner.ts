@@ -20,15 +20,15 @@ export class RandomizeRunner {
     private readonly gate: CpuGate,
   ) {}
 
-  async run({ token, inputKey, blockSize, seed, tag = 0 }: JobOf<JobName.Randomize>): Promise<void> {
+  async run({ token, inputKey, blockSize, seed }: JobOf<JobName.Randomize>): Promise<void> {
     const record = await this.lifecycle.start(token);
     if (record.status === 'finished' || record.status === 'errored') return;
     this.logger.log({ token, task: record.task, blockSize, seed }, 'job started');
     const started = performance.now();
     const input = await this.blobs.getBuffer(inputKey);
-    // Decode and encode are the CPU-heavy steps: each waits its turn at the gate, in fair-tag order.
-    const image = await this.gate.run(tag, () => this.codec.decode(input));
-    const png = await this.gate.run(tag, () => {
+    // Decode and encode are the CPU-heavy steps: each takes its turn at the process's CPU gate.
+    const image = await this.gate.run(() => this.codec.decode(input));
+    const png = await this.gate.run(() => {
       const { cols, rows } = blockGrid(image.width, image.height, blockSize);
       const shuffled = shuffleBlocks(image, blockSize, blockPermutation(cols * rows, seed));
       return this.codec.encode({ ...image, data: shuffled });
