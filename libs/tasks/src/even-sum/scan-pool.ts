@@ -2,7 +2,8 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import Piscina from 'piscina';
 import type { ScanState } from './even-sum.scanner';
-import type { ScanSliceTask } from './scan-slice.worker';
+import { PART_BYTES, recyclePartBuffer, takePartBuffer } from './part-buffers';
+import type { ScanSliceResult, ScanSliceTask } from './scan-slice.worker';
 
 /**
  * The worker-thread module. From source (ts-jest, tsx) this file is .ts and a .js shim loads
@@ -23,7 +24,7 @@ export class ScanPool {
 
   constructor(threads: number = availableParallelism(), workerFile: string = defaultWorkerFile()) {
     const size = Math.max(1, Math.floor(threads));
-    // A fixed size: threads start once (each warms its scanner up) and stay for the process.
+    // A fixed size: threads start once (and compile their scanner once) and stay.
     this.piscina = new Piscina({
       filename: workerFile,
       minThreads: size,
@@ -32,7 +33,10 @@ export class ScanPool {
     });
   }
 
-  /** scanSlice in a worker thread; the bytes' buffer is transferred, so the caller must not reuse it. */
+  /**
+   * scanSlice in a worker thread. A Uint8Array that is its whole ArrayBuffer is transferred
+   * (detached: the caller must not use it again); any other is copied first.
+   */
   async scanSlice(
     state: ScanState,
     bytes: Uint8Array,
@@ -48,11 +52,15 @@ export class ScanPool {
       bytes.byteOffset !== 0 ||
       bytes.byteLength !== bytes.buffer.byteLength
     ) {
-      owned = new Uint8Array(bytes.byteLength);
+      owned = bytes.byteLength === PART_BYTES ? takePartBuffer() : new Uint8Array(bytes.byteLength);
       owned.set(bytes);
     }
     const task: ScanSliceTask = { state, bytes: owned, prevByte };
-    return this.piscina.run(task, { transferList: [owned.buffer as ArrayBuffer] });
+    const result: ScanSliceResult = await this.piscina.run(task, {
+      transferList: [owned.buffer as ArrayBuffer],
+    });
+    recyclePartBuffer(result.bytes.buffer);
+    return { state: result.state, done: result.done };
   }
 
   /** Stops the threads; later scanSlice calls reject. */

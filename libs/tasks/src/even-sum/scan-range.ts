@@ -7,6 +7,7 @@ import {
   ScanState,
 } from './even-sum.scanner';
 import { joinChunkResults } from './join-chunk-results';
+import { PART_BYTES, recyclePartBuffer, takePartBuffer } from './part-buffers';
 
 /** Streams the bytes [start, endExclusive) of the stored file (fs stream, S3 ranged GET). */
 export type ReadRange = (start: number, endExclusive: number) => AsyncIterable<Uint8Array>;
@@ -18,9 +19,8 @@ export type ScanSliceImpl = (
   prevByte: number | undefined,
 ) => Promise<{ state: ScanState; done: boolean }>;
 
-// Parts of 4 MiB: a part costs two messages to and from a worker thread, which are not cheap
-// (~0.2-0.4 ms each on this VM), so fewer, larger parts keep the pool's threads scanning.
-const PART_BYTES = 4 << 20;
+// Parts of 4 MiB (PART_BYTES): a part costs messages to and from a worker thread, which are
+// not cheap (~0.2-0.4 ms each on this VM), so fewer, larger parts keep the threads scanning.
 // In this thread, a part is scanned 1 MiB (~2 ms) at a time, letting the event loop (health
 // checks, bull's lock renewal) run every ~10 ms.
 const SLICE_BYTES = 1 << 20;
@@ -34,6 +34,7 @@ const TAIL_WINDOW = 64 * 1024;
 const YIELD_AFTER_MS = 10;
 const PROGRESS_EVERY = 8 * 1024 * 1024;
 
+// Shared by every scan in this thread: it is this thread's event loop that must get turns.
 let lastYield = performance.now();
 
 /** The default: scanSlice in this thread, in slices of at most 1 MiB, yielding now and then. */
@@ -86,6 +87,7 @@ export async function scanRange(
     bytes: Uint8Array,
     prevByte: number | undefined,
     nextHead: Promise<Uint8Array | undefined>,
+    recycle: boolean,
   ): Promise<ChunkScanResult> => {
     let from = from0 + bytes.length;
     let { state, done } = await scanSliceImpl(
@@ -93,6 +95,8 @@ export async function scanRange(
       bytes,
       prevByte,
     );
+    // Scanned (or transferred away, then its byteLength is 0): a gathered buffer can be reused.
+    if (recycle) recyclePartBuffer(bytes.buffer);
     if (!done) {
       const head = await nextHead;
       if (head) {
@@ -113,7 +117,7 @@ export async function scanRange(
   };
 
   /** Starts scanning the next part (owned bytes, or a view that ScanPool copies). */
-  const launch = async (bytes: Uint8Array): Promise<void> => {
+  const launch = async (bytes: Uint8Array, recycle = false): Promise<void> => {
     // Everything needed from the part's bytes is taken before scanning starts: ScanPool
     // transfers (detaches) its buffer. The head is copied (a Buffer's slice() is a view).
     passHead(new Uint8Array(bytes.subarray(0, HEAD_BYTES)));
@@ -121,7 +125,7 @@ export async function scanRange(
     const length = bytes.length;
     const prevByte = lastByte;
     lastByte = bytes[length - 1];
-    const part = scanPart(partStart, bytes, prevByte, nextHead);
+    const part = scanPart(partStart, bytes, prevByte, nextHead, recycle);
     partStart += length;
     results.push(part);
     inFlight.add(part);
@@ -157,13 +161,16 @@ export async function scanRange(
         at += PART_BYTES;
         continue;
       }
-      gather ??= new Uint8Array(Math.min(PART_BYTES, bytes.length - at + Math.max(0, left)));
+      if (!gather) {
+        const want = Math.min(PART_BYTES, bytes.length - at + Math.max(0, left));
+        gather = want === PART_BYTES ? takePartBuffer() : new Uint8Array(want);
+      }
       const take = Math.min(gather.length - gathered, bytes.length - at);
       gather.set(bytes.subarray(at, at + take), gathered);
       gathered += take;
       at += take;
       if (gathered === gather.length) {
-        await launch(gather);
+        await launch(gather, true);
         gather = undefined;
         gathered = 0;
       }

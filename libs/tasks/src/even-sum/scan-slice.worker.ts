@@ -1,3 +1,4 @@
+import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { scanSlice, ScanState } from './even-sum.scanner';
 
 /** What ScanPool sends to a worker thread: the state travels by copy, the bytes' buffer by transfer. */
@@ -7,11 +8,20 @@ export interface ScanSliceTask {
   prevByte?: number;
 }
 
-/** The worker-thread side of ScanPool: scanSlice on a copy of the state, handed back. */
-export default function scanSliceTask({ state, bytes, prevByte }: ScanSliceTask): {
+/** What comes back: the bytes return by transfer too, for ScanPool to reuse their buffer. */
+export interface ScanSliceResult {
   state: ScanState;
   done: boolean;
-} {
+  bytes: Uint8Array;
+}
+
+/** The worker-thread side of ScanPool: scanSlice on the copy of the state, handed back. */
+export default function scanSliceTask({ state, bytes, prevByte }: ScanSliceTask): ScanSliceResult {
   const done = scanSlice(state, bytes, prevByte);
-  return { state, done };
+  const result: ScanSliceResult = { state, done, bytes };
+  // Piscina transfers what a movable result names under transferableSymbol, sending valueSymbol.
+  return move({
+    [transferableSymbol]: bytes.buffer,
+    [valueSymbol]: result,
+  }) as unknown as ScanSliceResult;
 }
