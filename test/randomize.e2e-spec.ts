@@ -102,6 +102,23 @@ describe('randomize (real api + worker + Redis)', () => {
     expect(result.body).toEqual({ message: 'not found', status: 'errored' });
   });
 
+  it('keeps images out of Redis: after 30 tasks no key under the prefix holds more than a few KiB', async () => {
+    const png = await randomPng(400, 300, 4, 3);
+    expect(png.length).toBeGreaterThan(100_000);
+    const tokens = await Promise.all(Array.from({ length: 30 }, async () => (await submit(png)).body.token!));
+    await Promise.all(tokens.map((t) => waitForTask(stack.url, 'randomize', t)));
+    const redis = stack.redis();
+    try {
+      const keys = await redis.keys(`${stack.prefix}:*`);
+      expect(keys.length).toBeGreaterThan(30);
+      const sizes = await Promise.all(keys.map(async (k) => [k, Number(await redis.call('MEMORY', 'USAGE', k))] as const));
+      const biggest = sizes.reduce((a, b) => (b[1] > a[1] ? b : a));
+      expect(biggest[1]).toBeLessThan(8 * 1024);
+    } finally {
+      redis.disconnect();
+    }
+  });
+
   it('serves health on both processes and documents every route at /docs-json', async () => {
     for (const base of [stack.url, stack.workers[0].url]) {
       expect((await http(`${base}/health/live`)).status).toBe(200);
