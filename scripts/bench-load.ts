@@ -20,6 +20,7 @@ import { arg, machineLine, percentile } from './bench/bench-util';
 import { clientLoop, Kind, LoadInputs, LoadStats, NumbersFile } from './bench/load-client';
 import { RssSampler, RssSummary } from './bench/rss-sampler';
 import { samplePng } from './bench/sample-image';
+import { prng } from '../test/support/fuzz';
 
 const EVEN_SUM_SIZES = [64 * 1024, 256 * 1024, 1024 * 1024];
 const RSS_GROWTH_TARGET = 0.1;
@@ -33,18 +34,6 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
 // ~250 ms higher (jobs time-slice the same cores), and each worker runs a second scan thread.
 // Pass --concurrency 2 to compare.
 const DEFAULT_CONCURRENCY = '1';
-
-/** mulberry32: a small seeded PRNG, so the mix of task kinds and sizes repeats run to run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function makeInputs(): Promise<LoadInputs> {
   const png = await samplePng();
@@ -147,7 +136,7 @@ async function main(): Promise<void> {
         clientLoop({
           base: stack.url,
           headers: { authorization: `Bearer ${keys[i].key}` },
-          random: seeded(seed * 7919 + i),
+          random: prng(seed * 7919 + i),
           inputs, stats, submitUntil, drainUntil, taskTimeoutMs, decodeEvery, clock,
           signal: abort.signal,
         }),
