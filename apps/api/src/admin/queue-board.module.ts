@@ -11,8 +11,9 @@ import { adminAuth } from './admin-auth.middleware';
 export class QueueBoardModule {
   static forRoot(config: AppConfig): DynamicModule {
     if (!config.adminToken) {
-      new Logger(QueueBoardModule.name).warn('queue dashboard /queues disabled: set ADMIN_TOKEN to enable it');
-      return { module: QueueBoardModule };
+      // Said while the app is created (a provider), so the line goes through pino like the others.
+      const warn = () => new Logger(QueueBoardModule.name).warn('queue dashboard /queues disabled: set ADMIN_TOKEN to enable it');
+      return { module: QueueBoardModule, providers: [{ provide: 'QUEUE_BOARD_DISABLED', useFactory: warn }] };
     }
     return {
       module: QueueBoardModule,
