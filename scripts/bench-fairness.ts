@@ -1,4 +1,4 @@
-// npm run bench:fairness [-- --noisy-bytes 1GB --noisy-images 200 --quiet-interval-ms 100]
+// npm run bench:fairness [-- --noisy-bytes 1GB --noisy-images 200 --quiet-interval-ms 100 --workers 2 --concurrency 1]
 // One run, real api + 2 workers: (1) a quiet client's small jobs alone, (2) the same while a noisy client
 // has a 1 GB even-sum and 200 images in flight, fair scheduling on, (3) the same with FAIR_SCHEDULING=false.
 // Prints R = quiet p95 under contention / quiet p95 alone, and the noisy client's total time.
@@ -59,15 +59,14 @@ interface Round {
   noisyBusyDuringQuiet?: boolean;
 }
 
-async function round(fair: boolean, withNoisy: boolean, opts: { png: Buffer; numbers: Buffer; noisyBytes: number; noisyImages: number; intervalMs: number }): Promise<Round> {
+async function round(fair: boolean, withNoisy: boolean, opts: { png: Buffer; numbers: Buffer; noisyBytes: number; noisyImages: number; intervalMs: number; workers: number; concurrency: number }): Promise<Round> {
   const stack = await Stack.start({
     workers: 0,
     env: { API_KEYS: 'quiet:quiet-key-0001,noisy:noisy-key-0002', FAIR_SCHEDULING: String(fair), LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '100000' },
   });
-  // Two workers of one slot each: as many CPU permits as the machine has cores.
+  // As many CPU permits in all as the machine has cores (default: 2 workers × 1 slot).
   const startWorkers = async () => {
-    await stack.startWorker({ WORKER_CONCURRENCY: '1' });
-    await stack.startWorker({ WORKER_CONCURRENCY: '1' });
+    for (let i = 0; i < opts.workers; i++) await stack.startWorker({ WORKER_CONCURRENCY: String(opts.concurrency) });
   };
   try {
     if (!withNoisy) {
@@ -113,6 +112,8 @@ async function main(): Promise<void> {
     noisyBytes: parseSize(arg('noisy-bytes', '1GB')),
     noisyImages: Number(arg('noisy-images', '200')),
     intervalMs: Number(arg('quiet-interval-ms', '100')),
+    workers: Number(arg('workers', '2')),
+    concurrency: Number(arg('concurrency', '1')),
   };
   const alone = await round(true, false, opts);
   const fair = await round(true, true, opts);
@@ -120,7 +121,7 @@ async function main(): Promise<void> {
   const p = (xs: number[], q: number) => percentile(xs, q);
   const r = (x: Round) => p(x.quiet, 95) / p(alone.quiet, 95);
   console.log(machineLine());
-  console.log(`quiet: 10 images (${(opts.png.length / 1024).toFixed(0)} KiB) + 10 even-sum of 1 MB, one every ${opts.intervalMs} ms; noisy: ${opts.noisyImages} images + ${opts.noisyBytes / 1e9} GB even-sum; 2 workers × 1 slot`);
+  console.log(`quiet: 10 images (${(opts.png.length / 1024).toFixed(0)} KiB) + 10 even-sum of 1 MB, one every ${opts.intervalMs} ms; noisy: ${opts.noisyImages} images + ${opts.noisyBytes / 1e9} GB even-sum; ${opts.workers} workers × ${opts.concurrency} slot(s)`);
   console.log('| round | quiet p50 (ms) | quiet p95 (ms) | R (p95 / alone p95) | noisy processing, first start → last finish (s) | noisy still busy when quiet ended |');
   console.log('| --- | --- | --- | --- | --- | --- |');
   console.log(`| alone | ${p(alone.quiet, 50)} | ${p(alone.quiet, 95)} | 1.00 | | |`);

@@ -44,7 +44,7 @@ export class EvenSumRunner {
     await this.chunks.plan(token, ranges.length);
     if (ranges.length <= 1) {
       if (ranges.length === 0) return this.combine(token);
-      return this.chunk({ token, inputKey, index: 0, start: 0, end: size, size });
+      return this.chunk({ token, inputKey, client: record.client, index: 0, start: 0, end: size, size });
     }
     const fair = await this.fair.tag(record.client, QueueName.EvenSumChunk, ranges.map((r) => unitCost.scanBytes(r.end - r.start)));
     await this.queue.addBulk(
@@ -52,13 +52,13 @@ export class EvenSumRunner {
       ranges.map((r, i) => ({
         jobId: `${token}-c${r.index}`,
         priority: fair[i]?.priority,
-        data: { token, inputKey, size, ...r, tag: fair[i]?.tag },
+        data: { token, inputKey, client: record.client, size, ...r, tag: fair[i]?.tag },
       })),
     );
   }
 
   /** A chunk job: idempotent (a rerun of a counted chunk does nothing but combine if due). */
-  async chunk({ token, inputKey, index, start, end, size }: JobOf<JobName.EvenSumChunk>): Promise<void> {
+  async chunk({ token, inputKey, client, index, start, end, size }: JobOf<JobName.EvenSumChunk>): Promise<void> {
     if (!(await this.chunks.has(token, index))) {
       const startedAt = Date.now();
       const t0 = performance.now();
@@ -67,7 +67,7 @@ export class EvenSumRunner {
         (from, to) => this.blobs.readRange(inputKey, from, to),
         { start, end, size },
         // Each part takes its turn at the process's CPU gate with the other running jobs' steps.
-        (state, bytes, prev) => this.gate.run(() => this.pool.scanSlice(state, bytes, prev)),
+        (state, bytes, prev) => this.gate.run(client, () => this.pool.scanSlice(state, bytes, prev)),
         (bytesDone) => {
           if (bytesDone - reported < PROGRESS_EVERY_BYTES) return;
           reported = bytesDone;

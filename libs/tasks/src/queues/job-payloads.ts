@@ -9,7 +9,7 @@ export interface FairUnit {
 export interface JobPayloads {
   [JobName.Randomize]: FairUnit & { token: string; inputKey: string; blockSize: number; seed?: number };
   [JobName.EvenSumPlan]: FairUnit & { token: string; inputKey: string };
-  [JobName.EvenSumChunk]: FairUnit & { token: string; inputKey: string; index: number; start: number; end: number; size: number };
+  [JobName.EvenSumChunk]: FairUnit & { token: string; inputKey: string; client: string; index: number; start: number; end: number; size: number };
   [JobName.Cleanup]: Record<string, never>;
 }
 
