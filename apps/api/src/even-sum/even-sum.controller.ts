@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, Param, Post, Put, Req, Res, UseGuards } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Put, Req, UseGuards } from '@nestjs/common';
 import { ApiKeyGuard } from '../auth/api-key.guard';
 import { ClientThrottlerGuard } from '../auth/client-throttler.guard';
 import {
@@ -6,7 +6,7 @@ import {
   ApiBadRequestResponse, ApiBody, ApiConsumes, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse,
   ApiOperation, ApiParam, ApiPayloadTooLargeResponse, ApiTags,
 } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { Request } from 'express';
 import { ClientId } from '@app/tasks/http/client-id.decorator';
 import { RequestedAt, SubmitsTask } from '@app/tasks/http/lead-time.interceptor';
 import { TaskKind } from '@app/tasks/queues/queue-names';
@@ -77,12 +77,8 @@ export class EvenSumController {
   @ApiParam({ name: 'token', example: 'b27f6016f9cf46a6baaddf09d2e5b221' })
   @ApiOkResponse({ type: EvenSumResultDto })
   @ApiNotFoundResponse({ description: '{"message":"not found","status":"<status>"} until finished' })
-  async result(@Param('token') token: string, @ClientId() client: string, @Res() res: Response): Promise<void> {
-    const record = await this.reader.find(token, TaskKind.EvenSum, client);
-    if (record.status !== 'finished' || record.sum === undefined) {
-      res.status(404).json({ message: 'not found', status: record.status });
-      return;
-    }
-    res.status(200).json({ sum: record.sum, evenCount: record.evenCount, count: record.count, bytes: record.bytes });
+  async result(@Param('token') token: string, @ClientId() client: string): Promise<EvenSumResultDto> {
+    const record = await this.reader.findFinished(token, TaskKind.EvenSum, client);
+    return { sum: record.sum!, evenCount: record.evenCount!, count: record.count!, bytes: record.bytes };
   }
 }

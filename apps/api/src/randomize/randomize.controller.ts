@@ -12,7 +12,7 @@ import { ClientId } from '@app/tasks/http/client-id.decorator';
 import { RequestedAt, SubmitsTask } from '@app/tasks/http/lead-time.interceptor';
 import { badRequest } from '@app/tasks/http/task-http.errors';
 import { TaskKind } from '@app/tasks/queues/queue-names';
-import { BlobStore, InjectBlobStore } from '@app/tasks/storage/blob-store';
+import { blobKeys, BlobStore, InjectBlobStore } from '@app/tasks/storage/blob-store';
 import { mediaType, readBody } from '../http/read-body';
 import { TaskReader } from '../tasks/task-reader.service';
 import { taskStatusView } from '../tasks/task-status.view';
@@ -73,13 +73,8 @@ export class RandomizeController {
   @ApiOkResponse({ description: 'The shuffled PNG', schema: { type: 'string', format: 'binary' } })
   @ApiNotFoundResponse({ description: '{"message":"not found","status":"<status>"} until finished' })
   async result(@Param('token') token: string, @ClientId() client: string, @Res() res: Response): Promise<void> {
-    const record = await this.reader.find(token, TaskKind.Randomize, client);
-    if (record.status !== 'finished' || !record.resultKey) {
-      // The old service's exact shape: clients poll on it.
-      res.status(404).json({ message: 'not found', status: record.status });
-      return;
-    }
-    const png = await this.blobs.getBuffer(record.resultKey);
+    const record = await this.reader.findFinished(token, TaskKind.Randomize, client);
+    const png = await this.blobs.getBuffer(record.resultKey ?? blobKeys.randomizeOutput(token));
     res.status(200).type('image/png').send(png);
   }
 }

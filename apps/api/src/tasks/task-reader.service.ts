@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { HttpException, HttpStatus, Injectable } from '@nestjs/common';
 import { TaskKind } from '@app/tasks/queues/queue-names';
 import { TaskRecord } from '@app/tasks/tasks/task-record';
 import { TaskStore } from '@app/tasks/tasks/task-store.service';
@@ -15,6 +15,16 @@ export class TaskReader {
     if (!isTaskToken(token)) throw notFound();
     const record = await this.store.get(token);
     if (!record || record.task !== task || record.client !== client) throw notFound();
+    return record;
+  }
+
+  /**
+   * Finds a finished task for its result route; until then 404 with the old service's exact body,
+   * `{"message":"not found","status":...}`, which clients poll on.
+   */
+  async findFinished(token: string, task: TaskKind, client: string): Promise<TaskRecord> {
+    const record = await this.find(token, task, client);
+    if (record.status !== 'finished') throw new HttpException({ message: 'not found', status: record.status }, HttpStatus.NOT_FOUND);
     return record;
   }
 }
