@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { generateNumbers } from '@app/tasks/even-sum/number-generator';
 import { randomPng } from './support/images';
@@ -128,5 +129,76 @@ describe.each([
     const aliceAfterBob = aliceStarts.filter((t) => t > bobLast).length;
     if (mode === 'on') expect(aliceAfterBob).toBeGreaterThanOrEqual(14);
     else expect(aliceAfterBob).toBe(0);
+  });
+});
+
+describe('express lane (one unit from a client with nothing queued)', () => {
+  let stack: Stack;
+
+  beforeAll(async () => {
+    stack = await Stack.start({ workers: 0, env: { API_KEYS: 'alice:alice-key-123,bob:bob-key-4567', CHUNK_BYTES: String(MiB) } });
+  });
+  afterAll(() => stack?.stop());
+
+  const sumOf = async (token: string): Promise<unknown> => {
+    expect((await waitForTask(stack.url, 'even-sum', token, 30_000, ALICE)).status).toBe('finished');
+    return (await http(`${stack.url}/even-sum/${token}/result`, { headers: ALICE })).body.sum;
+  };
+
+  const waiting = async (queue: string): Promise<number> => {
+    const redis = stack.redis();
+    try {
+      return await redis.llen(`${stack.prefix}:${queue}:wait`);
+    } finally {
+      redis.disconnect();
+    }
+  };
+
+  it('is consumed only by express (and all-lane) workers; a client with a backlog goes to the normal queues', async () => {
+    const big = generateNumbers({ bytes: 8 * MiB, seed: 3 });
+    const small = generateNumbers({ bytes: 2 * MiB, seed: 4 });
+    // Alice has nothing queued: her task (one plan job) takes the express lane.
+    const first = await upload(`${stack.url}/even-sum`, big.stream, { headers: ALICE });
+    expect(await waiting('express')).toBe(1);
+    // Her next task comes while the first has not started: the normal queue.
+    const second = await upload(`${stack.url}/even-sum`, small.stream, { headers: ALICE });
+    expect(await waiting('express')).toBe(1);
+    expect(await waiting('even-sum')).toBe(1);
+
+    await stack.startWorker({ WORKER_LANES: 'normal', WORKER_CONCURRENCY: '1' });
+    expect(await sumOf(second.body.token as string)).toBe((await small.expected).sum);
+    // The normal worker had a free slot all along and left the express job alone.
+    expect((await http(`${stack.url}/even-sum/${first.body.token}/status`, { headers: ALICE })).body.status).toBe('requested');
+    expect(await waiting('express')).toBe(1);
+
+    await stack.startWorker({ WORKER_LANES: 'express', WORKER_CONCURRENCY: '1' });
+    // The express worker plans it; its 8 chunks go to the normal chunk queue, where the other worker runs them.
+    expect(await sumOf(first.body.token as string)).toBe((await big.expected).sum);
+    expect(await waiting('express')).toBe(0);
+  });
+});
+
+describe('worker CPU priority (WORKER_NICE)', () => {
+  let stack: Stack;
+  afterAll(() => stack?.stop());
+
+  it('runs every thread of the worker, including those started for jobs, at WORKER_NICE', async () => {
+    stack = await Stack.start({ workers: 0, env: { CHUNK_BYTES: String(MiB) } });
+    const worker = await stack.startWorker({ WORKER_NICE: '7', WORKER_CONCURRENCY: '2' });
+    // An image (libuv and libvips threads) and a file of two chunks (the scan pool's threads).
+    const image = await http<{ token: string }>(`${stack.url}/randomize`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: await randomPng(120, 120) });
+    const file = await upload(`${stack.url}/even-sum`, Readable.from([Buffer.from('2 4 6\n'.repeat(400_000))]));
+    expect((await waitForTask(stack.url, 'randomize', image.body.token)).status).toBe('finished');
+    expect((await waitForTask(stack.url, 'even-sum', file.body.token as string)).status).toBe('finished');
+    expect((await http(`${stack.url}/even-sum/${file.body.token}/result`)).body.sum).toBe(String(12 * 400_000));
+
+    const threads = readdirSync(`/proc/${worker.proc.pid}/task`).map((tid) => {
+      const stat = readFileSync(`/proc/${worker.proc.pid}/task/${tid}/stat`, 'utf8');
+      // Fields after "(comm) ": state is field 3, nice field 19.
+      return { name: readFileSync(`/proc/${worker.proc.pid}/task/${tid}/comm`, 'utf8').trim(), nice: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]) };
+    });
+    expect(threads.length).toBeGreaterThan(8);
+    expect(threads.filter((t) => t.nice !== 7)).toEqual([]);
+    expect(threads.some((t) => /vips/.test(t.name))).toBe(true);
   });
 });

@@ -233,7 +233,7 @@ describe('TaskServiceStack services', () => {
         Environment: {
           Variables: Match.objectLike({
             QUEUE_PREFIX: '{tasks}',
-            QUEUE_NAMES: 'randomize,even-sum,even-sum-chunk',
+            QUEUE_NAMES: 'randomize,even-sum,even-sum-chunk,express',
             METRIC_NAMESPACE: 'TaskService',
             DEPLOYMENT: 'TaskService',
             REDIS_TLS: 'true',

@@ -3,10 +3,13 @@ import type { AddressInfo } from 'node:net';
 import { Logger } from 'nestjs-pino';
 import { ConfigError, loadConfig } from '@app/tasks/config/app-config';
 import { JsonErrorFilter } from '@app/tasks/http/json-error.filter';
+import { lowerCpuPriority } from './cpu-priority';
 import { WorkerModule } from './worker.module';
 
 async function bootstrap(): Promise<void> {
   const config = loadConfig(process.env);
+  // Before Nest starts any thread, so they all inherit it.
+  const nice = lowerCpuPriority(config.workerNice);
   const app = await NestFactory.create(WorkerModule.forRoot(config), { bufferLogs: true });
   app.useLogger(app.get(Logger));
   app.useGlobalFilters(new JsonErrorFilter());
@@ -14,7 +17,7 @@ async function bootstrap(): Promise<void> {
   // Exit 0 once the jobs are finished or handed back (Nest's default re-raises the signal: exit 143).
   app.enableShutdownHooks([], { useProcessExit: true });
   const server = await app.listen(config.workerHttpPort, config.host);
-  app.get(Logger).log({ port: (server.address() as AddressInfo).port }, 'worker listening');
+  app.get(Logger).log({ port: (server.address() as AddressInfo).port, nice }, 'worker listening');
 }
 
 bootstrap().catch((err: unknown) => {

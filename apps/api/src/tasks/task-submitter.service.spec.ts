@@ -9,7 +9,7 @@ describe(TaskSubmitter.name, () => {
   const blobs = { deletePrefix: jest.fn() };
   const metrics = { uploadBytes: { inc: jest.fn() } };
   const usage = { reserve: jest.fn(async () => 'ok'), cancel: jest.fn(async () => undefined) };
-  const fair = { tag: jest.fn(async () => [{ tag: 40, priority: 41 }]) };
+  const fair = { tag: jest.fn(async () => [{ tag: 40, priority: 41, express: false }]) };
   const sut = new TaskSubmitter(store as never, queue as never, blobs as never, metrics as never, usage as never, fair as never);
   const token = 'a'.repeat(32);
 
@@ -21,7 +21,7 @@ describe(TaskSubmitter.name, () => {
     expect(created[0]).toMatchObject({ token, requestedAt: 1234, status: 'requested', bytes: 9 });
     expect(created[0].enqueuedAt).toBeGreaterThanOrEqual(1234);
     expect(fair.tag).toHaveBeenCalledWith('anonymous', 'randomize', [12]);
-    expect(queue.add).toHaveBeenCalledWith(JobName.Randomize, { token, inputKey: `${token}/input.png`, blockSize: 60, tag: 40 }, { jobId: token, priority: 41 });
+    expect(queue.add).toHaveBeenCalledWith(JobName.Randomize, { token, inputKey: `${token}/input.png`, blockSize: 60, tag: 40 }, { jobId: token, priority: 41, express: false });
     expect(metrics.uploadBytes.inc).toHaveBeenCalledWith({ task: 'randomize' }, 9);
   });
 

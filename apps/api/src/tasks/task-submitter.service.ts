@@ -59,7 +59,7 @@ export class TaskSubmitter {
       // Record first: a worker that takes the job at once must find it.
       await this.store.create(record);
       const [fair] = await this.fair.tag(s.client, QUEUE_OF[s.job], [s.cost]);
-      await this.queue.add(s.job, { ...s.data, tag: fair?.tag }, { jobId: s.token, priority: fair?.priority });
+      await this.queue.add(s.job, { ...s.data, tag: fair?.tag }, { jobId: s.token, priority: fair?.priority, express: fair?.express });
     } catch (err) {
       await this.usage.cancel(s.client, s.token).catch(() => undefined);
       await this.fail(s, err);

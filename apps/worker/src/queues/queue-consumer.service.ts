@@ -30,13 +30,21 @@ export class QueueConsumer implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   onApplicationBootstrap(): void {
-    for (const [name, handler] of this.handlers) {
-      const queue = this.queues.queue(QUEUE_OF[name]);
-      const concurrency = QUEUE_OF[name] === QueueName.Maintenance ? 1 : this.config.workerConcurrency;
-      void queue.process(name, concurrency, (job: Job) => this.run(handler, job));
+    const lanes = this.config.workerLanes;
+    if (lanes !== 'express') {
+      for (const [name, handler] of this.handlers) {
+        const queue = this.queues.queue(QUEUE_OF[name]);
+        const concurrency = QUEUE_OF[name] === QueueName.Maintenance ? 1 : this.config.workerConcurrency;
+        void queue.process(name, concurrency, (job: Job) => this.run(handler, job));
+      }
+    }
+    if (lanes !== 'normal') {
+      // The express lane carries any kind of unit; its slots come on top of the queues' own, while
+      // the CPU gate still admits only WORKER_CONCURRENCY steps at a time.
+      void this.queues.queue(QueueName.Express).process('*', this.config.workerConcurrency, (job: Job) => this.run(this.handlerOf(job), job));
     }
     for (const queue of this.queues.all()) queue.on('failed', (job: Job | null, err: Error) => void this.failed(job, err));
-    this.logger.log({ concurrency: this.config.workerConcurrency, jobs: [...this.handlers.keys()] }, 'consuming');
+    this.logger.log({ concurrency: this.config.workerConcurrency, lanes, jobs: [...this.handlers.keys()] }, 'consuming');
   }
 
   /**
@@ -54,6 +62,12 @@ export class QueueConsumer implements OnApplicationBootstrap, BeforeApplicationS
     ]);
     if (timedOut) this.logger.warn({ timeoutMs: this.config.shutdownTimeoutMs }, 'active jobs did not finish in time: handing them back');
     await Promise.all(this.queues.all().map((q) => q.close(true)));
+  }
+
+  private handlerOf(job: Job): JobHandler {
+    const handler = this.handlers.get(job.name as JobName);
+    if (!handler) throw new Error(`no handler for job ${job.name}`);
+    return handler;
   }
 
   private async run(handler: JobHandler, job: Job): Promise<void> {

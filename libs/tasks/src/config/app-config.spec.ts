@@ -14,6 +14,8 @@ describe(loadConfig.name, () => {
       chunkBytes: 64 * 1024 * 1024,
       resultTtlSeconds: 86400,
       fairScheduling: true,
+      workerNice: 10,
+      workerLanes: 'all',
     });
     expect(sut.workerConcurrency).toBeGreaterThanOrEqual(1);
   });
@@ -21,13 +23,13 @@ describe(loadConfig.name, () => {
   it('lists every bad variable at once', () => {
     let error: unknown;
     try {
-      loadConfig({ PORT: 'eighty', REDIS_URL: 'not a url', WORKER_CONCURRENCY: '0', QUEUE_PREFIX: 'a b' });
+      loadConfig({ PORT: 'eighty', REDIS_URL: 'not a url', WORKER_CONCURRENCY: '0', QUEUE_PREFIX: 'a b', WORKER_NICE: '20', WORKER_LANES: 'fast' });
     } catch (err) {
       error = err;
     }
     expect(error).toBeInstanceOf(ConfigError);
     const message = (error as Error).message;
-    for (const name of ['PORT', 'REDIS_URL', 'WORKER_CONCURRENCY', 'QUEUE_PREFIX']) expect(message).toContain(`${name}:`);
+    for (const name of ['PORT', 'REDIS_URL', 'WORKER_CONCURRENCY', 'QUEUE_PREFIX', 'WORKER_NICE', 'WORKER_LANES']) expect(message).toContain(`${name}:`);
   });
 
   it('reads values and treats empty strings as unset', () => {

@@ -42,6 +42,12 @@ export const configSchema = z.object({
   PRESIGN_EXPIRES_SECONDS: int(60, 7 * 86400).default(3600),
   WORKER_HTTP_PORT: int(0, 65535).default(5001),
   WORKER_CONCURRENCY: int(1, 256).default(availableParallelism()),
+  // The worker's CPU priority (Unix nice, 0..19; higher yields more): a worker keeps every core busy,
+  // and on a shared host the api's uploads and status replies should not queue behind it.
+  WORKER_NICE: int(0, 19).default(10),
+  // Which queues a worker consumes: 'all', only the express lane (a dedicated worker, run at a
+  // lower WORKER_NICE than the others, so a quiet client's units get the cores first), or 'normal'.
+  WORKER_LANES: z.enum(['all', 'express', 'normal']).default('all'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_PRETTY: bool.default('false'),
   MAX_IMAGE_BYTES: int(1).default(20 * MiB),
@@ -89,6 +95,8 @@ export interface AppConfig {
   presignExpiresSeconds: number;
   workerHttpPort: number;
   workerConcurrency: number;
+  workerNice: number;
+  workerLanes: 'all' | 'express' | 'normal';
   logLevel: string;
   logPretty: boolean;
   maxImageBytes: number;
@@ -153,6 +161,8 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     presignExpiresSeconds: e.PRESIGN_EXPIRES_SECONDS,
     workerHttpPort: e.WORKER_HTTP_PORT,
     workerConcurrency: e.WORKER_CONCURRENCY,
+    workerNice: e.WORKER_NICE,
+    workerLanes: e.WORKER_LANES,
     logLevel: e.LOG_LEVEL,
     logPretty: e.LOG_PRETTY,
     maxImageBytes: e.MAX_IMAGE_BYTES,

@@ -3,20 +3,19 @@ import Redis from 'ioredis';
 import { AppConfig, InjectConfig } from '../config/app-config';
 import { QueueName } from '../queues/queue-names';
 import { InjectRedis } from '../redis/redis.module';
-import { priorityOf, tagUnits } from './start-time-fair-queue';
+import { ClientClock, priorityOf, tagUnits, takesExpressLane } from './start-time-fair-queue';
 
 // The one step that must be atomic across processes: a client's new units take the virtual-time
 // range [S, S + total) with S = max(V[queue], F[queue, client]) (start-time fair queuing), and
 // F[queue, client] moves to its end. tagUnits (unit-tested) spreads the range over the units. Tags
 // are whole numbers. KEYS[1] = hash; ARGV[1] = the client's F field, ARGV[2] = total cost,
 // ARGV[3] = the queue's V field.
-// Returns S.
+// Returns V and the client's F as they were before.
 const RESERVE = `
 local virtual = tonumber(redis.call('HGET', KEYS[1], ARGV[3]) or '0')
 local finish = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
-local start = math.max(virtual, finish)
-redis.call('HSET', KEYS[1], ARGV[1], start + tonumber(ARGV[2]))
-return tostring(start)`;
+redis.call('HSET', KEYS[1], ARGV[1], math.max(virtual, finish) + tonumber(ARGV[2]))
+return {tostring(virtual), tostring(finish)}`;
 
 // V only moves forward: KEYS[1] = hash; ARGV[1] = the started unit's tag, ARGV[2] = the queue's V field.
 const ADVANCE = `
@@ -25,10 +24,12 @@ if tonumber(ARGV[1]) > tonumber(redis.call('HGET', KEYS[1], ARGV[2]) or '0') the
 end
 return 1`;
 
-/** A unit's start tag and the bull priority that orders it (absent when fairness is off). */
+/** A unit's start tag, the bull priority that orders it, and its lane (absent when fairness is off). */
 export interface FairTag {
   tag: number;
   priority: number;
+  /** Goes to the express queue (QueueName.Express) instead of its own: see takesExpressLane. */
+  express: boolean;
 }
 
 /**
@@ -39,6 +40,11 @@ export interface FairTag {
  * parallel, so one clock for all would be pushed ahead by the fastest queue (a big file's chunks)
  * and a newcomer's image would be tagged behind every image already waiting; likewise a client's
  * small even-sum, tagged at the chunk queue's clock, would push its next image behind everyone's.
+ *
+ * Tag order decides which unit takes the next free slot, but a slot frees only when its unit ends:
+ * behind a backlog, a quiet client's image would wait for some running image or 64 MiB chunk to
+ * finish. So a unit that is due now (takesExpressLane) goes to the express queue, whose own slots
+ * only such units use; the CPU gate then gives its steps the cores ahead of the backlog's.
  */
 @Injectable()
 export class FairScheduler {
@@ -59,9 +65,10 @@ export class FairScheduler {
   async tag(client: string, queue: QueueName, costs: number[]): Promise<(FairTag | undefined)[]> {
     if (!this.enabled) return costs.map(() => undefined);
     const { lastFinish: total } = tagUnits({ virtualTime: 0, lastFinish: 0 }, costs);
-    const start = Number(await this.redis.eval(RESERVE, 1, this.key, `finish:${queue}:${client}`, total, `virtual:${queue}`));
-    const { tags } = tagUnits({ virtualTime: start, lastFinish: start }, costs);
-    return tags.map((tag) => ({ tag, priority: priorityOf(tag) }));
+    const [virtualTime, lastFinish] = (await this.redis.eval(RESERVE, 1, this.key, `finish:${queue}:${client}`, total, `virtual:${queue}`)) as string[];
+    const clock: ClientClock = { virtualTime: Number(virtualTime), lastFinish: Number(lastFinish) };
+    const express = takesExpressLane(clock, costs);
+    return tagUnits(clock, costs).tags.map((tag) => ({ tag, priority: priorityOf(tag), express }));
   }
 
   /** A unit with `tag` started in `queue`: that queue's virtual time moves up to it. */

@@ -1,4 +1,4 @@
-import { ClientClock, MAX_PRIORITY, priorityOf, tagUnits } from './start-time-fair-queue';
+import { ClientClock, MAX_PRIORITY, priorityOf, tagUnits, takesExpressLane } from './start-time-fair-queue';
 
 /** A small simulation: clients' units tagged against a shared clock, served in tag order. */
 class Simulation {
@@ -7,8 +7,12 @@ class Simulation {
   queue: { client: string; tag: number; seq: number }[] = [];
   private seq = 0;
 
+  clockOf(client: string): ClientClock {
+    return { virtualTime: this.virtualTime, lastFinish: this.lastFinish.get(client) ?? 0 };
+  }
+
   submit(client: string, costs: number[]): void {
-    const clock: ClientClock = { virtualTime: this.virtualTime, lastFinish: this.lastFinish.get(client) ?? 0 };
+    const clock = this.clockOf(client);
     const { tags, lastFinish } = tagUnits(clock, costs);
     this.lastFinish.set(client, lastFinish);
     for (const tag of tags) this.queue.push({ client, tag, seq: this.seq++ });
@@ -59,6 +63,21 @@ describe(tagUnits.name, () => {
     sut.submit('sleeper', Array(10).fill(10));
     // Had it banked its idle time, all 10 of its units would run first; it gets half.
     expect(sut.run(10).filter((c) => c === 'sleeper').length).toBe(5);
+  });
+});
+
+describe(takesExpressLane.name, () => {
+  it('admits a single unit of a client whose earlier units have all started, never a backlogged one', () => {
+    const sut = new Simulation();
+    expect(takesExpressLane(sut.clockOf('big'), Array(20).fill(10))).toBe(false); // many units: the normal lane
+    sut.submit('big', Array(20).fill(10));
+    sut.run(1);
+    expect(takesExpressLane(sut.clockOf('big'), [10])).toBe(false); // 19 units still waiting
+    expect(takesExpressLane(sut.clockOf('quiet'), [10])).toBe(true); // nothing waiting: due now
+    sut.submit('quiet', [10]);
+    expect(takesExpressLane(sut.clockOf('quiet'), [10])).toBe(false); // its first unit has not started
+    sut.run(3); // quiet's unit starts, then V moves past its finish tag
+    expect(takesExpressLane(sut.clockOf('quiet'), [10])).toBe(true);
   });
 });
 

@@ -7,6 +7,12 @@ export enum QueueName {
   EvenSum = 'even-sum',
   EvenSumChunk = 'even-sum-chunk',
   Maintenance = 'maintenance',
+  /**
+   * The express lane: one unit from a client with nothing else waiting (a quiet client's image or
+   * small file), any job name, first come first served. It has its own worker slots, so such a unit
+   * starts at once instead of waiting for a slot held by another client's long job. See FairScheduler.
+   */
+  Express = 'express',
 }
 
 /** Job names, one per kind of work; each has exactly one handler in the worker. */

@@ -26,6 +26,13 @@ const JOB_OPTIONS: { [N in JobName]: JobOptions } = {
   [JobName.Cleanup]: { removeOnComplete: true, removeOnFail: true },
 };
 
+/** Where a job goes: its own queue at its fair priority, or the express lane (FIFO, see FairScheduler). */
+export interface Placement {
+  jobId: string;
+  priority?: number;
+  express?: boolean;
+}
+
 /** The one producer: knows each job's queue and options, so callers pass only a typed payload. */
 @Injectable()
 export class TaskQueue {
@@ -36,21 +43,26 @@ export class TaskQueue {
     @InjectQueue(QueueName.EvenSum) evenSum: Queue,
     @InjectQueue(QueueName.EvenSumChunk) evenSumChunk: Queue,
     @InjectQueue(QueueName.Maintenance) maintenance: Queue,
+    @InjectQueue(QueueName.Express) express: Queue,
   ) {
     this.queues = {
       [QueueName.Randomize]: randomize,
       [QueueName.EvenSum]: evenSum,
       [QueueName.EvenSumChunk]: evenSumChunk,
       [QueueName.Maintenance]: maintenance,
+      [QueueName.Express]: express,
     };
   }
 
   /** Enqueues a job. `jobId` makes the add idempotent (bull ignores a second add with the same id). */
-  async add<N extends JobName>(name: N, data: JobOf<N>, options: { jobId: string; priority?: number }): Promise<void> {
-    await withRedisTimeout(this.queue(QUEUE_OF[name]).add(name, data, { ...JOB_OPTIONS[name], ...options }), ADD_TIMEOUT_MS);
+  async add<N extends JobName>(name: N, data: JobOf<N>, { jobId, priority, express }: Placement): Promise<void> {
+    const added = express
+      ? this.queue(QueueName.Express).add(name, data, { ...JOB_OPTIONS[name], jobId })
+      : this.queue(QUEUE_OF[name]).add(name, data, { ...JOB_OPTIONS[name], jobId, priority });
+    await withRedisTimeout(added, ADD_TIMEOUT_MS);
   }
 
-  /** Enqueues many jobs of one kind in one round trip. */
+  /** Enqueues many jobs of one kind in one round trip, on their own queue (a batch is never express). */
   async addBulk<N extends JobName>(name: N, jobs: { data: JobOf<N>; jobId: string; priority?: number }[]): Promise<void> {
     await withRedisTimeout(
       this.queue(QUEUE_OF[name]).addBulk(jobs.map(({ data, ...options }) => ({ name, data, opts: { ...JOB_OPTIONS[name], ...options } }))),
