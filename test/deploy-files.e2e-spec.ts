@@ -247,7 +247,7 @@ describe.each([
 });
 
 describe('docker-compose.yml', () => {
-  const apps = ['api', 'worker'];
+  const apps = ['api', 'worker', 'worker-express'];
 
   it('gives the app containers only variables of the config schema, with values it accepts', () => {
     for (const name of apps) {
@@ -258,9 +258,10 @@ describe('docker-compose.yml', () => {
       });
       expect(() => loadConfig(env)).not.toThrow();
     }
-    const [api, worker] = apps.map((n) => composeEnv(services[n]));
-    for (const key of ['REDIS_URL', 'QUEUE_PREFIX', 'STORAGE', 'DATA_DIR'])
-      expect({ key, value: worker[key] }).toEqual({ key, value: api[key] });
+    const [api, ...workers] = apps.map((n) => composeEnv(services[n]));
+    for (const worker of workers)
+      for (const key of ['REDIS_URL', 'QUEUE_PREFIX', 'STORAGE', 'DATA_DIR'])
+        expect({ key, value: worker[key] }).toEqual({ key, value: api[key] });
     expect(new URL(api.REDIS_URL).hostname).toBe('redis');
   });
 
@@ -285,6 +286,18 @@ describe('docker-compose.yml', () => {
     for (const name of [...apps, 'redis']) expect(services[name].profiles).toBeUndefined();
   });
 
+  it('runs the express lane in its own worker at full CPU priority, the other workers niced and lighter', () => {
+    const express = loadConfig(composeEnv(services['worker-express']));
+    const worker = loadConfig(composeEnv(services.worker));
+    expect({ lanes: express.workerLanes, nice: express.workerNice }).toEqual({ lanes: 'express', nice: 0 });
+    expect({ lanes: worker.workerLanes, nice: worker.workerNice }).toEqual({ lanes: 'normal', nice: 10 });
+    expect(services['worker-express'].image).toBe(services.worker.image);
+    // Across containers the cgroup weight decides (default 1024), not nice.
+    expect(services.worker.cpu_shares).toBeLessThan(1024);
+    expect(services['worker-express'].cpu_shares ?? 1024).toBe(1024);
+    expect(services.api.cpu_shares ?? 1024).toBe(1024);
+  });
+
   it('mounts one named volume at DATA_DIR in the api and the workers', () => {
     const mounts = apps.map((name) => {
       const dataDir = composeEnv(services[name]).DATA_DIR;
@@ -292,7 +305,7 @@ describe('docker-compose.yml', () => {
       return { dataDir, source: mount?.split(':')[0] };
     });
     expect(mounts[0].source).toMatch(/^[\w-]+$/);
-    expect(mounts[1]).toEqual(mounts[0]);
+    for (const mount of mounts.slice(1)) expect(mount).toEqual(mounts[0]);
     expect(Object.keys(compose.volumes)).toContain(mounts[0].source);
     expect(composeEnv(services.api).STORAGE ?? 'fs').toBe('fs');
   });
@@ -352,6 +365,7 @@ describe('observability profile', () => {
       expect.arrayContaining([
         `/metrics api:${DEFAULTS.port}`,
         `/metrics worker:${DEFAULTS.workerHttpPort} A`,
+        `/metrics worker-express:${DEFAULTS.workerHttpPort} A`,
       ]),
     );
   });
