@@ -17,6 +17,7 @@ import { runCli, spawnCli } from './support/cli';
 import { blocksOf, decodePng, randomPng } from './support/images';
 import { pollUntil } from './support/poll';
 import { LocalS3 } from './support/s3-server';
+import { withRedis } from './support/faults';
 import { Stack } from './support/stack';
 
 const MiB = 1024 * 1024;
@@ -270,12 +271,7 @@ describe('tasks CLI interrupted mid-upload', () => {
       10_000,
       'the partial upload to be removed',
     );
-    const redis = stack.redis();
-    try {
-      expect(await redis.keys(`${stack.prefix}:task:*`)).toEqual([]);
-    } finally {
-      redis.disconnect();
-    }
+    expect(await withRedis(stack, (redis) => redis.keys(`${stack.prefix}:task:*`))).toEqual([]);
   });
 });
 
@@ -318,14 +314,7 @@ describe('tasks CLI against STORAGE=s3 (presigned multipart uploads, local S3 se
   });
 
   it('Ctrl-C during the parts exits 130 and starts no task', async () => {
-    const taskKeys = async () => {
-      const redis = stack.redis();
-      try {
-        return (await redis.keys(`${stack.prefix}:task:*`)).sort();
-      } finally {
-        redis.disconnect();
-      }
-    };
+    const taskKeys = async () => (await withRedis(stack, (redis) => redis.keys(`${stack.prefix}:task:*`))).sort();
     // The previous test's finished task is still there: no new one may appear.
     const before = await taskKeys();
     const big = join(dir, 'big.txt');

@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { generateNumbers } from '@app/tasks/even-sum/number-generator';
 import { randomPng } from './support/images';
 import { http, waitForTask } from './support/http';
+import { withRedis } from './support/faults';
 import { Stack } from './support/stack';
 import { upload } from './support/upload';
 
@@ -103,13 +104,8 @@ describe.each([
 
   /** When each chunk of a task started (from the chunk results the worker records). */
   async function chunkStarts(token: string): Promise<number[]> {
-    const redis = stack.redis();
-    try {
-      const hash = await redis.hgetall(`${stack.prefix}:task:${token}:chunks`);
-      return Object.values(hash).map((json) => (JSON.parse(json) as { startedAt: number }).startedAt);
-    } finally {
-      redis.disconnect();
-    }
+    const hash = await withRedis(stack, (redis) => redis.hgetall(`${stack.prefix}:task:${token}:chunks`));
+    return Object.values(hash).map((json) => (JSON.parse(json) as { startedAt: number }).startedAt);
   }
 
   it(mode === 'on' ? 'runs a second client`s chunks before most of the first client`s 20' : 'runs the second client`s chunks after the first client`s (FIFO)', async () => {
@@ -145,14 +141,7 @@ describe('express lane (one unit from a client with nothing queued)', () => {
     return (await http(`${stack.url}/even-sum/${token}/result`, { headers: ALICE })).body.sum;
   };
 
-  const waiting = async (queue: string): Promise<number> => {
-    const redis = stack.redis();
-    try {
-      return await redis.llen(`${stack.prefix}:${queue}:wait`);
-    } finally {
-      redis.disconnect();
-    }
-  };
+  const waiting = (queue: string): Promise<number> => withRedis(stack, (redis) => redis.llen(`${stack.prefix}:${queue}:wait`));
 
   it('is consumed only by express (and all-lane) workers; a client with a backlog goes to the normal queues', async () => {
     const big = generateNumbers({ bytes: 8 * MiB, seed: 3 });

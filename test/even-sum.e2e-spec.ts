@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import { generateNumbers } from '@app/tasks/even-sum/number-generator';
 import { http, waitForTask } from './support/http';
 import { pollUntil } from './support/poll';
+import { withRedis } from './support/faults';
 import { Stack } from './support/stack';
 import { upload } from './support/upload';
 
@@ -77,14 +78,7 @@ describe('even-sum upload limits and aborts', () => {
   });
   afterAll(() => stack?.stop());
 
-  const taskKeys = async () => {
-    const redis = stack.redis();
-    try {
-      return await redis.keys(`${stack.prefix}:task:*`);
-    } finally {
-      redis.disconnect();
-    }
-  };
+  const taskKeys = () => withRedis(stack, (redis) => redis.keys(`${stack.prefix}:task:*`));
   const storedFiles = () => readdirSync(stack.dataDir, { recursive: true }).filter((f) => !String(f).startsWith('.probe'));
 
   it('answers 413 up front when Content-Length exceeds MAX_UPLOAD_BYTES', async () => {

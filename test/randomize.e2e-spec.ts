@@ -1,5 +1,6 @@
 import { blocksOf, decodePng, randomPng, remaindersOf } from './support/images';
 import { http, waitForTask } from './support/http';
+import { withRedis } from './support/faults';
 import { Stack } from './support/stack';
 
 const png = (body: Buffer, query = '') => ({ method: 'POST', headers: { 'content-type': 'image/png' }, body, query });
@@ -107,16 +108,13 @@ describe('randomize (real api + worker + Redis)', () => {
     expect(png.length).toBeGreaterThan(100_000);
     const tokens = await Promise.all(Array.from({ length: 30 }, async () => (await submit(png)).body.token!));
     await Promise.all(tokens.map((t) => waitForTask(stack.url, 'randomize', t)));
-    const redis = stack.redis();
-    try {
+    const sizes = await withRedis(stack, async (redis) => {
       const keys = await redis.keys(`${stack.prefix}:*`);
       expect(keys.length).toBeGreaterThan(30);
-      const sizes = await Promise.all(keys.map(async (k) => [k, Number(await redis.call('MEMORY', 'USAGE', k))] as const));
-      const biggest = sizes.reduce((a, b) => (b[1] > a[1] ? b : a));
-      expect(biggest[1]).toBeLessThan(8 * 1024);
-    } finally {
-      redis.disconnect();
-    }
+      return Promise.all(keys.map(async (k) => [k, Number(await redis.call('MEMORY', 'USAGE', k))] as const));
+    });
+    const biggest = sizes.reduce((a, b) => (b[1] > a[1] ? b : a));
+    expect(biggest[1]).toBeLessThan(8 * 1024);
   });
 
   it('serves health on both processes and documents every route at /docs-json', async () => {

@@ -5,6 +5,7 @@ import { blocksOf, decodePng, randomPng } from './support/images';
 import { http, waitForTask } from './support/http';
 import { pollUntil } from './support/poll';
 import { LocalS3 } from './support/s3-server';
+import { withRedis } from './support/faults';
 import { Stack } from './support/stack';
 import { upload } from './support/upload';
 
@@ -75,14 +76,7 @@ describe('STORAGE=s3 end to end (real api + worker + Redis + local S3 server)', 
       }),
     );
   const objectExists = (key: string) => client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: key })).then(() => true, () => false);
-  const redisKeys = async (pattern: string) => {
-    const redis = stack.redis();
-    try {
-      return await redis.keys(`${stack.prefix}:${pattern}`);
-    } finally {
-      redis.disconnect();
-    }
-  };
+  const redisKeys = (pattern: string) => withRedis(stack, (redis) => redis.keys(`${stack.prefix}:${pattern}`));
 
   it('runs randomize with its input and result in the bucket', async () => {
     const input = await randomPng(250, 130, 3);
@@ -201,8 +195,7 @@ describe('STORAGE=s3 end to end (real api + worker + Redis + local S3 server)', 
     const key = `${started.body.token}/input.txt`;
     expect((await fetch(started.body.parts[0].url, { method: 'PUT', body: Buffer.alloc(5 * MiB, '2 ') })).status).toBe(200);
     // As if the presigned URLs had expired: no session, nothing touched for longer than PRESIGN_EXPIRES_SECONDS.
-    const redis = stack.redis();
-    await redis.del(`${stack.prefix}:upload:${started.body.token}`).finally(() => redis.disconnect());
+    await withRedis(stack, (redis) => redis.del(`${stack.prefix}:upload:${started.body.token}`));
     await s3.backdateUpload(key, 3_600_000, { parts: true });
     await pollUntil(async () => (!(await s3.pendingUploads()).includes(key) ? true : undefined), 20_000, 'the sweep to abort the upload');
     const worker = stack.workers[0];
