@@ -10,8 +10,8 @@ import { getPriority, setPriority } from 'node:os';
  * Elsewhere, setPriority(0, …) sets the whole process. Returns the nice value now in force.
  */
 export function lowerCpuPriority(nice: number): number {
-  const target = Math.max(nice, getPriority());
-  if (target === getPriority()) return target;
+  const current = getPriority();
+  if (nice <= current) return current;
   let threads: number[] = [0];
   try {
     threads = readdirSync('/proc/self/task').map(Number);
@@ -20,7 +20,7 @@ export function lowerCpuPriority(nice: number): number {
   }
   for (const tid of threads) {
     try {
-      setPriority(tid, target);
+      setPriority(tid, nice);
     } catch (err) {
       // A thread that ended since the listing: nothing to set.
       if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
