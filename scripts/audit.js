@@ -12,13 +12,17 @@ try {
 }
 const counts = report?.metadata?.vulnerabilities;
 if (!counts) {
-  const reason = (run.stderr.match(/audit endpoint returned an error|\d{3} [A-Za-z ]+/) || ['no report'])[0];
+  const reason = (run.stderr.match(/audit endpoint returned an error|\d{3} [A-Za-z ]+/) || [
+    'no report',
+  ])[0];
   console.warn(`audit: the registry gave no audit report (${reason}); nothing was checked`);
   process.exit(0);
 }
 const serious = (counts.high ?? 0) + (counts.critical ?? 0);
 console.log(`audit: ${JSON.stringify(counts)}`);
 if (serious > 0) {
-  console.error(`audit: ${serious} high or critical advisories in production dependencies (npm audit --omit=dev)`);
+  console.error(
+    `audit: ${serious} high or critical advisories in production dependencies (npm audit --omit=dev)`,
+  );
   process.exit(1);
 }

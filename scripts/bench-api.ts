@@ -13,7 +13,14 @@ async function main(): Promise<void> {
   const connections = Number(arg('connections', '16'));
   const png = await samplePng();
   // No worker: tasks pile up, so the per-client caps are lifted for the measurement.
-  const stack = await Stack.start({ workers: 0, env: { LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '10000000', MAX_PENDING_TASKS_PER_CLIENT: '10000000' } });
+  const stack = await Stack.start({
+    workers: 0,
+    env: {
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_PER_MINUTE: '10000000',
+      MAX_PENDING_TASKS_PER_CLIENT: '10000000',
+    },
+  });
   try {
     const result = await autocannon({
       url: `${stack.url}/randomize`,
@@ -26,19 +33,28 @@ async function main(): Promise<void> {
     const rps = result.requests.average;
     const non2xx = result.non2xx + result.errors;
     console.log(machineLine());
-    console.log(`api alone: POST /randomize of ${(png.length / 1024).toFixed(0)} KiB, ${connections} connections, ${seconds} s`);
+    console.log(
+      `api alone: POST /randomize of ${(png.length / 1024).toFixed(0)} KiB, ${connections} connections, ${seconds} s`,
+    );
     console.log(`| metric | this service | old service | ratio |`);
     console.log(`| --- | --- | --- | --- |`);
-    console.log(`| requests/s | ${rps.toFixed(0)} | ${OLD_REQUESTS_PER_SECOND} | ${(rps / OLD_REQUESTS_PER_SECOND).toFixed(1)}x |`);
+    console.log(
+      `| requests/s | ${rps.toFixed(0)} | ${OLD_REQUESTS_PER_SECOND} | ${(rps / OLD_REQUESTS_PER_SECOND).toFixed(1)}x |`,
+    );
     console.log(`| latency p50 / p99 (ms) | ${result.latency.p50} / ${result.latency.p99} | | |`);
     console.log(`| errors or non-2xx | ${non2xx} | | |`);
-    console.log(`target: ≥ ${OLD_REQUESTS_PER_SECOND * 3} requests/s → ${rps >= OLD_REQUESTS_PER_SECOND * 3 && non2xx === 0 ? 'MET' : 'NOT MET'}`);
+    console.log(
+      `target: ≥ ${OLD_REQUESTS_PER_SECOND * 3} requests/s → ${rps >= OLD_REQUESTS_PER_SECOND * 3 && non2xx === 0 ? 'MET' : 'NOT MET'}`,
+    );
   } finally {
     await stack.stop();
   }
 }
 
-main().then(() => process.exit(0), (err) => {
-  console.error(err);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -24,35 +24,65 @@ interface Job {
   headers: Record<string, string>;
 }
 
-async function submitImage(stack: Stack, png: Buffer, headers: Record<string, string>): Promise<Job> {
-  const { body } = await http<{ token: string }>(`${stack.url}/randomize`, { method: 'POST', headers: { 'content-type': 'image/png', ...headers }, body: png });
+async function submitImage(
+  stack: Stack,
+  png: Buffer,
+  headers: Record<string, string>,
+): Promise<Job> {
+  const { body } = await http<{ token: string }>(`${stack.url}/randomize`, {
+    method: 'POST',
+    headers: { 'content-type': 'image/png', ...headers },
+    body: png,
+  });
   return { kind: 'randomize', token: body.token, headers };
 }
 
-async function submitNumbers(stack: Stack, text: Buffer | Readable, headers: Record<string, string>): Promise<Job> {
+async function submitNumbers(
+  stack: Stack,
+  text: Buffer | Readable,
+  headers: Record<string, string>,
+): Promise<Job> {
   const stream = Buffer.isBuffer(text) ? Readable.from([text]) : text;
   const reply = await upload(`${stack.url}/even-sum`, stream, { headers });
-  if (reply.status !== 201) throw new Error(`even-sum submit: ${reply.status} ${JSON.stringify(reply.body)}`);
+  if (reply.status !== 201)
+    throw new Error(`even-sum submit: ${reply.status} ${JSON.stringify(reply.body)}`);
   return { kind: 'even-sum', token: reply.body.token as string, headers };
 }
 
 /** Waits for a job and returns its status (with server-measured leadTimeMs, requestedAt, finishedAt). */
 async function finish(stack: Stack, job: Job): Promise<Record<string, unknown>> {
   const status = await waitForTask(stack.url, job.kind, job.token, 600_000, job.headers);
-  if (status.status !== 'finished') throw new Error(`${job.kind} ${job.token}: ${String(status.error)}`);
+  if (status.status !== 'finished')
+    throw new Error(`${job.kind} ${job.token}: ${String(status.error)}`);
   return status;
 }
 
 /** The quiet client: 10 images and 10 files of 1 MB, one every `intervalMs`, alternating; lead times in ms. */
-async function quietClient(stack: Stack, png: Buffer, numbers: Buffer, intervalMs: number): Promise<number[]> {
+async function quietClient(
+  stack: Stack,
+  png: Buffer,
+  numbers: Buffer,
+  intervalMs: number,
+): Promise<number[]> {
   const pending: Promise<Record<string, unknown>>[] = [];
   for (let i = 0; i < 20; i++) {
-    const job = i % 2 === 0 ? await submitImage(stack, png, QUIET) : await submitNumbers(stack, numbers, QUIET);
+    const job =
+      i % 2 === 0
+        ? await submitImage(stack, png, QUIET)
+        : await submitNumbers(stack, numbers, QUIET);
     pending.push(finish(stack, job));
     await new Promise((r) => setTimeout(r, intervalMs)); // the client's pace, not synchronisation
   }
   const statuses = await Promise.all(pending);
-  if (process.env.BENCH_VERBOSE) console.error(statuses.map((s, i) => `${i % 2 ? 'sum' : 'img'} lead ${s.leadTimeMs} wait ${s.queueWaitMs} exec ${s.executionMs}`).join('\n'));
+  if (process.env.BENCH_VERBOSE)
+    console.error(
+      statuses
+        .map(
+          (s, i) =>
+            `${i % 2 ? 'sum' : 'img'} lead ${s.leadTimeMs} wait ${s.queueWaitMs} exec ${s.executionMs}`,
+        )
+        .join('\n'),
+    );
   return statuses.map((s) => s.leadTimeMs as number);
 }
 
@@ -76,14 +106,28 @@ interface Round {
 async function round(fair: boolean, withNoisy: boolean, opts: Options): Promise<Round> {
   const stack = await Stack.start({
     workers: 0,
-    env: { API_KEYS: 'quiet:quiet-key-0001,noisy:noisy-key-0002', FAIR_SCHEDULING: String(fair), LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '100000' },
+    env: {
+      API_KEYS: 'quiet:quiet-key-0001,noisy:noisy-key-0002',
+      FAIR_SCHEDULING: String(fair),
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_PER_MINUTE: '100000',
+    },
   });
   // As many CPU permits in all as the machine has cores (default: 2 workers × 1 slot), plus the
   // express worker as compose runs it: the express lane only, at the api's CPU priority.
   const startWorkers = async () => {
     const lanes = opts.expressWorker ? 'normal' : 'all';
-    for (let i = 0; i < opts.workers; i++) await stack.startWorker({ WORKER_CONCURRENCY: String(opts.concurrency), WORKER_LANES: lanes });
-    if (opts.expressWorker) await stack.startWorker({ WORKER_CONCURRENCY: String(opts.concurrency), WORKER_LANES: 'express', WORKER_NICE: '0' });
+    for (let i = 0; i < opts.workers; i++)
+      await stack.startWorker({
+        WORKER_CONCURRENCY: String(opts.concurrency),
+        WORKER_LANES: lanes,
+      });
+    if (opts.expressWorker)
+      await stack.startWorker({
+        WORKER_CONCURRENCY: String(opts.concurrency),
+        WORKER_LANES: 'express',
+        WORKER_NICE: '0',
+      });
   };
   try {
     if (!withNoisy) {
@@ -97,12 +141,17 @@ async function round(fair: boolean, withNoisy: boolean, opts: Options): Promise<
       await Promise.all(
         Array.from({ length: 8 }, async (_, c) => {
           const mine: Job[] = [];
-          for (let i = c; i < opts.noisyImages; i += 8) mine.push(await submitImage(stack, opts.png, NOISY));
+          for (let i = c; i < opts.noisyImages; i += 8)
+            mine.push(await submitImage(stack, opts.png, NOISY));
           return mine;
         }),
       )
     ).flat();
-    const big = await submitNumbers(stack, generateNumbers({ bytes: opts.noisyBytes, seed: 42 }).stream, NOISY);
+    const big = await submitNumbers(
+      stack,
+      generateNumbers({ bytes: opts.noisyBytes, seed: 42 }).stream,
+      NOISY,
+    );
     await startWorkers();
     const quiet = await quietClient(stack, opts.png, opts.numbers, opts.intervalMs);
     const quietEnded = Date.now();
@@ -133,8 +182,12 @@ async function main(): Promise<void> {
   const repeat = Number(arg('repeat', '3'));
   const p = (xs: number[], q: number) => percentile(xs, q);
   console.log(machineLine());
-  console.log(`quiet: 10 images (${(opts.png.length / 1024).toFixed(0)} KiB) + 10 even-sum of 1 MB, one every ${opts.intervalMs} ms; noisy: ${opts.noisyImages} images + ${opts.noisyBytes / 1e9} GB even-sum; ${opts.workers} workers × ${opts.concurrency} slot(s)${opts.expressWorker ? ' + an express worker' : ''}; ${repeat} run(s)`);
-  console.log('| run | round | quiet p50 (ms) | quiet p95 (ms) | R (p95 / alone p95) | noisy processing, first start → last finish (s) | noisy still busy when quiet ended |');
+  console.log(
+    `quiet: 10 images (${(opts.png.length / 1024).toFixed(0)} KiB) + 10 even-sum of 1 MB, one every ${opts.intervalMs} ms; noisy: ${opts.noisyImages} images + ${opts.noisyBytes / 1e9} GB even-sum; ${opts.workers} workers × ${opts.concurrency} slot(s)${opts.expressWorker ? ' + an express worker' : ''}; ${repeat} run(s)`,
+  );
+  console.log(
+    '| run | round | quiet p50 (ms) | quiet p95 (ms) | R (p95 / alone p95) | noisy processing, first start → last finish (s) | noisy still busy when quiet ended |',
+  );
   console.log('| --- | --- | --- | --- | --- | --- | --- |');
   const rFair: number[] = [];
   const rFifo: number[] = [];
@@ -147,8 +200,13 @@ async function main(): Promise<void> {
     const fifo = await round(false, true, opts);
     const r = (x: Round) => p(x.quiet, 95) / p(alone.quiet, 95);
     console.log(`| ${run} | alone | ${p(alone.quiet, 50)} | ${p(alone.quiet, 95)} | 1.00 | | |`);
-    for (const [name, x] of [['fair', fair], ['FIFO', fifo]] as const) {
-      console.log(`| ${run} | ${name} | ${p(x.quiet, 50)} | ${p(x.quiet, 95)} | ${r(x).toFixed(2)} | ${((x.noisyTotalMs ?? 0) / 1000).toFixed(1)} | ${x.noisyBusyDuringQuiet ? 'yes' : 'no'} |`);
+    for (const [name, x] of [
+      ['fair', fair],
+      ['FIFO', fifo],
+    ] as const) {
+      console.log(
+        `| ${run} | ${name} | ${p(x.quiet, 50)} | ${p(x.quiet, 95)} | ${r(x).toFixed(2)} | ${((x.noisyTotalMs ?? 0) / 1000).toFixed(1)} | ${x.noisyBusyDuringQuiet ? 'yes' : 'no'} |`,
+      );
     }
     pooled.alone.push(...alone.quiet);
     pooled.fair.push(...fair.quiet);
@@ -159,10 +217,16 @@ async function main(): Promise<void> {
   }
   const median = (xs: number[]) => p(xs, 50);
   const list = (xs: number[]) => xs.map((x) => x.toFixed(2)).join(', ');
-  console.log(`R fair: ${list(rFair)} → median ${median(rFair).toFixed(2)}; R FIFO: ${list(rFifo)} → median ${median(rFifo).toFixed(2)}; noisy total fair/FIFO: ${list(totals)} → median ${median(totals).toFixed(2)}`);
+  console.log(
+    `R fair: ${list(rFair)} → median ${median(rFair).toFixed(2)}; R FIFO: ${list(rFifo)} → median ${median(rFifo).toFixed(2)}; noisy total fair/FIFO: ${list(totals)} → median ${median(totals).toFixed(2)}`,
+  );
   const rPooled = (xs: number[]) => (p(xs, 95) / p(pooled.alone, 95)).toFixed(2);
-  console.log(`all runs pooled: quiet p95 alone ${p(pooled.alone, 95)} ms, fair ${p(pooled.fair, 95)} ms (R ${rPooled(pooled.fair)}), FIFO ${p(pooled.fifo, 95)} ms (R ${rPooled(pooled.fifo)})`);
-  console.log(`targets: R(fair) ≤ 1.5 → ${median(rFair) <= 1.5 ? 'MET' : 'NOT MET'}; noisy total fair/FIFO ≤ 1.10 → ${median(totals) <= 1.1 ? 'MET' : 'NOT MET'}`);
+  console.log(
+    `all runs pooled: quiet p95 alone ${p(pooled.alone, 95)} ms, fair ${p(pooled.fair, 95)} ms (R ${rPooled(pooled.fair)}), FIFO ${p(pooled.fifo, 95)} ms (R ${rPooled(pooled.fifo)})`,
+  );
+  console.log(
+    `targets: R(fair) ≤ 1.5 → ${median(rFair) <= 1.5 ? 'MET' : 'NOT MET'}; noisy total fair/FIFO ≤ 1.10 → ${median(totals) <= 1.1 ? 'MET' : 'NOT MET'}`,
+  );
 }
 
 async function readAll(stream: Readable): Promise<Buffer> {
@@ -171,7 +235,10 @@ async function readAll(stream: Readable): Promise<Buffer> {
   return Buffer.concat(parts);
 }
 
-main().then(() => process.exit(0), (err) => {
-  console.error(err);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -51,12 +51,19 @@ async function makeInputs(): Promise<LoadInputs> {
 
 function assertLoopback(url: string, what: string): void {
   const host = new URL(url).hostname;
-  if (!LOOPBACK.has(host)) throw new Error(`${what} ${url} is not a loopback address; this benchmark only talks to this machine`);
+  if (!LOOPBACK.has(host))
+    throw new Error(
+      `${what} ${url} is not a loopback address; this benchmark only talks to this machine`,
+    );
 }
 
-const load = () => loadavg().map((x) => x.toFixed(2)).join(' / ');
+const load = () =>
+  loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' / ');
 const mb = (bytes: number) => (bytes / MiB).toFixed(0);
-const pct = (x: number) => (Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%` : 'n/a');
+const pct = (x: number) =>
+  Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%` : 'n/a';
 const ms = (xs: number[], p: number) => (xs.length ? String(Math.round(percentile(xs, p))) : 'n/a');
 
 async function main(): Promise<void> {
@@ -71,25 +78,39 @@ async function main(): Promise<void> {
   const rssCsv = arg('rss-csv', '');
   // Extra env for the api and workers, to compare settings: --env NAME=value,NAME=value
   const extraEnv = Object.fromEntries(
-    arg('env', '').split(',').filter(Boolean).map((pair) => {
-      const eq = pair.indexOf('=');
-      if (eq <= 0) throw new Error(`bad --env entry ${pair} (want NAME=value)`);
-      return [pair.slice(0, eq), pair.slice(eq + 1)];
-    }),
+    arg('env', '')
+      .split(',')
+      .filter(Boolean)
+      .map((pair) => {
+        const eq = pair.indexOf('=');
+        if (eq <= 0) throw new Error(`bad --env entry ${pair} (want NAME=value)`);
+        return [pair.slice(0, eq), pair.slice(eq + 1)];
+      }),
   );
-  const positive = { seconds, clients, workers, 'task-timeout-seconds': taskTimeoutMs, 'decode-every': decodeEvery };
+  const positive = {
+    seconds,
+    clients,
+    workers,
+    'task-timeout-seconds': taskTimeoutMs,
+    'decode-every': decodeEvery,
+  };
   for (const [name, v] of Object.entries({ ...positive, 'drain-seconds': drainSeconds, seed })) {
-    if (!Number.isFinite(v) || v < 0 || (name in positive && v === 0)) throw new Error(`bad --${name}: ${v}`);
+    if (!Number.isFinite(v) || v < 0 || (name in positive && v === 0))
+      throw new Error(`bad --${name}: ${v}`);
   }
   if (clients > 1000 || seconds > 3600) throw new Error('at most 1000 clients and 3600 seconds');
-  if ('API_KEYS' in extraEnv) throw new Error('--env API_KEYS: the benchmark makes its own keys, one per client loop');
+  if ('API_KEYS' in extraEnv)
+    throw new Error('--env API_KEYS: the benchmark makes its own keys, one per client loop');
 
   // One API key per loop, named for this run: 50 clients as the service counts them (rate limit,
   // fair scheduling, pending caps), and none shared with another stack on the same Redis. The rate
   // limiter's keys are not under QUEUE_PREFIX, so `anonymous` would share its counter and its
   // 60 s block with every other test run on this Redis (seen as 429s at 10M/min, both ways).
   const runId = randomBytes(4).toString('hex');
-  const keys = Array.from({ length: clients }, (_, i) => ({ client: `load-${runId}-${i}`, key: randomBytes(16).toString('hex') }));
+  const keys = Array.from({ length: clients }, (_, i) => ({
+    client: `load-${runId}-${i}`,
+    key: randomBytes(16).toString('hex'),
+  }));
   const inputs = await makeInputs();
   const loadAtStart = load();
   const stack = await Stack.start({
@@ -137,7 +158,13 @@ async function main(): Promise<void> {
           base: stack.url,
           headers: { authorization: `Bearer ${keys[i].key}` },
           random: prng(seed * 7919 + i),
-          inputs, stats, submitUntil, drainUntil, taskTimeoutMs, decodeEvery, clock,
+          inputs,
+          stats,
+          submitUntil,
+          drainUntil,
+          taskTimeoutMs,
+          decodeEvery,
+          clock,
           signal: abort.signal,
         }),
       ),
@@ -151,9 +178,22 @@ async function main(): Promise<void> {
     const drainTook = Math.max(0, (ended - submitUntil) / 1000);
 
     report({
-      seconds, clients, workers, concurrency, wallSeconds, drainTook, stats, inputs,
-      rss: sampler.summary(t0, trafficEnd), loadAtStart, loadAtEnd: load(), clientCpuCores, clientRss: process.memoryUsage.rss(), extraEnv,
-      finishedInTraffic: stats.finishedAt.filter((t) => t <= trafficEnd).length, trafficSeconds: trafficEnd - t0,
+      seconds,
+      clients,
+      workers,
+      concurrency,
+      wallSeconds,
+      drainTook,
+      stats,
+      inputs,
+      rss: sampler.summary(t0, trafficEnd),
+      loadAtStart,
+      loadAtEnd: load(),
+      clientCpuCores,
+      clientRss: process.memoryUsage.rss(),
+      extraEnv,
+      finishedInTraffic: stats.finishedAt.filter((t) => t <= trafficEnd).length,
+      trafficSeconds: trafficEnd - t0,
     });
     const unfinished = [...stats.submitted.keys()].filter((t) => !stats.finished.has(t));
     if (stats.errors.length > 0 || unfinished.length > 0) {
@@ -196,43 +236,79 @@ function report(r: Report): void {
   const sizes = r.inputs.numbers.map((n) => `${n.body.length / 1024} KiB`).join(', ');
 
   console.log(machineLine());
-  console.log(`load: ${r.clients} clients for ${r.seconds} s (drain ${r.drainTook.toFixed(1)} s), ${r.workers} workers × concurrency ${r.concurrency}; randomize ${(r.inputs.png.length / 1024).toFixed(0)} KiB PNG ${r.inputs.pngWidth}×${r.inputs.pngHeight}, even-sum ${sizes}`);
-  if (Object.keys(r.extraEnv).length) console.log(`extra env: ${Object.entries(r.extraEnv).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+  console.log(
+    `load: ${r.clients} clients for ${r.seconds} s (drain ${r.drainTook.toFixed(1)} s), ${r.workers} workers × concurrency ${r.concurrency}; randomize ${(r.inputs.png.length / 1024).toFixed(0)} KiB PNG ${r.inputs.pngWidth}×${r.inputs.pngHeight}, even-sum ${sizes}`,
+  );
+  if (Object.keys(r.extraEnv).length)
+    console.log(
+      `extra env: ${Object.entries(r.extraEnv)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ')}`,
+    );
   console.log(`load average (1/5/15 min): start ${r.loadAtStart}, end ${r.loadAtEnd}`);
   console.log('');
   console.log('| metric | value | target |');
   console.log('| --- | --- | --- |');
-  console.log(`| tasks submitted (randomize / even-sum) | ${stats.submitted.size} (${count('randomize')} / ${count('even-sum')}) | |`);
-  console.log(`| tasks finished, result checked | ${stats.finished.size} / ${stats.submitted.size} | all |`);
-  console.log(`| tasks/s completed (traffic phase) | ${(r.finishedInTraffic / r.trafficSeconds).toFixed(1)} | |`);
-  console.log(`| HTTP requests (submit / status / result) | ${stats.totalRequests} (${stats.requests.submit} / ${stats.requests.status} / ${stats.requests.result}) | |`);
-  console.log(`| requests/s (all, over ${r.wallSeconds.toFixed(1)} s) | ${(stats.totalRequests / r.wallSeconds).toFixed(0)} | |`);
+  console.log(
+    `| tasks submitted (randomize / even-sum) | ${stats.submitted.size} (${count('randomize')} / ${count('even-sum')}) | |`,
+  );
+  console.log(
+    `| tasks finished, result checked | ${stats.finished.size} / ${stats.submitted.size} | all |`,
+  );
+  console.log(
+    `| tasks/s completed (traffic phase) | ${(r.finishedInTraffic / r.trafficSeconds).toFixed(1)} | |`,
+  );
+  console.log(
+    `| HTTP requests (submit / status / result) | ${stats.totalRequests} (${stats.requests.submit} / ${stats.requests.status} / ${stats.requests.result}) | |`,
+  );
+  console.log(
+    `| requests/s (all, over ${r.wallSeconds.toFixed(1)} s) | ${(stats.totalRequests / r.wallSeconds).toFixed(0)} | |`,
+  );
   console.log(`| status polls answered 404 (allowed) | ${stats.notFoundPolls} | |`);
   console.log(`| errors | ${stats.errors.length} | 0 |`);
-  console.log(`| lead time p50 / p95 / p99, all (ms) | ${ms(all, 50)} / ${ms(all, 95)} / ${ms(all, 99)} | |`);
+  console.log(
+    `| lead time p50 / p95 / p99, all (ms) | ${ms(all, 50)} / ${ms(all, 95)} / ${ms(all, 99)} | |`,
+  );
   for (const k of ['randomize', 'even-sum'] as const) {
     const xs = stats.leadMs[k];
-    console.log(`| lead time p50 / p95 / p99, ${k} (ms) | ${ms(xs, 50)} / ${ms(xs, 95)} / ${ms(xs, 99)} | |`);
+    console.log(
+      `| lead time p50 / p95 / p99, ${k} (ms) | ${ms(xs, 50)} / ${ms(xs, 95)} / ${ms(xs, 99)} | |`,
+    );
   }
-  console.log(`| queue wait / execution p50 (ms, server) | ${ms(stats.queueWaitMs, 50)} / ${ms(stats.executionMs, 50)} | |`);
-  console.log(`| queue wait / execution p95 (ms, server) | ${ms(stats.queueWaitMs, 95)} / ${ms(stats.executionMs, 95)} | |`);
-  console.log(`| client-seen lead time p50 / p95 (ms, incl. polling) | ${ms(stats.clientLeadMs, 50)} / ${ms(stats.clientLeadMs, 95)} | |`);
+  console.log(
+    `| queue wait / execution p50 (ms, server) | ${ms(stats.queueWaitMs, 50)} / ${ms(stats.executionMs, 50)} | |`,
+  );
+  console.log(
+    `| queue wait / execution p95 (ms, server) | ${ms(stats.queueWaitMs, 95)} / ${ms(stats.executionMs, 95)} | |`,
+  );
+  console.log(
+    `| client-seen lead time p50 / p95 (ms, incl. polling) | ${ms(stats.clientLeadMs, 50)} / ${ms(stats.clientLeadMs, 95)} | |`,
+  );
   console.log(`| PNG results decoded (dimensions checked) | ${stats.pngsDecoded} | |`);
   console.log('');
-  console.log('| process | RSS max (MiB) | RSS mean Q2 (MiB) | RSS mean Q4 (MiB) | growth Q4/Q2 | growth, linear fit over 2nd half | CPU (cores, traffic phase) | < 10% |');
+  console.log(
+    '| process | RSS max (MiB) | RSS mean Q2 (MiB) | RSS mean Q4 (MiB) | growth Q4/Q2 | growth, linear fit over 2nd half | CPU (cores, traffic phase) | < 10% |',
+  );
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const p of r.rss) {
-    console.log(`| ${p.name} | ${mb(p.maxBytes)} | ${mb(p.q2MeanBytes)} | ${mb(p.q4MeanBytes)} | ${pct(p.quarterGrowth)} | ${pct(p.fitGrowth)} | ${p.cpuCores.toFixed(2)} | ${p.quarterGrowth < RSS_GROWTH_TARGET ? 'PASS' : 'FAIL'} |`);
+    console.log(
+      `| ${p.name} | ${mb(p.maxBytes)} | ${mb(p.q2MeanBytes)} | ${mb(p.q4MeanBytes)} | ${pct(p.quarterGrowth)} | ${pct(p.fitGrowth)} | ${p.cpuCores.toFixed(2)} | ${p.quarterGrowth < RSS_GROWTH_TARGET ? 'PASS' : 'FAIL'} |`,
+    );
   }
-  console.log(`| bench client (this process) | ${mb(r.clientRss)} (at end) | | | | | ${r.clientCpuCores.toFixed(2)} | |`);
+  console.log(
+    `| bench client (this process) | ${mb(r.clientRss)} (at end) | | | | | ${r.clientCpuCores.toFixed(2)} | |`,
+  );
   console.log('');
   const ok = stats.errors.length === 0 && unfinished.length === 0;
-  console.log(`targets: 0 errors and every token finished → ${ok ? 'MET' : 'NOT MET'}; RSS growth over the second half < 10% → ${rssOk ? 'MET' : 'NOT MET'}`);
+  console.log(
+    `targets: 0 errors and every token finished → ${ok ? 'MET' : 'NOT MET'}; RSS growth over the second half < 10% → ${rssOk ? 'MET' : 'NOT MET'}`,
+  );
   if (stats.errors.length > 0) {
     console.log(`first errors (of ${stats.errors.length}):`);
     for (const e of stats.errors.slice(0, 10)) console.log(`  ${e}`);
   }
-  if (unfinished.length > 0) console.log(`unfinished tokens (${unfinished.length}): ${unfinished.slice(0, 10).join(' ')}`);
+  if (unfinished.length > 0)
+    console.log(`unfinished tokens (${unfinished.length}): ${unfinished.slice(0, 10).join(' ')}`);
 }
 
 /** The services' own error logs (LOG_LEVEL warn keeps them), grouped: the cause behind a 5xx. */
@@ -248,10 +324,14 @@ function printServiceErrors(stack: Stack): void {
   }
   if (counts.size === 0) return;
   console.log('service error logs:');
-  for (const [key, n] of [...counts].sort((a, b) => b[1] - a[1]).slice(0, 10)) console.log(`  ${n} × ${key}`);
+  for (const [key, n] of [...counts].sort((a, b) => b[1] - a[1]).slice(0, 10))
+    console.log(`  ${n} × ${key}`);
 }
 
-main().then(() => process.exit(), (err) => {
-  console.error(err);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

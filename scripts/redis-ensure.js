@@ -9,7 +9,13 @@ const HOW_TO_GET_REDIS =
   'or install it (`apt-get install redis-server` / `brew install redis`), or set REDIS_URL';
 
 async function pings(url, timeoutMs = 1500) {
-  const client = new Redis(url, { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+  const client = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: timeoutMs,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    enableOfflineQueue: false,
+  });
   client.on('error', () => undefined);
   try {
     await client.connect();
@@ -45,22 +51,28 @@ async function ensureRedis(url = 'redis://127.0.0.1:6379', log = console.error) 
   if (await pings(url)) return { url, private: false, stop: async () => undefined };
   if (!hasRedisServer()) throw new Error(HOW_TO_GET_REDIS.replace('%s', url));
   const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: 'ignore' },
+  );
   const privateUrl = `redis://127.0.0.1:${port}`;
   const deadline = Date.now() + 10_000;
   while (!(await pings(privateUrl, 500))) {
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`could not start redis-server on port ${port}`);
+    if (Date.now() > deadline || child.exitCode !== null)
+      throw new Error(`could not start redis-server on port ${port}`);
     await new Promise((r) => setTimeout(r, 100));
   }
   log(`no Redis answered at ${url}: started a private redis-server at ${privateUrl} for this run`);
   return {
     url: privateUrl,
     private: true,
-    stop: () => new Promise((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    }),
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
   };
 }
 

@@ -19,13 +19,22 @@ async function main() {
   // priority, beside the worker that runs everything else niced (WORKER_NICE): see docs/architecture.md.
   const workerPort = Number(process.env.WORKER_HTTP_PORT || 5001);
   const commands = dev
-    ? [['npx', ['nest', 'start', 'api', '--watch'], {}], ['npx', ['nest', 'start', 'worker', '--watch'], {}]]
+    ? [
+        ['npx', ['nest', 'start', 'api', '--watch'], {}],
+        ['npx', ['nest', 'start', 'worker', '--watch'], {}],
+      ]
     : [
         [process.execPath, ['dist/apps/api/main.js'], {}],
         [process.execPath, ['dist/apps/worker/main.js'], { WORKER_LANES: 'normal' }],
-        [process.execPath, ['dist/apps/worker/main.js'], { WORKER_LANES: 'express', WORKER_NICE: '0', WORKER_HTTP_PORT: String(workerPort + 1) }],
+        [
+          process.execPath,
+          ['dist/apps/worker/main.js'],
+          { WORKER_LANES: 'express', WORKER_NICE: '0', WORKER_HTTP_PORT: String(workerPort + 1) },
+        ],
       ];
-  const children = commands.map(([cmd, args, extra]) => spawn(cmd, args, { env: { ...env, ...extra }, stdio: 'inherit' }));
+  const children = commands.map(([cmd, args, extra]) =>
+    spawn(cmd, args, { env: { ...env, ...extra }, stdio: 'inherit' }),
+  );
   let stopping = false;
   let exitCode = 0;
   const stop = (signal) => {
@@ -36,11 +45,16 @@ async function main() {
   process.on('SIGINT', () => stop('SIGTERM'));
   process.on('SIGTERM', () => stop('SIGTERM'));
   await Promise.all(
-    children.map((child) => new Promise((resolve) => child.on('exit', (code) => {
-      if (!stopping && code !== 0) exitCode = code ?? 1;
-      stop('SIGTERM');
-      resolve();
-    }))),
+    children.map(
+      (child) =>
+        new Promise((resolve) =>
+          child.on('exit', (code) => {
+            if (!stopping && code !== 0) exitCode = code ?? 1;
+            stop('SIGTERM');
+            resolve();
+          }),
+        ),
+    ),
   );
   await redis.stop();
   process.exit(exitCode);

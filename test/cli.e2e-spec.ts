@@ -314,7 +314,8 @@ describe('tasks CLI against STORAGE=s3 (presigned multipart uploads, local S3 se
   });
 
   it('Ctrl-C during the parts exits 130 and starts no task', async () => {
-    const taskKeys = async () => (await withRedis(stack, (redis) => redis.keys(`${stack.prefix}:task:*`))).sort();
+    const taskKeys = async () =>
+      (await withRedis(stack, (redis) => redis.keys(`${stack.prefix}:task:*`))).sort();
     // The previous test's finished task is still there: no new one may appear.
     const before = await taskKeys();
     const big = join(dir, 'big.txt');

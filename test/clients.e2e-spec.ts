@@ -19,30 +19,44 @@ describe('client identity and limits (API_KEYS on)', () => {
     png = await randomPng(64, 64);
     stack = await Stack.start({
       workers: 1,
-      env: { API_KEYS: 'alice:alice-key-123,bob:bob-key-4567,carol:carol-key-890', RATE_LIMIT_PER_MINUTE: '5' },
+      env: {
+        API_KEYS: 'alice:alice-key-123,bob:bob-key-4567,carol:carol-key-890',
+        RATE_LIMIT_PER_MINUTE: '5',
+      },
     });
   });
   afterAll(() => stack?.stop());
 
   const submit = (headers: Record<string, string>) =>
-    http<{ token?: string; error?: string }>(`${stack.url}/randomize`, { method: 'POST', headers: { 'content-type': 'image/png', ...headers }, body: png });
+    http<{ token?: string; error?: string }>(`${stack.url}/randomize`, {
+      method: 'POST',
+      headers: { 'content-type': 'image/png', ...headers },
+      body: png,
+    });
 
   it('answers 401 {error} without a key or with a wrong one, on every task route', async () => {
-    for (const headers of [{}, { authorization: 'Bearer nope-nope-nope' }, { 'x-api-key': 'nope' }] as Record<string, string>[]) {
+    for (const headers of [
+      {},
+      { authorization: 'Bearer nope-nope-nope' },
+      { 'x-api-key': 'nope' },
+    ] as Record<string, string>[]) {
       const reply = await submit(headers);
       expect(reply.status).toBe(401);
       expect(reply.body.error).toMatch(/API key/);
     }
     expect((await http(`${stack.url}/even-sum/${'a'.repeat(32)}/status`)).status).toBe(401);
     // Health, docs and metrics stay open.
-    for (const path of ['/health/ready', '/docs-json', '/metrics']) expect((await http(`${stack.url}${path}`)).status).toBe(200);
+    for (const path of ['/health/ready', '/docs-json', '/metrics'])
+      expect((await http(`${stack.url}${path}`)).status).toBe(200);
   });
 
   it('shows a token only to the client that created it: another key gets 404, as for an unknown token', async () => {
     const { status, body } = await submit(ALICE);
     expect(status).toBe(201);
     await waitForTask(stack.url, 'randomize', body.token!, 30_000, ALICE);
-    expect((await http(`${stack.url}/randomize/${body.token}/result`, { headers: ALICE })).status).toBe(200);
+    expect(
+      (await http(`${stack.url}/randomize/${body.token}/result`, { headers: ALICE })).status,
+    ).toBe(200);
     for (const path of ['status', 'result']) {
       const other = await http(`${stack.url}/randomize/${body.token}/${path}`, { headers: BOB });
       expect(other.status).toBe(404);
@@ -97,51 +111,70 @@ describe.each([
   beforeAll(async () => {
     stack = await Stack.start({
       workers: 0,
-      env: { API_KEYS: 'alice:alice-key-123,bob:bob-key-4567', CHUNK_BYTES: String(MiB), FAIR_SCHEDULING: flag },
+      env: {
+        API_KEYS: 'alice:alice-key-123,bob:bob-key-4567',
+        CHUNK_BYTES: String(MiB),
+        FAIR_SCHEDULING: flag,
+      },
     });
   });
   afterAll(() => stack?.stop());
 
   /** When each chunk of a task started (from the chunk results the worker records). */
   async function chunkStarts(token: string): Promise<number[]> {
-    const hash = await withRedis(stack, (redis) => redis.hgetall(`${stack.prefix}:task:${token}:chunks`));
+    const hash = await withRedis(stack, (redis) =>
+      redis.hgetall(`${stack.prefix}:task:${token}:chunks`),
+    );
     return Object.values(hash).map((json) => (JSON.parse(json) as { startedAt: number }).startedAt);
   }
 
-  it(mode === 'on' ? 'runs a second client`s chunks before most of the first client`s 20' : 'runs the second client`s chunks after the first client`s (FIFO)', async () => {
-    const big = generateNumbers({ bytes: 20 * MiB, seed: 1 });
-    const small = generateNumbers({ bytes: 2 * MiB, seed: 2 });
-    const alice = await upload(`${stack.url}/even-sum`, big.stream, { headers: ALICE });
-    const bob = await upload(`${stack.url}/even-sum`, small.stream, { headers: BOB });
-    await stack.startWorker({ WORKER_CONCURRENCY: '1' });
-    const [a, b] = [alice.body.token as string, bob.body.token as string];
-    expect((await waitForTask(stack.url, 'even-sum', a, 60_000, ALICE)).status).toBe('finished');
-    expect((await waitForTask(stack.url, 'even-sum', b, 60_000, BOB)).status).toBe('finished');
-    expect((await http(`${stack.url}/even-sum/${b}/result`, { headers: BOB })).body.sum).toBe((await small.expected).sum);
+  it(
+    mode === 'on'
+      ? 'runs a second client`s chunks before most of the first client`s 20'
+      : 'runs the second client`s chunks after the first client`s (FIFO)',
+    async () => {
+      const big = generateNumbers({ bytes: 20 * MiB, seed: 1 });
+      const small = generateNumbers({ bytes: 2 * MiB, seed: 2 });
+      const alice = await upload(`${stack.url}/even-sum`, big.stream, { headers: ALICE });
+      const bob = await upload(`${stack.url}/even-sum`, small.stream, { headers: BOB });
+      await stack.startWorker({ WORKER_CONCURRENCY: '1' });
+      const [a, b] = [alice.body.token as string, bob.body.token as string];
+      expect((await waitForTask(stack.url, 'even-sum', a, 60_000, ALICE)).status).toBe('finished');
+      expect((await waitForTask(stack.url, 'even-sum', b, 60_000, BOB)).status).toBe('finished');
+      expect((await http(`${stack.url}/even-sum/${b}/result`, { headers: BOB })).body.sum).toBe(
+        (await small.expected).sum,
+      );
 
-    const aliceStarts = await chunkStarts(a);
-    const bobLast = Math.max(...(await chunkStarts(b)));
-    expect(aliceStarts).toHaveLength(20);
-    const aliceAfterBob = aliceStarts.filter((t) => t > bobLast).length;
-    if (mode === 'on') expect(aliceAfterBob).toBeGreaterThanOrEqual(14);
-    else expect(aliceAfterBob).toBe(0);
-  });
+      const aliceStarts = await chunkStarts(a);
+      const bobLast = Math.max(...(await chunkStarts(b)));
+      expect(aliceStarts).toHaveLength(20);
+      const aliceAfterBob = aliceStarts.filter((t) => t > bobLast).length;
+      if (mode === 'on') expect(aliceAfterBob).toBeGreaterThanOrEqual(14);
+      else expect(aliceAfterBob).toBe(0);
+    },
+  );
 });
 
 describe('express lane (one unit from a client with nothing queued)', () => {
   let stack: Stack;
 
   beforeAll(async () => {
-    stack = await Stack.start({ workers: 0, env: { API_KEYS: 'alice:alice-key-123,bob:bob-key-4567', CHUNK_BYTES: String(MiB) } });
+    stack = await Stack.start({
+      workers: 0,
+      env: { API_KEYS: 'alice:alice-key-123,bob:bob-key-4567', CHUNK_BYTES: String(MiB) },
+    });
   });
   afterAll(() => stack?.stop());
 
   const sumOf = async (token: string): Promise<unknown> => {
-    expect((await waitForTask(stack.url, 'even-sum', token, 30_000, ALICE)).status).toBe('finished');
+    expect((await waitForTask(stack.url, 'even-sum', token, 30_000, ALICE)).status).toBe(
+      'finished',
+    );
     return (await http(`${stack.url}/even-sum/${token}/result`, { headers: ALICE })).body.sum;
   };
 
-  const waiting = (queue: string): Promise<number> => withRedis(stack, (redis) => redis.llen(`${stack.prefix}:${queue}:wait`));
+  const waiting = (queue: string): Promise<number> =>
+    withRedis(stack, (redis) => redis.llen(`${stack.prefix}:${queue}:wait`));
 
   it('is consumed only by express (and all-lane) workers; a client with a backlog goes to the normal queues', async () => {
     const big = generateNumbers({ bytes: 8 * MiB, seed: 3 });
@@ -157,7 +190,10 @@ describe('express lane (one unit from a client with nothing queued)', () => {
     await stack.startWorker({ WORKER_LANES: 'normal', WORKER_CONCURRENCY: '1' });
     expect(await sumOf(second.body.token as string)).toBe((await small.expected).sum);
     // The normal worker had a free slot all along and left the express job alone.
-    expect((await http(`${stack.url}/even-sum/${first.body.token}/status`, { headers: ALICE })).body.status).toBe('requested');
+    expect(
+      (await http(`${stack.url}/even-sum/${first.body.token}/status`, { headers: ALICE })).body
+        .status,
+    ).toBe('requested');
     expect(await waiting('express')).toBe(1);
 
     await stack.startWorker({ WORKER_LANES: 'express', WORKER_CONCURRENCY: '1' });
@@ -175,16 +211,30 @@ describe('worker CPU priority (WORKER_NICE)', () => {
     stack = await Stack.start({ workers: 0, env: { CHUNK_BYTES: String(MiB) } });
     const worker = await stack.startWorker({ WORKER_NICE: '7', WORKER_CONCURRENCY: '2' });
     // An image (libuv and libvips threads) and a file of two chunks (the scan pool's threads).
-    const image = await http<{ token: string }>(`${stack.url}/randomize`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: await randomPng(120, 120) });
-    const file = await upload(`${stack.url}/even-sum`, Readable.from([Buffer.from('2 4 6\n'.repeat(400_000))]));
+    const image = await http<{ token: string }>(`${stack.url}/randomize`, {
+      method: 'POST',
+      headers: { 'content-type': 'image/png' },
+      body: await randomPng(120, 120),
+    });
+    const file = await upload(
+      `${stack.url}/even-sum`,
+      Readable.from([Buffer.from('2 4 6\n'.repeat(400_000))]),
+    );
     expect((await waitForTask(stack.url, 'randomize', image.body.token)).status).toBe('finished');
-    expect((await waitForTask(stack.url, 'even-sum', file.body.token as string)).status).toBe('finished');
-    expect((await http(`${stack.url}/even-sum/${file.body.token}/result`)).body.sum).toBe(String(12 * 400_000));
+    expect((await waitForTask(stack.url, 'even-sum', file.body.token as string)).status).toBe(
+      'finished',
+    );
+    expect((await http(`${stack.url}/even-sum/${file.body.token}/result`)).body.sum).toBe(
+      String(12 * 400_000),
+    );
 
     const threads = readdirSync(`/proc/${worker.proc.pid}/task`).map((tid) => {
       const stat = readFileSync(`/proc/${worker.proc.pid}/task/${tid}/stat`, 'utf8');
       // Fields after "(comm) ": state is field 3, nice field 19.
-      return { name: readFileSync(`/proc/${worker.proc.pid}/task/${tid}/comm`, 'utf8').trim(), nice: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]) };
+      return {
+        name: readFileSync(`/proc/${worker.proc.pid}/task/${tid}/comm`, 'utf8').trim(),
+        nice: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]),
+      };
     });
     expect(threads.length).toBeGreaterThan(8);
     expect(threads.filter((t) => t.nice !== 7)).toEqual([]);

@@ -289,8 +289,14 @@ describe('docker-compose.yml', () => {
   it('runs the express lane in its own worker at full CPU priority, the other workers niced and lighter', () => {
     const express = loadConfig(composeEnv(services['worker-express']));
     const worker = loadConfig(composeEnv(services.worker));
-    expect({ lanes: express.workerLanes, nice: express.workerNice }).toEqual({ lanes: 'express', nice: 0 });
-    expect({ lanes: worker.workerLanes, nice: worker.workerNice }).toEqual({ lanes: 'normal', nice: 10 });
+    expect({ lanes: express.workerLanes, nice: express.workerNice }).toEqual({
+      lanes: 'express',
+      nice: 0,
+    });
+    expect({ lanes: worker.workerLanes, nice: worker.workerNice }).toEqual({
+      lanes: 'normal',
+      nice: 10,
+    });
     expect(services['worker-express'].image).toBe(services.worker.image);
     // Across containers the cgroup weight decides (default 1024), not nice.
     expect(services.worker.cpu_shares).toBeLessThan(1024);

@@ -14,33 +14,68 @@ describe('even-sum across two workers (real api + workers + Redis)', () => {
   let stack: Stack;
 
   beforeAll(async () => {
-    stack = await Stack.start({ workers: 2, env: { CHUNK_BYTES: String(4 * MiB), WORKER_CONCURRENCY: '2' } });
+    stack = await Stack.start({
+      workers: 2,
+      env: { CHUNK_BYTES: String(4 * MiB), WORKER_CONCURRENCY: '2' },
+    });
   });
   afterAll(() => stack?.stop());
 
   it('sums a ~100 MB streamed upload exactly, split into many chunks', async () => {
-    const { stream, expected } = generateNumbers({ bytes: 100 * 1000 * 1000, seed: 7, negative: true, maxDigits: 30 });
+    const { stream, expected } = generateNumbers({
+      bytes: 100 * 1000 * 1000,
+      seed: 7,
+      negative: true,
+      maxDigits: 30,
+    });
     const created = await upload(`${stack.url}/even-sum`, stream);
     expect(created.status).toBe(201);
     const token = created.body.token as string;
     const final = await waitForTask(stack.url, 'even-sum', token, 120_000);
-    expect(final).toMatchObject({ status: 'finished', progress: { bytesTotal: 100_000_000, bytesDone: 100_000_000, chunksTotal: 24, chunksDone: 24 } });
+    expect(final).toMatchObject({
+      status: 'finished',
+      progress: {
+        bytesTotal: 100_000_000,
+        bytesDone: 100_000_000,
+        chunksTotal: 24,
+        chunksDone: 24,
+      },
+    });
     const result = await http(`${stack.url}/even-sum/${token}/result`);
     const want = await expected;
     expect(result.status).toBe(200);
-    expect(result.body).toEqual({ sum: want.sum, evenCount: want.evenCount, count: want.count, bytes: 100_000_000 });
+    expect(result.body).toEqual({
+      sum: want.sum,
+      evenCount: want.evenCount,
+      count: want.count,
+      bytes: 100_000_000,
+    });
     // The chunks really spread: each worker scanned some of them.
     const scanned = await Promise.all(
-      stack.workers.map(async (w) => Number(/^even_sum_chunk_seconds_count (\d+)/m.exec((await http(`${w.url}/metrics`)).bytes.toString())?.[1])),
+      stack.workers.map(async (w) =>
+        Number(
+          /^even_sum_chunk_seconds_count (\d+)/m.exec(
+            (await http(`${w.url}/metrics`)).bytes.toString(),
+          )?.[1],
+        ),
+      ),
     );
     expect(scanned.every((n) => n >= 1)).toBe(true);
     expect(scanned.reduce((a, b) => a + b, 0)).toBe(24);
   });
 
   it('accepts curl -T (PUT, no Content-Type) and curl --data-binary (form type) bodies', async () => {
-    const put = await upload(`${stack.url}/even-sum`, Readable.from(['2 4 -6\n']), { method: 'PUT', headers: { 'content-type': '' } });
-    const form = await upload(`${stack.url}/even-sum`, Readable.from(['10,11,12']), { headers: { 'content-type': 'application/x-www-form-urlencoded' } });
-    for (const [reply, sum] of [[put, '0'], [form, '22']] as const) {
+    const put = await upload(`${stack.url}/even-sum`, Readable.from(['2 4 -6\n']), {
+      method: 'PUT',
+      headers: { 'content-type': '' },
+    });
+    const form = await upload(`${stack.url}/even-sum`, Readable.from(['10,11,12']), {
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    for (const [reply, sum] of [
+      [put, '0'],
+      [form, '22'],
+    ] as const) {
       expect(reply.status).toBe(201);
       await waitForTask(stack.url, 'even-sum', reply.body.token as string);
       expect((await http(`${stack.url}/even-sum/${reply.body.token}/result`)).body.sum).toBe(sum);
@@ -48,9 +83,16 @@ describe('even-sum across two workers (real api + workers + Redis)', () => {
   });
 
   it('sums an empty file to "0"', async () => {
-    const reply = await upload(`${stack.url}/even-sum`, Readable.from([]), { headers: { 'content-length': 0 } });
+    const reply = await upload(`${stack.url}/even-sum`, Readable.from([]), {
+      headers: { 'content-length': 0 },
+    });
     await waitForTask(stack.url, 'even-sum', reply.body.token as string);
-    expect((await http(`${stack.url}/even-sum/${reply.body.token}/result`)).body).toEqual({ sum: '0', evenCount: 0, count: 0, bytes: 0 });
+    expect((await http(`${stack.url}/even-sum/${reply.body.token}/result`)).body).toEqual({
+      sum: '0',
+      evenCount: 0,
+      count: 0,
+      bytes: 0,
+    });
   });
 
   it('ends a task errored naming the first bad token, its byte offset and line', async () => {
@@ -64,7 +106,9 @@ describe('even-sum across two workers (real api + workers + Redis)', () => {
   });
 
   it('rejects a multipart form with 400 naming the expected body', async () => {
-    const reply = await upload(`${stack.url}/even-sum`, Readable.from(['x']), { headers: { 'content-type': 'multipart/form-data; boundary=x' } });
+    const reply = await upload(`${stack.url}/even-sum`, Readable.from(['x']), {
+      headers: { 'content-type': 'multipart/form-data; boundary=x' },
+    });
     expect(reply.status).toBe(400);
     expect(reply.body.error).toMatch(/send the file as the raw body/);
   });
@@ -79,32 +123,55 @@ describe('even-sum upload limits and aborts', () => {
   afterAll(() => stack?.stop());
 
   const taskKeys = () => withRedis(stack, (redis) => redis.keys(`${stack.prefix}:task:*`));
-  const storedFiles = () => readdirSync(stack.dataDir, { recursive: true }).filter((f) => !String(f).startsWith('.probe'));
+  const storedFiles = () =>
+    readdirSync(stack.dataDir, { recursive: true }).filter((f) => !String(f).startsWith('.probe'));
 
   it('answers 413 up front when Content-Length exceeds MAX_UPLOAD_BYTES', async () => {
-    const reply = await upload(`${stack.url}/even-sum`, Readable.from([Buffer.alloc(10)]), { headers: { 'content-length': 2 * MiB } }).catch((err: Error) => ({ status: -1, body: { error: err.message } }));
+    const reply = await upload(`${stack.url}/even-sum`, Readable.from([Buffer.alloc(10)]), {
+      headers: { 'content-length': 2 * MiB },
+    }).catch((err: Error) => ({ status: -1, body: { error: err.message } }));
     expect(reply.status).toBe(413);
     expect(reply.body.error).toMatch(/exceeds the limit of 1048576 bytes/);
   });
 
   it('answers 413 mid-stream when a chunked body passes the limit, and keeps nothing', async () => {
-    const big = Readable.from((function* () {
-      for (let i = 0; i < 40; i++) yield Buffer.alloc(64 * 1024, '2 ');
-    })());
-    const reply = await upload(`${stack.url}/even-sum`, big).catch((err: Error) => ({ status: -1, body: { error: err.message } }));
+    const big = Readable.from(
+      (function* () {
+        for (let i = 0; i < 40; i++) yield Buffer.alloc(64 * 1024, '2 ');
+      })(),
+    );
+    const reply = await upload(`${stack.url}/even-sum`, big).catch((err: Error) => ({
+      status: -1,
+      body: { error: err.message },
+    }));
     expect(reply.status).toBe(413);
     expect(await taskKeys()).toEqual([]);
-    await pollUntil(async () => (storedFiles().length === 0 ? true : undefined), 10_000, 'the partial upload to be removed');
+    await pollUntil(
+      async () => (storedFiles().length === 0 ? true : undefined),
+      10_000,
+      'the partial upload to be removed',
+    );
   });
 
   it('leaves no file and no task behind when the client disconnects mid-upload', async () => {
-    const req = request(`${stack.url}/even-sum`, { method: 'POST', headers: { 'content-type': 'text/plain' } });
+    const req = request(`${stack.url}/even-sum`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+    });
     req.on('error', () => undefined);
     req.write(Buffer.alloc(256 * 1024, '4 '));
     // Disconnect only once the upload is really being stored.
-    await pollUntil(async () => (storedFiles().some((f) => String(f).endsWith('.part')) ? true : undefined), 10_000, 'the upload to start');
+    await pollUntil(
+      async () => (storedFiles().some((f) => String(f).endsWith('.part')) ? true : undefined),
+      10_000,
+      'the upload to start',
+    );
     req.destroy();
-    await pollUntil(async () => (storedFiles().length === 0 ? true : undefined), 10_000, 'the partial upload to be removed');
+    await pollUntil(
+      async () => (storedFiles().length === 0 ? true : undefined),
+      10_000,
+      'the partial upload to be removed',
+    );
     expect(await taskKeys()).toEqual([]);
   });
 });

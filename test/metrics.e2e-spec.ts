@@ -16,7 +16,11 @@ describe('task metrics, logs and the queue dashboard', () => {
 
   beforeAll(async () => {
     stack = await Stack.start({ workers: 1, env: { ADMIN_TOKEN: 'sekret' } });
-    const image = await http<{ token: string }>(`${stack.url}/randomize`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: await randomPng(120, 120) });
+    const image = await http<{ token: string }>(`${stack.url}/randomize`, {
+      method: 'POST',
+      headers: { 'content-type': 'image/png' },
+      body: await randomPng(120, 120),
+    });
     const sum = await upload(`${stack.url}/even-sum`, Readable.from(['1 2 3 4 5 6\n']));
     tokens.randomize = image.body.token;
     tokens['even-sum'] = sum.body.token as string;
@@ -25,20 +29,30 @@ describe('task metrics, logs and the queue dashboard', () => {
   });
   afterAll(() => stack?.stop());
 
-  it.each(['randomize', 'even-sum'] as const)('shows execution, queue wait and lead time in the %s status, lead ≥ execution', async (kind) => {
-    const { body } = await http(`${stack.url}/${kind}/${tokens[kind]}/status`);
-    expect(body.status).toBe('finished');
-    for (const field of ['executionMs', 'queueWaitMs', 'leadTimeMs']) expect(typeof body[field]).toBe('number');
-    expect(body.leadTimeMs as number).toBeGreaterThanOrEqual(body.executionMs as number);
-  });
+  it.each(['randomize', 'even-sum'] as const)(
+    'shows execution, queue wait and lead time in the %s status, lead ≥ execution',
+    async (kind) => {
+      const { body } = await http(`${stack.url}/${kind}/${tokens[kind]}/status`);
+      expect(body.status).toBe('finished');
+      for (const field of ['executionMs', 'queueWaitMs', 'leadTimeMs'])
+        expect(typeof body[field]).toBe('number');
+      expect(body.leadTimeMs as number).toBeGreaterThanOrEqual(body.executionMs as number);
+    },
+  );
 
   it('exports the worker histograms with a count per task, and the api counters', async () => {
     const worker = (await http(`${stack.workers[0].url}/metrics`)).bytes.toString();
     for (const task of ['randomize', 'even-sum']) {
-      for (const name of ['task_execution_seconds', 'task_lead_time_seconds', 'task_queue_wait_seconds']) {
+      for (const name of [
+        'task_execution_seconds',
+        'task_lead_time_seconds',
+        'task_queue_wait_seconds',
+      ]) {
         expect(sample(worker, `${name}_count{task="${task}"}`)).toBeGreaterThanOrEqual(1);
       }
-      expect(sample(worker, `tasks_finished_total{task="${task}",outcome="finished"}`)).toBeGreaterThanOrEqual(1);
+      expect(
+        sample(worker, `tasks_finished_total{task="${task}",outcome="finished"}`),
+      ).toBeGreaterThanOrEqual(1);
     }
     expect(worker).toContain('nodejs_eventloop_lag_seconds');
     expect(worker).toMatch(/task_lead_time_seconds_bucket\{le="0.05",task="randomize"\}/);
@@ -57,15 +71,26 @@ describe('task metrics, logs and the queue dashboard', () => {
     for (const task of ['randomize', 'even-sum']) {
       const line = lines.find((l) => l.task === task);
       expect(line).toMatchObject({ level: 30, token: tokens[task], outcome: 'finished' });
-      for (const field of ['executionMs', 'queueWaitMs', 'leadTimeMs', 'bytes']) expect(typeof line?.[field]).toBe('number');
+      for (const field of ['executionMs', 'queueWaitMs', 'leadTimeMs', 'bytes'])
+        expect(typeof line?.[field]).toBe('number');
     }
   });
 
   it('guards /queues with ADMIN_TOKEN (bearer or basic)', async () => {
     expect((await http(`${stack.url}/queues`)).status).toBe(401);
-    expect((await http(`${stack.url}/queues`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
-    expect((await http(`${stack.url}/queues`, { headers: { authorization: 'Bearer sekret' } })).status).toBe(200);
+    expect(
+      (await http(`${stack.url}/queues`, { headers: { authorization: 'Bearer wrong' } })).status,
+    ).toBe(401);
+    expect(
+      (await http(`${stack.url}/queues`, { headers: { authorization: 'Bearer sekret' } })).status,
+    ).toBe(200);
     const basic = Buffer.from('ops:sekret').toString('base64');
-    expect((await http(`${stack.url}/queues/api/queues`, { headers: { authorization: `Basic ${basic}` } })).status).toBe(200);
+    expect(
+      (
+        await http(`${stack.url}/queues/api/queues`, {
+          headers: { authorization: `Basic ${basic}` },
+        })
+      ).status,
+    ).toBe(200);
   });
 });

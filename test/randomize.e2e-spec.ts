@@ -3,18 +3,30 @@ import { http, waitForTask } from './support/http';
 import { withRedis } from './support/faults';
 import { Stack } from './support/stack';
 
-const png = (body: Buffer, query = '') => ({ method: 'POST', headers: { 'content-type': 'image/png' }, body, query });
+const png = (body: Buffer, query = '') => ({
+  method: 'POST',
+  headers: { 'content-type': 'image/png' },
+  body,
+  query,
+});
 
 describe('randomize (real api + worker + Redis)', () => {
   let stack: Stack;
 
   beforeAll(async () => {
-    stack = await Stack.start({ workers: 1, env: { MAX_IMAGE_BYTES: String(2 * 1024 * 1024), MAX_IMAGE_PIXELS: String(2000 * 2000) } });
+    stack = await Stack.start({
+      workers: 1,
+      env: { MAX_IMAGE_BYTES: String(2 * 1024 * 1024), MAX_IMAGE_PIXELS: String(2000 * 2000) },
+    });
   });
   afterAll(() => stack?.stop());
 
   const submit = (body: Buffer, query = '', type = 'image/png') =>
-    http<{ token?: string; error?: string }>(`${stack.url}/randomize${query}`, { method: 'POST', headers: { 'content-type': type }, body });
+    http<{ token?: string; error?: string }>(`${stack.url}/randomize${query}`, {
+      method: 'POST',
+      headers: { 'content-type': type },
+      body,
+    });
 
   it('runs the old curl session: 201 {token}, status to finished, result a shuffled PNG of the same size', async () => {
     const input = await randomPng(250, 130, 4);
@@ -26,7 +38,9 @@ describe('randomize (real api + worker + Redis)', () => {
     const token = created.body.token!;
     const final = await waitForTask(stack.url, 'randomize', token);
     expect(final.status).toBe('finished');
-    expect(Date.parse(final.requestedAt as string)).toBeLessThanOrEqual(Date.parse(final.finishedAt as string));
+    expect(Date.parse(final.requestedAt as string)).toBeLessThanOrEqual(
+      Date.parse(final.finishedAt as string),
+    );
 
     const result = await http(`${stack.url}/randomize/${token}/result`);
     expect(result.status).toBe(200);
@@ -53,10 +67,18 @@ describe('randomize (real api + worker + Redis)', () => {
   });
 
   it.each([
-    ['another content type', () => submit(Buffer.from('hello'), '', 'text/plain'), /Content-Type must be image\/png/],
+    [
+      'another content type',
+      () => submit(Buffer.from('hello'), '', 'text/plain'),
+      /Content-Type must be image\/png/,
+    ],
     ['an empty body', () => submit(Buffer.alloc(0)), /body is empty/],
     ['bytes that are not a PNG', () => submit(Buffer.from('x'.repeat(100))), /not a PNG/],
-    ['a bad blockSize', () => submit(Buffer.from('x'), '?blockSize=7'), /blockSize must be between 8 and 1024/],
+    [
+      'a bad blockSize',
+      () => submit(Buffer.from('x'), '?blockSize=7'),
+      /blockSize must be between 8 and 1024/,
+    ],
     ['a non-integer seed', () => submit(Buffer.from('x'), '?seed=abc'), /seed must be an integer/],
   ])('answers 400 {error} for %s', async (_what, send, message) => {
     const reply = await send();
@@ -79,16 +101,18 @@ describe('randomize (real api + worker + Redis)', () => {
     expect(reply.body.error).toMatch(/exceeds the limit of 2097152 bytes/);
   });
 
-  it.each(['0123456789abcdef0123456789abcdef', 'not-a-token', 'ABCDEF0123456789ABCDEF0123456789', '..%2F..%2Fetc%2Fpasswd'])(
-    'answers 404 {error} for the unknown or malformed token %s',
-    async (token) => {
-      for (const path of ['status', 'result']) {
-        const reply = await http(`${stack.url}/randomize/${token}/${path}`);
-        expect(reply.status).toBe(404);
-        expect(reply.body.error ?? reply.body.message).toBeTruthy();
-      }
-    },
-  );
+  it.each([
+    '0123456789abcdef0123456789abcdef',
+    'not-a-token',
+    'ABCDEF0123456789ABCDEF0123456789',
+    '..%2F..%2Fetc%2Fpasswd',
+  ])('answers 404 {error} for the unknown or malformed token %s', async (token) => {
+    for (const path of ['status', 'result']) {
+      const reply = await http(`${stack.url}/randomize/${token}/${path}`);
+      expect(reply.status).toBe(404);
+      expect(reply.body.error ?? reply.body.message).toBeTruthy();
+    }
+  });
 
   it('ends a task errored, with its reason, when the PNG header is fine but the data is corrupt', async () => {
     const good = await randomPng(64, 64);
@@ -106,12 +130,16 @@ describe('randomize (real api + worker + Redis)', () => {
   it('keeps images out of Redis: after 30 tasks no key under the prefix holds more than a few KiB', async () => {
     const png = await randomPng(400, 300, 4, 3);
     expect(png.length).toBeGreaterThan(100_000);
-    const tokens = await Promise.all(Array.from({ length: 30 }, async () => (await submit(png)).body.token!));
+    const tokens = await Promise.all(
+      Array.from({ length: 30 }, async () => (await submit(png)).body.token!),
+    );
     await Promise.all(tokens.map((t) => waitForTask(stack.url, 'randomize', t)));
     const sizes = await withRedis(stack, async (redis) => {
       const keys = await redis.keys(`${stack.prefix}:*`);
       expect(keys.length).toBeGreaterThan(30);
-      return Promise.all(keys.map(async (k) => [k, Number(await redis.call('MEMORY', 'USAGE', k))] as const));
+      return Promise.all(
+        keys.map(async (k) => [k, Number(await redis.call('MEMORY', 'USAGE', k))] as const),
+      );
     });
     const biggest = sizes.reduce((a, b) => (b[1] > a[1] ? b : a));
     expect(biggest[1]).toBeLessThan(8 * 1024);
@@ -122,11 +150,22 @@ describe('randomize (real api + worker + Redis)', () => {
       expect((await http(`${base}/health/live`)).status).toBe(200);
       const ready = await http(`${base}/health/ready`);
       expect(ready.status).toBe(200);
-      expect(ready.body).toMatchObject({ status: 'ok', details: { redis: { status: 'up' }, storage: { status: 'up' } } });
+      expect(ready.body).toMatchObject({
+        status: 'ok',
+        details: { redis: { status: 'up' }, storage: { status: 'up' } },
+      });
     }
     const docs = await http<{ paths: Record<string, unknown> }>(`${stack.url}/docs-json`);
     expect(Object.keys(docs.body.paths)).toEqual(
-      expect.arrayContaining(['/randomize', '/randomize/{token}/status', '/randomize/{token}/result', '/even-sum', '/even-sum/{token}/status', '/even-sum/{token}/result', '/health/ready']),
+      expect.arrayContaining([
+        '/randomize',
+        '/randomize/{token}/status',
+        '/randomize/{token}/result',
+        '/even-sum',
+        '/even-sum/{token}/status',
+        '/even-sum/{token}/result',
+        '/health/ready',
+      ]),
     );
     const ui = await http(`${stack.url}/docs`);
     expect(ui.status).toBe(200);
@@ -143,7 +182,10 @@ describe('randomize without a worker running', () => {
   afterAll(() => stack?.stop());
 
   it('stays requested with result 404 {message:"not found"} until a worker takes it, then finishes', async () => {
-    const { body } = await http<{ token: string }>(`${stack.url}/randomize`, png(await randomPng(120, 120)));
+    const { body } = await http<{ token: string }>(
+      `${stack.url}/randomize`,
+      png(await randomPng(120, 120)),
+    );
     const status = await http(`${stack.url}/randomize/${body.token}/status`);
     expect(status.status).toBe(200);
     expect(status.body.status).toBe('requested');

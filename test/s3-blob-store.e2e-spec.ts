@@ -24,7 +24,12 @@ describe(`${S3BlobStore.name} against a local S3 server`, () => {
   const makeStore = () => {
     const client = s3.client();
     clients.push(client);
-    return new S3BlobStore(client, { bucket: s3.bucket, partBytes: 5 * MiB, queueSize: 2, pageSize: 2 });
+    return new S3BlobStore(client, {
+      bucket: s3.bucket,
+      partBytes: 5 * MiB,
+      queueSize: 2,
+      pageSize: 2,
+    });
   };
 
   blobStoreContract(S3BlobStore.name, async () => {
@@ -55,11 +60,23 @@ describe(`${S3BlobStore.name} against a local S3 server`, () => {
       const key = `${newTaskToken()}/input.txt`;
       const data = randomBytes(11 * MiB);
       const uploadId = await sut.createMultipartUpload(key);
-      const parts = [data.subarray(0, 5 * MiB), data.subarray(5 * MiB, 10 * MiB), data.subarray(10 * MiB)];
-      const urls = await Promise.all(parts.map((_, i) => sut.presignPart(key, uploadId, i + 1, 600)));
-      expect(urls.every((u) => u.includes('X-Amz-Signature=') && !u.includes('x-amz-checksum'))).toBe(true);
+      const parts = [
+        data.subarray(0, 5 * MiB),
+        data.subarray(5 * MiB, 10 * MiB),
+        data.subarray(10 * MiB),
+      ];
+      const urls = await Promise.all(
+        parts.map((_, i) => sut.presignPart(key, uploadId, i + 1, 600)),
+      );
+      expect(
+        urls.every((u) => u.includes('X-Amz-Signature=') && !u.includes('x-amz-checksum')),
+      ).toBe(true);
       const etags = await Promise.all(parts.map((part, i) => putPart(urls[i], part)));
-      await sut.completeMultipartUpload(key, uploadId, etags.map((etag, i) => ({ partNumber: i + 1, etag })).reverse());
+      await sut.completeMultipartUpload(
+        key,
+        uploadId,
+        etags.map((etag, i) => ({ partNumber: i + 1, etag })).reverse(),
+      );
       expect(await sut.size(key)).toBe(data.length);
       expect((await sut.getBuffer(key)).equals(data)).toBe(true);
       expect(await s3.pendingUploads()).toEqual([]);
@@ -71,12 +88,19 @@ describe(`${S3BlobStore.name} against a local S3 server`, () => {
       const uploadId = await sut.createMultipartUpload(key);
       await sut.abortMultipartUpload(key, uploadId);
       await sut.abortMultipartUpload(key, uploadId);
-      await expect(sut.completeMultipartUpload(key, uploadId, [{ partNumber: 1, etag: '"x"' }])).rejects.toBeInstanceOf(BlobNotFoundError);
+      await expect(
+        sut.completeMultipartUpload(key, uploadId, [{ partNumber: 1, etag: '"x"' }]),
+      ).rejects.toBeInstanceOf(BlobNotFoundError);
     });
 
     it('aborts only uploads that are old, unclaimed and without recent parts', async () => {
       const hour = 3_600_000;
-      const [stale, claimed, slowStream, young] = [newTaskToken(), newTaskToken(), newTaskToken(), newTaskToken()];
+      const [stale, claimed, slowStream, young] = [
+        newTaskToken(),
+        newTaskToken(),
+        newTaskToken(),
+        newTaskToken(),
+      ];
       const key = (token: string) => `${token}/input.txt`;
       const ids = new Map<string, string>();
       for (const token of [stale, claimed, slowStream, young]) {
@@ -91,8 +115,11 @@ describe(`${S3BlobStore.name} against a local S3 server`, () => {
 
       expect(await sut.abortStaleUploads(hour, async (token) => token === claimed)).toBe(1);
 
-      expect((await s3.pendingUploads()).sort()).toEqual([claimed, slowStream, young].map(key).sort());
-      for (const token of [claimed, slowStream, young]) await sut.abortMultipartUpload(key(token), ids.get(token)!);
+      expect((await s3.pendingUploads()).sort()).toEqual(
+        [claimed, slowStream, young].map(key).sort(),
+      );
+      for (const token of [claimed, slowStream, young])
+        await sut.abortMultipartUpload(key(token), ids.get(token)!);
     });
   });
 });

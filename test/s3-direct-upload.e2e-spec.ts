@@ -62,57 +62,101 @@ describe('STORAGE=s3 end to end (real api + worker + Redis + local S3 server)', 
     await s3?.stop();
   });
 
-  const start = (size: unknown, headers = ALICE) => http<StartedUpload>(`${stack.url}/even-sum/uploads`, json({ size }, headers));
+  const start = (size: unknown, headers = ALICE) =>
+    http<StartedUpload>(`${stack.url}/even-sum/uploads`, json({ size }, headers));
   const complete = (token: string, parts: unknown, headers = ALICE) =>
-    http<{ token?: string; error?: string }>(`${stack.url}/even-sum/uploads/${token}/complete`, json({ parts }, headers));
+    http<{ token?: string; error?: string }>(
+      `${stack.url}/even-sum/uploads/${token}/complete`,
+      json({ parts }, headers),
+    );
   /** PUTs the file's parts to their presigned URLs (no credentials), as a client would; returns the ETags. */
   const putParts = (started: StartedUpload, data: Buffer) =>
     Promise.all(
       started.parts.map(async ({ partNumber, url }) => {
-        const body = data.subarray((partNumber - 1) * started.partSize, partNumber * started.partSize);
+        const body = data.subarray(
+          (partNumber - 1) * started.partSize,
+          partNumber * started.partSize,
+        );
         const res = await fetch(url, { method: 'PUT', body });
         expect(res.status).toBe(200);
         return { partNumber, etag: res.headers.get('etag')! };
       }),
     );
-  const objectExists = (key: string) => client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: key })).then(() => true, () => false);
-  const redisKeys = (pattern: string) => withRedis(stack, (redis) => redis.keys(`${stack.prefix}:${pattern}`));
+  const objectExists = (key: string) =>
+    client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: key })).then(
+      () => true,
+      () => false,
+    );
+  const redisKeys = (pattern: string) =>
+    withRedis(stack, (redis) => redis.keys(`${stack.prefix}:${pattern}`));
 
   it('runs randomize with its input and result in the bucket', async () => {
     const input = await randomPng(250, 130, 3);
-    const created = await http<{ token: string }>(`${stack.url}/randomize`, { method: 'POST', headers: { 'content-type': 'image/png', ...ALICE }, body: input });
+    const created = await http<{ token: string }>(`${stack.url}/randomize`, {
+      method: 'POST',
+      headers: { 'content-type': 'image/png', ...ALICE },
+      body: input,
+    });
     expect(created.status).toBe(201);
     const final = await waitForTask(stack.url, 'randomize', created.body.token, 60_000, ALICE);
     expect(final.status).toBe('finished');
-    const result = await http(`${stack.url}/randomize/${created.body.token}/result`, { headers: ALICE });
+    const result = await http(`${stack.url}/randomize/${created.body.token}/result`, {
+      headers: ALICE,
+    });
     expect(result.status).toBe(200);
-    expect(blocksOf(await decodePng(result.bytes), 60).sort()).toEqual(blocksOf(await decodePng(input), 60).sort());
+    expect(blocksOf(await decodePng(result.bytes), 60).sort()).toEqual(
+      blocksOf(await decodePng(input), 60).sort(),
+    );
     expect(await objectExists(`${created.body.token}/output.png`)).toBe(true);
   });
 
   it('sums a streamed upload exactly, its chunks read from S3 with ranged GETs', async () => {
-    const { stream, expected } = generateNumbers({ bytes: 6_000_000, seed: 11, negative: true, maxDigits: 30 });
+    const { stream, expected } = generateNumbers({
+      bytes: 6_000_000,
+      seed: 11,
+      negative: true,
+      maxDigits: 30,
+    });
     const created = await upload(`${stack.url}/even-sum`, stream, { headers: ALICE });
     expect(created.status).toBe(201);
     const token = created.body.token as string;
     const final = await waitForTask(stack.url, 'even-sum', token, 60_000, ALICE);
-    expect(final).toMatchObject({ status: 'finished', progress: { bytesTotal: 6_000_000, chunksTotal: 6, chunksDone: 6 } });
+    expect(final).toMatchObject({
+      status: 'finished',
+      progress: { bytesTotal: 6_000_000, chunksTotal: 6, chunksDone: 6 },
+    });
     const want = await expected;
     const result = await http(`${stack.url}/even-sum/${token}/result`, { headers: ALICE });
-    expect(result.body).toEqual({ sum: want.sum, evenCount: want.evenCount, count: want.count, bytes: 6_000_000 });
+    expect(result.body).toEqual({
+      sum: want.sum,
+      evenCount: want.evenCount,
+      count: want.count,
+      bytes: 6_000_000,
+    });
     expect(await objectExists(`${token}/input.txt`)).toBe(true);
   });
 
   it('leaves no object, multipart upload or task when a streaming client disconnects mid-upload', async () => {
     const before = new Set(await s3.pendingUploads());
     const tasksBefore = await redisKeys('task:*');
-    const req = request(`${stack.url}/even-sum`, { method: 'POST', headers: { 'content-type': 'text/plain', ...ALICE } });
+    const req = request(`${stack.url}/even-sum`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain', ...ALICE },
+    });
     req.on('error', () => undefined);
     req.write(Buffer.alloc(6 * MiB, '4 '));
     // Disconnect once the first part is in S3, so there is a multipart upload to abort.
-    const key = await pollUntil(async () => (await s3.pendingUploads()).find((k) => !before.has(k)), 20_000, 'the upload to reach S3');
+    const key = await pollUntil(
+      async () => (await s3.pendingUploads()).find((k) => !before.has(k)),
+      20_000,
+      'the upload to reach S3',
+    );
     req.destroy();
-    await pollUntil(async () => (!(await s3.pendingUploads()).includes(key) ? true : undefined), 20_000, 'the multipart upload to be aborted');
+    await pollUntil(
+      async () => (!(await s3.pendingUploads()).includes(key) ? true : undefined),
+      20_000,
+      'the multipart upload to be aborted',
+    );
     expect(await objectExists(key)).toBe(false);
     expect(await redisKeys('task:*')).toEqual(tasksBefore);
   });
@@ -136,12 +180,20 @@ describe('STORAGE=s3 end to end (real api + worker + Redis + local S3 server)', 
     expect(done.body).toEqual({ token });
 
     const final = await waitForTask(stack.url, 'even-sum', token, 60_000, ALICE);
-    expect(final).toMatchObject({ status: 'finished', progress: { bytesTotal: data.length, chunksTotal: 12 } });
+    expect(final).toMatchObject({
+      status: 'finished',
+      progress: { bytesTotal: data.length, chunksTotal: 12 },
+    });
     // Lead time counts from the start of the upload, not from its completion.
     expect(Date.parse(final.requestedAt as string)).toBeGreaterThanOrEqual(before);
     expect(Date.parse(final.requestedAt as string)).toBeLessThanOrEqual(startedBy);
     const result = await http(`${stack.url}/even-sum/${token}/result`, { headers: ALICE });
-    expect(result.body).toEqual({ sum: expected.sum, evenCount: expected.evenCount, count: expected.count, bytes: data.length });
+    expect(result.body).toEqual({
+      sum: expected.sum,
+      evenCount: expected.evenCount,
+      count: expected.count,
+      bytes: data.length,
+    });
     expect(await redisKeys(`upload:${token}*`)).toEqual([]);
     expect(await s3.pendingUploads()).not.toContain(`${token}/input.txt`);
     // Completed: a second completion finds nothing.
@@ -152,10 +204,15 @@ describe('STORAGE=s3 end to end (real api + worker + Redis + local S3 server)', 
     const { data } = await numbersFile(11 * MiB, 6);
     const started = await start(data.length);
     const etags = await putParts(started.body, data);
-    const reply = await complete(started.body.token, etags.filter((p) => p.partNumber !== 2));
+    const reply = await complete(
+      started.body.token,
+      etags.filter((p) => p.partNumber !== 2),
+    );
     expect(reply.status).toBe(400);
     expect(reply.body.error).toMatch(/parts missing: 2 /);
-    expect((await http(`${stack.url}/even-sum/${started.body.token}/status`, { headers: ALICE })).status).toBe(404);
+    expect(
+      (await http(`${stack.url}/even-sum/${started.body.token}/status`, { headers: ALICE })).status,
+    ).toBe(404);
     expect(await redisKeys(`task:${started.body.token}`)).toEqual([]);
     // The parts are still there: the client can complete properly.
     expect((await complete(started.body.token, etags)).status).toBe(201);
@@ -167,16 +224,24 @@ describe('STORAGE=s3 end to end (real api + worker + Redis + local S3 server)', 
     const etags = await putParts(started.body, data);
     const reply = await complete(started.body.token, etags);
     expect(reply.status).toBe(400);
-    expect(reply.body.error).toBe(`the parts hold ${data.length} bytes, not the ${data.length + 10} declared`);
-    expect((await http(`${stack.url}/even-sum/${started.body.token}/status`, { headers: ALICE })).status).toBe(404);
+    expect(reply.body.error).toBe(
+      `the parts hold ${data.length} bytes, not the ${data.length + 10} declared`,
+    );
+    expect(
+      (await http(`${stack.url}/even-sum/${started.body.token}/status`, { headers: ALICE })).status,
+    ).toBe(404);
     expect(await objectExists(`${started.body.token}/input.txt`)).toBe(false);
     expect((await complete(started.body.token, etags)).status).toBe(404);
   });
 
   it("answers 404 to another client's, an unknown or a malformed upload token", async () => {
     const started = await start(100);
-    expect((await complete(started.body.token, [{ partNumber: 1, etag: '"x"' }], BOB)).status).toBe(404);
-    expect((await complete('0123456789abcdef0123456789abcdef', [{ partNumber: 1, etag: '"x"' }])).status).toBe(404);
+    expect((await complete(started.body.token, [{ partNumber: 1, etag: '"x"' }], BOB)).status).toBe(
+      404,
+    );
+    expect(
+      (await complete('0123456789abcdef0123456789abcdef', [{ partNumber: 1, etag: '"x"' }])).status,
+    ).toBe(404);
     expect((await complete('..%2F..%2Fx', [{ partNumber: 1, etag: '"x"' }])).status).toBe(404);
   });
 
@@ -185,7 +250,11 @@ describe('STORAGE=s3 end to end (real api + worker + Redis + local S3 server)', 
     const tooBig = await start(10 * 1024 ** 3 + 1);
     expect(tooBig.status).toBe(413);
     expect(tooBig.body.error).toMatch(/exceeds the limit of 10737418240 bytes/);
-    const notJson = await http(`${stack.url}/even-sum/uploads`, { method: 'POST', headers: { 'content-type': 'text/plain', ...ALICE }, body: '{"size":1}' });
+    const notJson = await http(`${stack.url}/even-sum/uploads`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain', ...ALICE },
+      body: '{"size":1}',
+    });
     expect(notJson.status).toBe(400);
     expect((await http(`${stack.url}/even-sum/uploads`, json({ size: 1 }, {}))).status).toBe(401);
   });
@@ -193,13 +262,22 @@ describe('STORAGE=s3 end to end (real api + worker + Redis + local S3 server)', 
   it('aborts an abandoned upload once its session has expired and its parts are old', async () => {
     const started = await start(11 * MiB);
     const key = `${started.body.token}/input.txt`;
-    expect((await fetch(started.body.parts[0].url, { method: 'PUT', body: Buffer.alloc(5 * MiB, '2 ') })).status).toBe(200);
+    expect(
+      (await fetch(started.body.parts[0].url, { method: 'PUT', body: Buffer.alloc(5 * MiB, '2 ') }))
+        .status,
+    ).toBe(200);
     // As if the presigned URLs had expired: no session, nothing touched for longer than PRESIGN_EXPIRES_SECONDS.
     await withRedis(stack, (redis) => redis.del(`${stack.prefix}:upload:${started.body.token}`));
     await s3.backdateUpload(key, 3_600_000, { parts: true });
-    await pollUntil(async () => (!(await s3.pendingUploads()).includes(key) ? true : undefined), 20_000, 'the sweep to abort the upload');
+    await pollUntil(
+      async () => (!(await s3.pendingUploads()).includes(key) ? true : undefined),
+      20_000,
+      'the sweep to abort the upload',
+    );
     const worker = stack.workers[0];
-    expect(worker.logs().some((l) => l.msg === 'stale multipart uploads aborted' && l.aborted === 1)).toBe(true);
+    expect(
+      worker.logs().some((l) => l.msg === 'stale multipart uploads aborted' && l.aborted === 1),
+    ).toBe(true);
     expect(worker.logs().filter((l) => l.msg === 'job failed')).toEqual([]);
   });
 });
@@ -217,7 +295,10 @@ describe('direct uploads with STORAGE=fs', () => {
     const started = await http(`${stack.url}/even-sum/uploads`, json({ size: 10 }, {}));
     expect(started.status).toBe(409);
     expect(started.body).toEqual({ error: message });
-    const completed = await http(`${stack.url}/even-sum/uploads/0123456789abcdef0123456789abcdef/complete`, json({ parts: [] }, {}));
+    const completed = await http(
+      `${stack.url}/even-sum/uploads/0123456789abcdef0123456789abcdef/complete`,
+      json({ parts: [] }, {}),
+    );
     expect(completed.status).toBe(409);
     expect(completed.body).toEqual({ error: message });
   });

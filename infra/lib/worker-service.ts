@@ -100,7 +100,10 @@ export class WorkerService extends Construct {
     // Bucket-level, this bucket only: lets S3 answer 404 (not 403) for a missing key, and lets the
     // cleanup sweep list (then abort) multipart uploads abandoned past PRESIGN_EXPIRES_SECONDS.
     taskDefinition.taskRole.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['s3:ListBucket', 's3:ListBucketMultipartUploads'], resources: [props.bucket.bucketArn] }),
+      new iam.PolicyStatement({
+        actions: ['s3:ListBucket', 's3:ListBucketMultipartUploads'],
+        resources: [props.bucket.bucketArn],
+      }),
     );
 
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {

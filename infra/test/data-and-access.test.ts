@@ -134,10 +134,20 @@ describe('TaskServiceStack data and access', () => {
       expect(statements).toEqual([
         {
           Effect: 'Allow',
-          Action: ['s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:ListMultipartUploadParts', 's3:PutObject'],
+          Action: [
+            's3:AbortMultipartUpload',
+            's3:DeleteObject',
+            's3:GetObject',
+            's3:ListMultipartUploadParts',
+            's3:PutObject',
+          ],
           Resource: objectsArn(),
         },
-        { Effect: 'Allow', Action: ['s3:ListBucket', 's3:ListBucketMultipartUploads'], Resource: bucketArn() },
+        {
+          Effect: 'Allow',
+          Action: ['s3:ListBucket', 's3:ListBucketMultipartUploads'],
+          Resource: bucketArn(),
+        },
       ]);
     });
 

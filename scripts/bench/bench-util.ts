@@ -19,7 +19,11 @@ export function machineLine(): string {
 }
 
 /** Runs `worker` from `concurrency` loops until `total` items are taken. */
-export async function runConcurrently(total: number, concurrency: number, worker: (i: number) => Promise<void>): Promise<void> {
+export async function runConcurrently(
+  total: number,
+  concurrency: number,
+  worker: (i: number) => Promise<void>,
+): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {

@@ -97,21 +97,25 @@ async function oneTask(o: LoopOptions, kind: Kind, numbers: NumbersFile): Promis
     body,
   });
   const token = (created.json as { token?: unknown } | undefined)?.token;
-  if (created.status !== 201 || typeof token !== 'string') throw new Error(`submit answered ${created.status} ${created.text.slice(0, 200)}`);
+  if (created.status !== 201 || typeof token !== 'string')
+    throw new Error(`submit answered ${created.status} ${created.text.slice(0, 200)}`);
   stats.submitted.set(token, kind);
 
   const final = await pollToEnd(o, kind, token, sent);
   if (final === undefined) return; // aborted
-  if (final.status !== 'finished') throw new Error(`${token} ended ${String(final.status)}: ${String(final.error)}`);
+  if (final.status !== 'finished')
+    throw new Error(`${token} ended ${String(final.status)}: ${String(final.error)}`);
   stats.clientLeadMs.push(performance.now() - sent);
-  if (typeof final.leadTimeMs !== 'number') throw new Error(`${token}: finished status without leadTimeMs`);
+  if (typeof final.leadTimeMs !== 'number')
+    throw new Error(`${token}: finished status without leadTimeMs`);
   stats.leadMs[kind].push(final.leadTimeMs);
   if (typeof final.queueWaitMs === 'number') stats.queueWaitMs.push(final.queueWaitMs);
   if (typeof final.executionMs === 'number') stats.executionMs.push(final.executionMs);
 
   stats.requests.result++;
   const result = await request(o, `${o.base}/${kind}/${token}/result`, {});
-  if (result.status !== 200) throw new Error(`${token}: result answered ${result.status} ${result.text.slice(0, 200)}`);
+  if (result.status !== 200)
+    throw new Error(`${token}: result answered ${result.status} ${result.text.slice(0, 200)}`);
   if (kind === 'randomize') await checkPng(o, token, result.bytes, result.type);
   else checkSum(token, result.json, numbers);
   // Counted finished only once its result checked out: a wrong answer is an error, not a task done.
@@ -120,7 +124,12 @@ async function oneTask(o: LoopOptions, kind: Kind, numbers: NumbersFile): Promis
 }
 
 /** Polls the status, 25 ms first then backing off (×1.5) to 200 ms; undefined when aborted. */
-async function pollToEnd(o: LoopOptions, kind: Kind, token: string, sent: number): Promise<Record<string, unknown> | undefined> {
+async function pollToEnd(
+  o: LoopOptions,
+  kind: Kind,
+  token: string,
+  sent: number,
+): Promise<Record<string, unknown> | undefined> {
   const giveUp = Math.min(sent + o.taskTimeoutMs, o.drainUntil);
   for (let wait = POLL_FIRST_MS; ; wait = Math.min(POLL_MAX_MS, Math.round(wait * 1.5))) {
     await sleep(wait);
@@ -128,32 +137,46 @@ async function pollToEnd(o: LoopOptions, kind: Kind, token: string, sent: number
     o.stats.requests.status++;
     const reply = await request(o, `${o.base}/${kind}/${token}/status`, {});
     if (reply.status === 404) o.stats.notFoundPolls++;
-    else if (reply.status !== 200) throw new Error(`${token}: status answered ${reply.status} ${reply.text.slice(0, 200)}`);
+    else if (reply.status !== 200)
+      throw new Error(`${token}: status answered ${reply.status} ${reply.text.slice(0, 200)}`);
     else {
       const body = reply.json as Record<string, unknown>;
       if (body.status === 'finished' || body.status === 'errored') return body;
     }
     if (performance.now() > giveUp) {
       const why = giveUp === o.drainUntil ? 'the drain deadline' : `${o.taskTimeoutMs} ms`;
-      throw new Error(`${token}: timed out after ${why} (last status ${reply.status} ${reply.text.slice(0, 120)})`);
+      throw new Error(
+        `${token}: timed out after ${why} (last status ${reply.status} ${reply.text.slice(0, 120)})`,
+      );
     }
   }
 }
 
 async function checkPng(o: LoopOptions, token: string, png: Buffer, type: string): Promise<void> {
-  if (!type.startsWith('image/png') || !png.subarray(0, 8).equals(PNG_SIGNATURE)) throw new Error(`${token}: result is not a PNG (${type}, ${png.length} bytes)`);
+  if (!type.startsWith('image/png') || !png.subarray(0, 8).equals(PNG_SIGNATURE))
+    throw new Error(`${token}: result is not a PNG (${type}, ${png.length} bytes)`);
   if ((o.stats.leadMs.randomize.length - 1) % o.decodeEvery !== 0) return; // the 1st, then every n-th
   const img = await decodePng(png);
   o.stats.pngsDecoded++;
   if (img.width !== o.inputs.pngWidth || img.height !== o.inputs.pngHeight) {
-    throw new Error(`${token}: result is ${img.width}×${img.height}, input ${o.inputs.pngWidth}×${o.inputs.pngHeight}`);
+    throw new Error(
+      `${token}: result is ${img.width}×${img.height}, input ${o.inputs.pngWidth}×${o.inputs.pngHeight}`,
+    );
   }
 }
 
 function checkSum(token: string, body: unknown, want: NumbersFile): void {
-  const got = body as { sum?: unknown; evenCount?: unknown; count?: unknown; bytes?: unknown } | undefined;
-  if (got?.sum !== want.sum || got.evenCount !== want.evenCount || got.count !== want.count || got.bytes !== want.body.length) {
-    throw new Error(`${token}: wrong result ${JSON.stringify(got)}, want sum ${want.sum} evenCount ${want.evenCount} count ${want.count} bytes ${want.body.length}`);
+  const got = body as
+    { sum?: unknown; evenCount?: unknown; count?: unknown; bytes?: unknown } | undefined;
+  if (
+    got?.sum !== want.sum ||
+    got.evenCount !== want.evenCount ||
+    got.count !== want.count ||
+    got.bytes !== want.body.length
+  ) {
+    throw new Error(
+      `${token}: wrong result ${JSON.stringify(got)}, want sum ${want.sum} evenCount ${want.evenCount} count ${want.count} bytes ${want.body.length}`,
+    );
   }
 }
 
@@ -167,12 +190,22 @@ interface Answer {
 
 /** fetch with a timeout, aborted with the run; the whole body read, JSON parsed when it says so. */
 async function request(o: LoopOptions, url: string, init: RequestInit): Promise<Answer> {
-  const res = await fetch(url, { headers: o.headers, ...init, signal: AbortSignal.any([o.signal, AbortSignal.timeout(REQUEST_TIMEOUT_MS)]) });
+  const res = await fetch(url, {
+    headers: o.headers,
+    ...init,
+    signal: AbortSignal.any([o.signal, AbortSignal.timeout(REQUEST_TIMEOUT_MS)]),
+  });
   const bytes = Buffer.from(await res.arrayBuffer());
   const type = res.headers.get('content-type') ?? '';
   const isJson = type.includes('application/json');
   const text = isJson || type.startsWith('text/') ? bytes.toString() : '';
-  return { status: res.status, type, bytes, text, json: isJson ? (JSON.parse(text) as unknown) : undefined };
+  return {
+    status: res.status,
+    type,
+    bytes,
+    text,
+    json: isJson ? (JSON.parse(text) as unknown) : undefined,
+  };
 }
 
 function sleep(ms: number): Promise<void> {

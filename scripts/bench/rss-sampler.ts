@@ -60,7 +60,10 @@ export class RssSampler {
   private readonly started = performance.now();
   private timer?: NodeJS.Timeout;
 
-  constructor(private readonly watched: Watched[], private readonly intervalMs = 1000) {}
+  constructor(
+    private readonly watched: Watched[],
+    private readonly intervalMs = 1000,
+  ) {}
 
   /** Seconds since the sampler was made (the time base of `summary`). */
   now(): number {
@@ -80,20 +83,27 @@ export class RssSampler {
 
   /** Remembers every process's CPU time now, so `summary` can report CPU use between two marks. */
   markCpu(at: 'from' | 'to'): void {
-    this.cpuMarks.set(at === 'from' ? 0 : 1, [this.now(), ...this.watched.map((w) => readCpuSeconds(w.pid))]);
+    this.cpuMarks.set(at === 'from' ? 0 : 1, [
+      this.now(),
+      ...this.watched.map((w) => readCpuSeconds(w.pid)),
+    ]);
   }
 
   /** Max over every sample; growth over the second half of [from, to] (seconds since start). */
   summary(from: number, to: number): RssSummary[] {
     const span = to - from;
-    const inRange = (a: number, b: number) => this.samples.filter((s) => s.t >= from + a * span && s.t <= from + b * span);
+    const inRange = (a: number, b: number) =>
+      this.samples.filter((s) => s.t >= from + a * span && s.t <= from + b * span);
     const [cpuFrom, cpuTo] = [this.cpuMarks.get(0), this.cpuMarks.get(1)];
     return this.watched.map((w, i) => {
       const all = this.samples.map((s) => s.rss[i]).filter(Number.isFinite);
       const q2 = mean(inRange(0.25, 0.5).map((s) => s.rss[i]));
       const q4 = mean(inRange(0.75, 1).map((s) => s.rss[i]));
       const half = inRange(0.5, 1).filter((s) => Number.isFinite(s.rss[i]));
-      const { slope, intercept } = linearFit(half.map((s) => s.t), half.map((s) => s.rss[i]));
+      const { slope, intercept } = linearFit(
+        half.map((s) => s.t),
+        half.map((s) => s.rss[i]),
+      );
       const fitStart = intercept + slope * (from + span / 2);
       const cpuSeconds = cpuFrom && cpuTo ? cpuTo[i + 1] - cpuFrom[i + 1] : NaN;
       return {
@@ -112,7 +122,9 @@ export class RssSampler {
   /** Every sample as CSV: seconds, then each process's RSS in MiB. */
   csv(): string {
     const head = ['t', ...this.watched.map((w) => w.name)].join(',');
-    const rows = this.samples.map((s) => [s.t.toFixed(1), ...s.rss.map((b) => (b / 1024 / 1024).toFixed(1))].join(','));
+    const rows = this.samples.map((s) =>
+      [s.t.toFixed(1), ...s.rss.map((b) => (b / 1024 / 1024).toFixed(1))].join(','),
+    );
     return [head, ...rows].join('\n') + '\n';
   }
 

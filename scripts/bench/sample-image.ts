@@ -12,14 +12,16 @@ export async function samplePng(width = 420, height = 320, seed = 1): Promise<Bu
       x ^= x << 13;
       x ^= x >>> 17;
       x ^= x << 5;
-      const n = (x & 0x1);
+      const n = x & 0x1;
       const o = (y * width + i) * 3;
       data[o] = clamp((i * 255) / width + n);
       data[o + 1] = clamp((y * 255) / height + n);
       data[o + 2] = clamp(128 + 100 * Math.sin((i + y) / 40) + n);
     }
   }
-  return sharp(data, { raw: { width, height, channels: 3 } }).png().toBuffer();
+  return sharp(data, { raw: { width, height, channels: 3 } })
+    .png()
+    .toBuffer();
 }
 
 function clamp(v: number): number {

@@ -10,20 +10,30 @@ const MiB = 1024 * 1024;
 const EXIT_MARGIN_MS = 5000;
 
 /** SIGTERMs a process; resolves with its exit code and how long it took to exit. */
-async function terminate(service: ServiceProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number }> {
+async function terminate(
+  service: ServiceProcess,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number }> {
   const started = Date.now();
   const code = await service.stop('SIGTERM');
   return { code, signal: service.proc.signalCode, ms: Date.now() - started };
 }
 
 /** An even-sum upload the test writes piece by piece; `reply` settles with the answer or the connection error. */
-function slowUpload(url: string): { req: ClientRequest; reply: Promise<{ status: number; body: string } | Error> } {
-  const req = request(`${url}/even-sum`, { method: 'POST', headers: { 'content-type': 'text/plain' } });
+function slowUpload(url: string): {
+  req: ClientRequest;
+  reply: Promise<{ status: number; body: string } | Error>;
+} {
+  const req = request(`${url}/even-sum`, {
+    method: 'POST',
+    headers: { 'content-type': 'text/plain' },
+  });
   const reply = new Promise<{ status: number; body: string } | Error>((resolve) => {
     req.on('response', (res: IncomingMessage) => {
       const parts: Buffer[] = [];
       res.on('data', (c: Buffer) => parts.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts).toString() }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts).toString() }),
+      );
       res.on('error', resolve);
     });
     req.on('error', resolve);
@@ -32,7 +42,8 @@ function slowUpload(url: string): { req: ClientRequest; reply: Promise<{ status:
   return { req, reply };
 }
 
-const write = (req: ClientRequest, data: string) => new Promise<void>((resolve) => req.write(data, () => resolve()));
+const write = (req: ClientRequest, data: string) =>
+  new Promise<void>((resolve) => req.write(data, () => resolve()));
 
 describe('graceful shutdown of a busy worker (SIGTERM)', () => {
   let stack: Stack;
@@ -43,18 +54,34 @@ describe('graceful shutdown of a busy worker (SIGTERM)', () => {
     bigPng = await randomPng(3000, 3000, 3, 8);
     stack = await Stack.start({
       workers: 0,
-      env: { LOCK_DURATION_MS: '2000', STALLED_INTERVAL_MS: '1000', WORKER_CONCURRENCY: '1', MAX_IMAGE_BYTES: String(64 * MiB) },
+      env: {
+        LOCK_DURATION_MS: '2000',
+        STALLED_INTERVAL_MS: '1000',
+        WORKER_CONCURRENCY: '1',
+        MAX_IMAGE_BYTES: String(64 * MiB),
+      },
     });
   });
   afterAll(() => stack?.stop());
   afterEach(() => Promise.all(stack.workers.map((w) => w.stop('SIGKILL'))));
 
   const startBusyWorker = async (shutdownTimeoutMs: number) => {
-    const created = await http<{ token: string }>(`${stack.url}/randomize`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: bigPng });
+    const created = await http<{ token: string }>(`${stack.url}/randomize`, {
+      method: 'POST',
+      headers: { 'content-type': 'image/png' },
+      body: bigPng,
+    });
     expect(created.status).toBe(201);
     const token = created.body.token;
     const worker = await stack.startWorker({ SHUTDOWN_TIMEOUT_MS: String(shutdownTimeoutMs) });
-    await pollUntil(async () => ((await http(`${stack.url}/randomize/${token}/status`)).body.status === 'received' ? true : undefined), 20_000, 'the job to start');
+    await pollUntil(
+      async () =>
+        (await http(`${stack.url}/randomize/${token}/status`)).body.status === 'received'
+          ? true
+          : undefined,
+      20_000,
+      'the job to start',
+    );
     return { token, worker };
   };
 
@@ -88,12 +115,20 @@ describe('graceful shutdown of the api (SIGTERM)', () => {
   afterAll(() => Promise.all(stacks.map((s) => s.stop())));
 
   const startStack = async (workers: number, shutdownTimeoutMs: number) => {
-    const stack = await Stack.start({ workers, env: { SHUTDOWN_TIMEOUT_MS: String(shutdownTimeoutMs) } });
+    const stack = await Stack.start({
+      workers,
+      env: { SHUTDOWN_TIMEOUT_MS: String(shutdownTimeoutMs) },
+    });
     stacks.push(stack);
     return stack;
   };
   const uploadStarted = (stack: Stack) =>
-    pollUntil(async () => (storedEntries(stack.dataDir).some((f) => f.endsWith('.part')) ? true : undefined), 10_000, 'the upload to reach storage');
+    pollUntil(
+      async () =>
+        storedEntries(stack.dataDir).some((f) => f.endsWith('.part')) ? true : undefined,
+      10_000,
+      'the upload to reach storage',
+    );
 
   it('answers a request started before SIGTERM, refuses new connections meanwhile, then exits 0', async () => {
     const stack = await startStack(1, 10_000);
@@ -102,7 +137,17 @@ describe('graceful shutdown of the api (SIGTERM)', () => {
     await uploadStarted(stack);
     const exit = terminate(stack.api);
     // Closed for new connections while the upload drains.
-    await pollUntil(async () => ((await fetch(`${stack.url}/health/live`).then(() => false, () => true)) ? true : undefined), 5000, 'the api to stop accepting');
+    await pollUntil(
+      async () =>
+        (await fetch(`${stack.url}/health/live`).then(
+          () => false,
+          () => true,
+        ))
+          ? true
+          : undefined,
+      5000,
+      'the api to stop accepting',
+    );
     for (let i = 0; i < 5; i++) await write(req, `${i * 2} `);
     req.end('8\n');
     const answer = await reply;
@@ -112,11 +157,13 @@ describe('graceful shutdown of the api (SIGTERM)', () => {
     expect((await exit).ms).toBeLessThan(10_000 + EXIT_MARGIN_MS);
     // The task was stored and queued before the api left: the worker finishes it (2+4+6 + 0+2+4+6+8 + 8).
     const record = await pollUntil(
-      () => withRedis(stack, async (r) => {
-        const hash = await r.hgetall(`${stack.prefix}:task:${token}`);
-        return hash.status === 'finished' ? hash : undefined;
-      }),
-      20_000, 'the task to finish',
+      () =>
+        withRedis(stack, async (r) => {
+          const hash = await r.hgetall(`${stack.prefix}:task:${token}`);
+          return hash.status === 'finished' ? hash : undefined;
+        }),
+      20_000,
+      'the task to finish',
     );
     expect(record.sum).toBe('40');
   });

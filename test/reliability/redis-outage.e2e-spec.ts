@@ -11,7 +11,11 @@ const OUTAGE_MS = 4000;
 
 /** Polls a service's readiness until it answers `status`. */
 const readiness = (url: string, status: number, timeoutMs: number) =>
-  pollUntil(async () => ((await http(`${url}/health/ready`)).status === status ? true : undefined), timeoutMs, `${url}/health/ready to answer ${status}`);
+  pollUntil(
+    async () => ((await http(`${url}/health/ready`)).status === status ? true : undefined),
+    timeoutMs,
+    `${url}/health/ready to answer ${status}`,
+  );
 
 /** Runs a request and measures how long its answer took. */
 async function timed<T>(send: () => Promise<T>): Promise<{ reply: T; ms: number }> {
@@ -37,7 +41,12 @@ describe('Redis down and back (a private redis-server with append-only persisten
     await redis?.dispose();
   });
 
-  const submit = () => http<{ token?: string; error?: string }>(`${stack.url}/randomize`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: png });
+  const submit = () =>
+    http<{ token?: string; error?: string }>(`${stack.url}/randomize`, {
+      method: 'POST',
+      headers: { 'content-type': 'image/png' },
+      body: png,
+    });
   const submitted = async () => {
     const created = await submit();
     expect(created.status).toBe(201);
@@ -51,7 +60,10 @@ describe('Redis down and back (a private redis-server with append-only persisten
 
     await redis.stop();
     const stoppedAt = Date.now();
-    await Promise.all([readiness(stack.url, 503, 5000), readiness(stack.workers[0].url, 503, 5000)]);
+    await Promise.all([
+      readiness(stack.url, 503, 5000),
+      readiness(stack.workers[0].url, 503, 5000),
+    ]);
     expect((await http(`${stack.url}/health/live`)).status).toBe(200);
 
     const image = await timed(submit);
@@ -77,7 +89,10 @@ describe('Redis down and back (a private redis-server with append-only persisten
     const rest = OUTAGE_MS - (Date.now() - stoppedAt);
     if (rest > 0) await new Promise((r) => setTimeout(r, rest));
     await redis.restart();
-    await Promise.all([readiness(stack.url, 200, 15_000), readiness(stack.workers[0].url, 200, 15_000)]);
+    await Promise.all([
+      readiness(stack.url, 200, 15_000),
+      readiness(stack.workers[0].url, 200, 15_000),
+    ]);
     expect((await http(`${stack.url}/randomize/${before}/status`)).body.status).toBe('finished');
     const after = await submitted();
     expect((await waitForTask(stack.url, 'randomize', after, 30_000)).status).toBe('finished');
@@ -86,12 +101,14 @@ describe('Redis down and back (a private redis-server with append-only persisten
   it('finishes tasks queued before a Redis restart (AOF), once a worker comes', async () => {
     expect(await stack.workers[0].stop('SIGTERM')).toBe(0);
     const tokens = [await submitted(), await submitted(), await submitted()];
-    for (const token of tokens) expect((await http(`${stack.url}/randomize/${token}/status`)).body.status).toBe('requested');
+    for (const token of tokens)
+      expect((await http(`${stack.url}/randomize/${token}/status`)).body.status).toBe('requested');
 
     await redis.stop();
     await redis.restart();
     await readiness(stack.url, 200, 15_000);
     await stack.startWorker();
-    for (const token of tokens) expect((await waitForTask(stack.url, 'randomize', token, 30_000)).status).toBe('finished');
+    for (const token of tokens)
+      expect((await waitForTask(stack.url, 'randomize', token, 30_000)).status).toBe('finished');
   });
 });

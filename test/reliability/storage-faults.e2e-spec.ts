@@ -13,12 +13,19 @@ import { upload } from '../support/upload';
 const MiB = 1024 * 1024;
 
 /** A 5 MB even-sum file, streamed in 64 KiB pieces. */
-const numbersFile = () => Readable.from((function* () {
-  for (let i = 0; i < 80; i++) yield Buffer.alloc(64 * 1024, '12 ');
-})());
+const numbersFile = () =>
+  Readable.from(
+    (function* () {
+      for (let i = 0; i < 80; i++) yield Buffer.alloc(64 * 1024, '12 ');
+    })(),
+  );
 
 const submitPng = (stack: Stack, body: Buffer) =>
-  http<{ token?: string; error?: string }>(`${stack.url}/randomize`, { method: 'POST', headers: { 'content-type': 'image/png' }, body });
+  http<{ token?: string; error?: string }>(`${stack.url}/randomize`, {
+    method: 'POST',
+    headers: { 'content-type': 'image/png' },
+    body,
+  });
 
 const taskKeys = (stack: Stack) => withRedis(stack, (r) => r.keys(`${stack.prefix}:task:*`));
 
@@ -99,19 +106,31 @@ describe('input blob missing at processing time', () => {
     const image = await submitPng(stack, await randomPng(64, 64));
     const file = await upload(`${stack.url}/even-sum`, Readable.from(['2 4 6\n']));
     expect([image.status, file.status]).toEqual([201, 201]);
-    const tasks = [['randomize', image.body.token!], ['even-sum', file.body.token as string]] as const;
+    const tasks = [
+      ['randomize', image.body.token!],
+      ['even-sum', file.body.token as string],
+    ] as const;
     // Deleted between submission and processing (no worker yet): as if expired or removed by hand.
     for (const [, token] of tasks) await rm(join(stack.dataDir, token), { recursive: true });
 
     await stack.startWorker();
     for (const [kind, token] of tasks) {
       const final = await waitForTask(stack.url, kind, token, 30_000);
-      expect(final).toMatchObject({ status: 'errored', error: 'input file is missing from storage (expired or deleted)' });
+      expect(final).toMatchObject({
+        status: 'errored',
+        error: 'input file is missing from storage (expired or deleted)',
+      });
     }
     // Not retried: a missing blob is permanent, so each job failed on its first attempt.
     // (A job is in its own queue or, as these two from a client with nothing else queued, the express lane.)
     const attempts = await withRedis(stack, (r) =>
-      Promise.all(tasks.map(async ([kind, token]) => (await r.hget(`${stack.prefix}:express:${token}`, 'attemptsMade')) ?? r.hget(`${stack.prefix}:${kind}:${token}`, 'attemptsMade'))),
+      Promise.all(
+        tasks.map(
+          async ([kind, token]) =>
+            (await r.hget(`${stack.prefix}:express:${token}`, 'attemptsMade')) ??
+            r.hget(`${stack.prefix}:${kind}:${token}`, 'attemptsMade'),
+        ),
+      ),
     );
     expect(attempts).toEqual(['1', '1']);
   });

@@ -28,7 +28,12 @@ describe('worker killed with SIGKILL mid-job (bull stalled-job recovery)', () =>
     bigPng = await randomPng(3000, 3000, 3, 5);
     stack = await Stack.start({
       workers: 0,
-      env: { ...RECOVERY_ENV, CHUNK_BYTES: String(16 * MiB), WORKER_CONCURRENCY: '1', MAX_IMAGE_BYTES: String(64 * MiB) },
+      env: {
+        ...RECOVERY_ENV,
+        CHUNK_BYTES: String(16 * MiB),
+        WORKER_CONCURRENCY: '1',
+        MAX_IMAGE_BYTES: String(64 * MiB),
+      },
     });
   });
   afterAll(() => stack?.stop());
@@ -41,17 +46,29 @@ describe('worker killed with SIGKILL mid-job (bull stalled-job recovery)', () =>
   };
 
   const submitPng = async (png: Buffer) => {
-    const created = await http<{ token: string }>(`${stack.url}/randomize`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: png });
+    const created = await http<{ token: string }>(`${stack.url}/randomize`, {
+      method: 'POST',
+      headers: { 'content-type': 'image/png' },
+      body: png,
+    });
     expect(created.status).toBe(201);
     return created.body.token;
   };
 
   it('finishes an even-sum task exactly when its worker dies in the middle of a chunk', async () => {
-    const { stream, expected } = generateNumbers({ bytes: 200 * 1000 * 1000, seed: 11, negative: true });
+    const { stream, expected } = generateNumbers({
+      bytes: 200 * 1000 * 1000,
+      seed: 11,
+      negative: true,
+    });
     const created = await upload(`${stack.url}/even-sum`, stream);
     expect(created.status).toBe(201);
     const token = created.body.token as string;
-    const status = async () => (await http(`${stack.url}/even-sum/${token}/status`)).body as { status: string; progress?: Progress };
+    const status = async () =>
+      (await http(`${stack.url}/even-sum/${token}/status`)).body as {
+        status: string;
+        progress?: Progress;
+      };
 
     const victim = await stack.startWorker();
     // Kill while a chunk is being scanned (one chunk job active) after some chunks are counted.
@@ -59,13 +76,15 @@ describe('worker killed with SIGKILL mid-job (bull stalled-job recovery)', () =>
     await withRedis(stack, async (redis) => {
       const deadline = Date.now() + 60_000;
       for (;;) {
-        const [[, fields], [, active]] = (await redis.multi()
+        const [[, fields], [, active]] = (await redis
+          .multi()
           .hmget(`${stack.prefix}:task:${token}`, 'chunksDone', 'chunksTotal')
           .llen(`${stack.prefix}:even-sum-chunk:active`)
           .exec()) as [[null, (string | null)[]], [null, number]];
         const [done, total] = fields.map(Number);
         if (total > 0 && done >= 2 && done < total - 2 && active === 1) return;
-        if (Date.now() > deadline) throw new Error(`never caught the worker mid-chunks (done ${done} of ${total})`);
+        if (Date.now() > deadline)
+          throw new Error(`never caught the worker mid-chunks (done ${done} of ${total})`);
         await new Promise((r) => setTimeout(r, 5));
       }
     });
@@ -78,27 +97,46 @@ describe('worker killed with SIGKILL mid-job (bull stalled-job recovery)', () =>
     expect(doneByVictim).toBeLessThan(12);
 
     const rescuer = await stack.startWorker();
-    const final = (await waitForTask(stack.url, 'even-sum', token, 60_000)) as { status: string; progress: Progress };
+    const final = (await waitForTask(stack.url, 'even-sum', token, 60_000)) as {
+      status: string;
+      progress: Progress;
+    };
     expect(final.status).toBe('finished');
-    expect(final.progress).toEqual({ bytesDone: 200_000_000, bytesTotal: 200_000_000, chunksDone: 12, chunksTotal: 12 });
+    expect(final.progress).toEqual({
+      bytesDone: 200_000_000,
+      bytesTotal: 200_000_000,
+      chunksDone: 12,
+      chunksTotal: 12,
+    });
     const want = await expected;
     const result = await http(`${stack.url}/even-sum/${token}/result`);
-    expect(result.body).toEqual({ sum: want.sum, evenCount: want.evenCount, count: want.count, bytes: 200_000_000 });
+    expect(result.body).toEqual({
+      sum: want.sum,
+      evenCount: want.evenCount,
+      count: want.count,
+      bytes: 200_000_000,
+    });
     // One result per chunk, and the rescuer scanned exactly the chunks the victim had not counted,
     // the interrupted one included: nothing lost, nothing counted twice.
     expect(await withRedis(stack, (r) => r.hlen(`${stack.prefix}:task:${token}:chunks`))).toBe(12);
     const metrics = (await http(`${rescuer.url}/metrics`)).bytes.toString();
-    expect(Number(/^even_sum_chunk_seconds_count (\d+)/m.exec(metrics)?.[1])).toBe(12 - doneByVictim);
+    expect(Number(/^even_sum_chunk_seconds_count (\d+)/m.exec(metrics)?.[1])).toBe(
+      12 - doneByVictim,
+    );
   });
 
   it('finishes a randomize task with a valid shuffled PNG when its worker dies mid-job', async () => {
     const token = await submitPng(bigPng);
 
     const victim = await stack.startWorker();
-    await pollUntil(async () => {
-      const { body } = await http(`${stack.url}/randomize/${token}/status`);
-      return body.status === 'received' ? true : undefined;
-    }, 20_000, 'the worker to start the job');
+    await pollUntil(
+      async () => {
+        const { body } = await http(`${stack.url}/randomize/${token}/status`);
+        return body.status === 'received' ? true : undefined;
+      },
+      20_000,
+      'the worker to start the job',
+    );
     await kill(victim);
     expect((await http(`${stack.url}/randomize/${token}/status`)).body.status).toBe('received');
 
@@ -120,10 +158,14 @@ describe('worker killed with SIGKILL mid-job (bull stalled-job recovery)', () =>
     for (let round = 1; round <= 3; round++) {
       const victim = await stack.startWorker();
       const previous: string | null = holder;
-      holder = await pollUntil(async (): Promise<string | undefined> => {
-        const value = await withRedis(stack, (r) => r.get(lock));
-        return value !== null && value !== previous ? value : undefined;
-      }, 20_000, `worker ${round} to take the job`);
+      holder = await pollUntil(
+        async (): Promise<string | undefined> => {
+          const value = await withRedis(stack, (r) => r.get(lock));
+          return value !== null && value !== previous ? value : undefined;
+        },
+        20_000,
+        `worker ${round} to take the job`,
+      );
       await kill(victim);
       expect((await http(`${stack.url}/randomize/${token}/status`)).body.status).toBe('received');
     }

@@ -23,11 +23,16 @@ export function storedFiles(dir: string): string[] {
 
 /** Every entry (files and directories) directly or indirectly under a DATA_DIR, readiness probes excluded. */
 export function storedEntries(dir: string): string[] {
-  return readdirSync(dir, { recursive: true }).map(String).filter((name) => !name.split('/').pop()!.startsWith('.probe'));
+  return readdirSync(dir, { recursive: true })
+    .map(String)
+    .filter((name) => !name.split('/').pop()!.startsWith('.probe'));
 }
 
 /** SHA-1 of each full `size`×`size` block of a decoded image (row-major): cheap multiset comparisons of big images. */
-export function blockHashes(img: { data: Buffer; width: number; height: number; channels: number }, size: number): string[] {
+export function blockHashes(
+  img: { data: Buffer; width: number; height: number; channels: number },
+  size: number,
+): string[] {
   const hashes: string[] = [];
   for (let by = 0; by < Math.floor(img.height / size); by++) {
     for (let bx = 0; bx < Math.floor(img.width / size); bx++) {
@@ -47,7 +52,12 @@ const decodedInputs = new WeakMap<Buffer, Map<number, Decoded>>();
 
 async function hashed(png: Buffer, size: number): Promise<Decoded> {
   const img = await decodePng(png);
-  return { width: img.width, height: img.height, channels: img.channels, hashes: blockHashes(img, size) };
+  return {
+    width: img.width,
+    height: img.height,
+    channels: img.channels,
+    hashes: blockHashes(img, size),
+  };
 }
 
 /** Checks `output` is `input` with its full blocks permuted (same size, same multiset, another order). */
@@ -58,7 +68,11 @@ export async function expectShuffled(input: Buffer, output: Buffer, size = 60): 
   const before = bySize.get(size) ?? (await hashed(input, size));
   bySize.set(size, before);
   const after = await hashed(output, size);
-  expect([after.width, after.height, after.channels]).toEqual([before.width, before.height, before.channels]);
+  expect([after.width, after.height, after.channels]).toEqual([
+    before.width,
+    before.height,
+    before.channels,
+  ]);
   const a = after.hashes;
   const b = before.hashes;
   expect([...a].sort()).toEqual([...b].sort());

@@ -12,8 +12,10 @@ export function prng(seed: number): () => number {
 
 export type Rand = () => number;
 
-export const int = (rand: Rand, min: number, max: number) => min + Math.floor(rand() * (max - min + 1));
-export const pick = <T>(rand: Rand, items: readonly T[]): T => items[int(rand, 0, items.length - 1)];
+export const int = (rand: Rand, min: number, max: number) =>
+  min + Math.floor(rand() * (max - min + 1));
+export const pick = <T>(rand: Rand, items: readonly T[]): T =>
+  items[int(rand, 0, items.length - 1)];
 
 export function randomBytes(rand: Rand, length: number): Buffer {
   const out = Buffer.alloc(length);
@@ -36,7 +38,11 @@ export const BAD_TOKENS = ['x', '12a', '1.5', '1e3', '--1', '-', '+-2', '\0', '\
  * Integers in the README's format (signs, leading zeros, long numbers, runs of mixed separators)
  * and the exact sum of the even ones; with `bad`, one token the format refuses is inserted.
  */
-export function numbersText(rand: Rand, count: number, bad?: string): { text: Buffer; sum: bigint } {
+export function numbersText(
+  rand: Rand,
+  count: number,
+  bad?: string,
+): { text: Buffer; sum: bigint } {
   const parts: string[] = [];
   let sum = 0n;
   if (rand() < 0.3) parts.push(pick(rand, SEPARATORS));
@@ -45,7 +51,9 @@ export function numbersText(rand: Rand, count: number, bad?: string): { text: Bu
     if (i === badAt) parts.push(bad!, pick(rand, SEPARATORS));
     if (i === count) break;
     const sign = pick(rand, ['', '', '', '-', '+']);
-    const digits = Array.from({ length: int(rand, 1, rand() < 0.1 ? 40 : 6) }, () => int(rand, 0, 9)).join('');
+    const digits = Array.from({ length: int(rand, 1, rand() < 0.1 ? 40 : 6) }, () =>
+      int(rand, 0, 9),
+    ).join('');
     parts.push(sign + digits);
     const value = BigInt(digits);
     if (value % 2n === 0n) sum += sign === '-' ? -value : value;

@@ -1,7 +1,12 @@
 import sharp from 'sharp';
 
 /** A PNG of random pixels (seeded, so tests are repeatable), `channels` 3 or 4. */
-export async function randomPng(width: number, height: number, channels: 3 | 4 = 3, seed = 1): Promise<Buffer> {
+export async function randomPng(
+  width: number,
+  height: number,
+  channels: 3 | 4 = 3,
+  seed = 1,
+): Promise<Buffer> {
   const data = Buffer.alloc(width * height * channels);
   let x = seed >>> 0 || 1;
   for (let i = 0; i < data.length; i++) {
@@ -15,13 +20,18 @@ export async function randomPng(width: number, height: number, channels: 3 | 4 =
 }
 
 /** Decodes a PNG to raw pixels. */
-export async function decodePng(png: Buffer): Promise<{ data: Buffer; width: number; height: number; channels: number }> {
+export async function decodePng(
+  png: Buffer,
+): Promise<{ data: Buffer; width: number; height: number; channels: number }> {
   const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
   return { data, width: info.width, height: info.height, channels: info.channels };
 }
 
 /** The full blocks of an image as hex strings (row-major), for multiset comparisons. */
-export function blocksOf(img: { data: Buffer; width: number; height: number; channels: number }, size: number): string[] {
+export function blocksOf(
+  img: { data: Buffer; width: number; height: number; channels: number },
+  size: number,
+): string[] {
   const cols = Math.floor(img.width / size);
   const rows = Math.floor(img.height / size);
   const blocks: string[] = [];
@@ -39,7 +49,10 @@ export function blocksOf(img: { data: Buffer; width: number; height: number; cha
 }
 
 /** The pixels outside the full blocks (right strip then bottom strip), for "untouched" checks. */
-export function remaindersOf(img: { data: Buffer; width: number; height: number; channels: number }, size: number): string {
+export function remaindersOf(
+  img: { data: Buffer; width: number; height: number; channels: number },
+  size: number,
+): string {
   const fullW = Math.floor(img.width / size) * size;
   const fullH = Math.floor(img.height / size) * size;
   const parts: Buffer[] = [];

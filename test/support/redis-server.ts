@@ -13,7 +13,10 @@ export class RedisServer {
   private proc?: ChildProcess;
   private exited?: Promise<void>;
 
-  private constructor(readonly port: number, readonly dir: string) {}
+  private constructor(
+    readonly port: number,
+    readonly dir: string,
+  ) {}
 
   static async start(): Promise<RedisServer> {
     const server = new RedisServer(await freePort(), mkdtempSync(join(tmpdir(), 'tasks-redis-')));
@@ -32,14 +35,29 @@ export class RedisServer {
   /** Starts (again) on the same port and directory: with the AOF, the data written before is back. */
   async restart(): Promise<void> {
     if (this.running) throw new Error('redis-server is already running');
-    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--appendonly', 'yes', '--save', ''];
+    const args = [
+      '--port',
+      String(this.port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      this.dir,
+      '--appendonly',
+      'yes',
+      '--save',
+      '',
+    ];
     const proc = spawn('redis-server', args, { stdio: 'ignore' });
     this.proc = proc;
     this.exited = new Promise((resolve) => proc.once('exit', () => resolve()));
-    await pollUntil(async () => {
-      if (proc.exitCode !== null) throw new Error(`redis-server exited with ${proc.exitCode}`);
-      return (await pings(this.url, 300)) ? true : undefined;
-    }, 10_000, `redis-server on port ${this.port}`);
+    await pollUntil(
+      async () => {
+        if (proc.exitCode !== null) throw new Error(`redis-server exited with ${proc.exitCode}`);
+        return (await pings(this.url, 300)) ? true : undefined;
+      },
+      10_000,
+      `redis-server on port ${this.port}`,
+    );
   }
 
   /** Stops the server with `signal` (SIGTERM: a clean shutdown that flushes the AOF) and waits for its exit. */

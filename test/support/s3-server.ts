@@ -23,12 +23,25 @@ export class LocalS3 {
 
   static async start(bucket = 'tasks-test'): Promise<LocalS3> {
     const directory = mkdtempSync(join(tmpdir(), 's3rver-'));
-    const proc = spawn(process.execPath, ['--openssl-legacy-provider', '--require', 'tsx/cjs', join(__dirname, 's3rver-main.ts'), directory], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const proc = spawn(
+      process.execPath,
+      [
+        '--openssl-legacy-provider',
+        '--require',
+        'tsx/cjs',
+        join(__dirname, 's3rver-main.ts'),
+        directory,
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     const port = await new Promise<number>((resolve, reject) => {
       let output = '';
-      const timer = setTimeout(() => reject(new Error(`s3rver did not start in 15 s:\n${output}`)), 15_000);
+      const timer = setTimeout(
+        () => reject(new Error(`s3rver did not start in 15 s:\n${output}`)),
+        15_000,
+      );
       const collect = (chunk: Buffer) => {
         output += chunk.toString();
         const line = /^\{"port":(\d+)\}$/m.exec(output);
@@ -57,7 +70,10 @@ export class LocalS3 {
 
   /** A client with the server's credentials in its config (the environment is not read). */
   client(): S3Client {
-    return createS3Client({ region: this.region, endpoint: this.endpoint, forcePathStyle: true }, { credentials: LOCAL_S3_CREDENTIALS });
+    return createS3Client(
+      { region: this.region, endpoint: this.endpoint, forcePathStyle: true },
+      { credentials: LOCAL_S3_CREDENTIALS },
+    );
   }
 
   /** Environment for the api and workers: the credentials reach them through the standard AWS chain. */
@@ -83,14 +99,21 @@ export class LocalS3 {
     const upload = (await this.uploads()).find((u) => u.key === key);
     if (!upload) throw new Error(`no multipart upload of ${key}`);
     const when = new Date(Date.now() - ms);
-    const files = (await readdir(upload.dir)).filter((f) => f === 'key' || (parts && /^\d+$/.test(f)));
+    const files = (await readdir(upload.dir)).filter(
+      (f) => f === 'key' || (parts && /^\d+$/.test(f)),
+    );
     await Promise.all(files.map((f) => utimes(join(upload.dir, f), when, when)));
   }
 
   private async uploads(): Promise<{ key: string; dir: string }[]> {
     const root = join(this.directory, this.bucket, UPLOADS_DIR);
     const ids = await readdir(root).catch(() => [] as string[]);
-    return Promise.all(ids.map(async (id) => ({ key: await readFile(join(root, id, 'key'), 'utf8'), dir: join(root, id) })));
+    return Promise.all(
+      ids.map(async (id) => ({
+        key: await readFile(join(root, id, 'key'), 'utf8'),
+        dir: join(root, id),
+      })),
+    );
   }
 
   async stop(): Promise<void> {

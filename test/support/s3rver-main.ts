@@ -41,12 +41,30 @@ function multipartBookkeeping(root: string, S3Error: S3ErrorClass): Middleware {
     if (ctx.method === 'GET' && !key && 'uploads' in ctx.query) {
       const ids = await readdir(uploads).catch(() => [] as string[]);
       const found = await Promise.all(
-        ids.map(async (id) => ({ id, key: await readFile(join(uploads, id, 'key'), 'utf8'), at: (await stat(join(uploads, id, 'key'))).mtime })),
+        ids.map(async (id) => ({
+          id,
+          key: await readFile(join(uploads, id, 'key'), 'utf8'),
+          at: (await stat(join(uploads, id, 'key'))).mtime,
+        })),
       );
       const Upload = found
         .sort((a, b) => a.key.localeCompare(b.key) || a.id.localeCompare(b.id))
-        .map((u) => ({ Key: u.key, UploadId: u.id, Initiated: u.at.toISOString(), StorageClass: 'STANDARD' }));
-      ctx.body = { ListMultipartUploadsResult: { Bucket: bucket, KeyMarker: '', UploadIdMarker: '', MaxUploads: 1000, IsTruncated: false, Upload } };
+        .map((u) => ({
+          Key: u.key,
+          UploadId: u.id,
+          Initiated: u.at.toISOString(),
+          StorageClass: 'STANDARD',
+        }));
+      ctx.body = {
+        ListMultipartUploadsResult: {
+          Bucket: bucket,
+          KeyMarker: '',
+          UploadIdMarker: '',
+          MaxUploads: 1000,
+          IsTruncated: false,
+          Upload,
+        },
+      };
       return;
     }
     if (!key || !uploadId || !['GET', 'DELETE', 'POST'].includes(ctx.method)) return next();
@@ -60,14 +78,35 @@ function multipartBookkeeping(root: string, S3Error: S3ErrorClass): Middleware {
       ctx.status = 204;
       return;
     }
-    const numbers = (await readdir(dir)).filter((f) => /^\d+$/.test(f)).map(Number).sort((a, b) => a - b);
+    const numbers = (await readdir(dir))
+      .filter((f) => /^\d+$/.test(f))
+      .map(Number)
+      .sort((a, b) => a - b);
     const Part = await Promise.all(
       numbers.map(async (n) => {
-        const [info, md5] = await Promise.all([stat(join(dir, String(n))), readFile(join(dir, `${n}.md5`), 'utf8')]);
-        return { PartNumber: n, LastModified: info.mtime.toISOString(), ETag: `"${md5}"`, Size: info.size };
+        const [info, md5] = await Promise.all([
+          stat(join(dir, String(n))),
+          readFile(join(dir, `${n}.md5`), 'utf8'),
+        ]);
+        return {
+          PartNumber: n,
+          LastModified: info.mtime.toISOString(),
+          ETag: `"${md5}"`,
+          Size: info.size,
+        };
       }),
     );
-    ctx.body = { ListPartsResult: { Bucket: bucket, Key: key, UploadId: uploadId, PartNumberMarker: 0, MaxParts: 1000, IsTruncated: false, Part } };
+    ctx.body = {
+      ListPartsResult: {
+        Bucket: bucket,
+        Key: key,
+        UploadId: uploadId,
+        PartNumberMarker: 0,
+        MaxParts: 1000,
+        IsTruncated: false,
+        Part,
+      },
+    };
   };
 }
 
@@ -79,7 +118,11 @@ async function main(directory: string): Promise<void> {
   /* eslint-enable @typescript-eslint/no-require-imports */
   const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory });
   // Ahead of s3rver's router, its last middleware.
-  server.middleware.splice(server.middleware.length - 1, 0, multipartBookkeeping(directory, S3Error));
+  server.middleware.splice(
+    server.middleware.length - 1,
+    0,
+    multipartBookkeeping(directory, S3Error),
+  );
   const { port } = await server.run();
   process.stdout.write(`${JSON.stringify({ port })}\n`);
   process.once('SIGTERM', () => void server.close().finally(() => process.exit(0)));

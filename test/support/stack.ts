@@ -14,8 +14,13 @@ export class ServiceProcess {
   readonly output: string[] = [];
   readonly exited: Promise<number | null>;
 
-  constructor(readonly name: string, readonly proc: ChildProcess, readonly url: string) {
-    const collect = (chunk: Buffer) => this.output.push(...chunk.toString().split('\n').filter(Boolean));
+  constructor(
+    readonly name: string,
+    readonly proc: ChildProcess,
+    readonly url: string,
+  ) {
+    const collect = (chunk: Buffer) =>
+      this.output.push(...chunk.toString().split('\n').filter(Boolean));
     proc.stdout?.on('data', collect);
     proc.stderr?.on('data', collect);
     this.exited = new Promise((resolve) => proc.once('exit', (code) => resolve(code)));
@@ -93,16 +98,32 @@ export class Stack {
     return worker;
   }
 
-  private async spawn(app: 'api' | 'worker', extra: Record<string, string> = {}): Promise<ServiceProcess> {
+  private async spawn(
+    app: 'api' | 'worker',
+    extra: Record<string, string> = {},
+  ): Promise<ServiceProcess> {
     const port = await freePort();
-    const env = this.env({ ...(app === 'api' ? { PORT: String(port) } : { WORKER_HTTP_PORT: String(port) }), ...extra });
-    const proc = spawn(process.execPath, [join(ROOT, 'dist', 'apps', app, 'main.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const env = this.env({
+      ...(app === 'api' ? { PORT: String(port) } : { WORKER_HTTP_PORT: String(port) }),
+      ...extra,
+    });
+    const proc = spawn(process.execPath, [join(ROOT, 'dist', 'apps', app, 'main.js')], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const service = new ServiceProcess(app, proc, `http://127.0.0.1:${port}`);
-    await pollUntil(async () => {
-      if (proc.exitCode !== null) throw new Error(`${app} exited with ${proc.exitCode}:\n${service.output.join('\n')}`);
-      const res = await fetch(`${service.url}/health/${this.options.waitFor ?? 'ready'}`).catch(() => undefined);
-      return res?.status === 200 ? true : undefined;
-    }, 30_000, `${app} to become ready`).catch((err: Error) => {
+    await pollUntil(
+      async () => {
+        if (proc.exitCode !== null)
+          throw new Error(`${app} exited with ${proc.exitCode}:\n${service.output.join('\n')}`);
+        const res = await fetch(`${service.url}/health/${this.options.waitFor ?? 'ready'}`).catch(
+          () => undefined,
+        );
+        return res?.status === 200 ? true : undefined;
+      },
+      30_000,
+      `${app} to become ready`,
+    ).catch((err: Error) => {
       proc.kill('SIGKILL');
       throw new Error(`${err.message}\n${service.output.slice(-20).join('\n')}`);
     });

@@ -16,13 +16,19 @@ export function canTrace(): boolean {
 export async function traceFileAccess(pid: number, fn: () => Promise<void>): Promise<string[]> {
   const dir = mkdtempSync(join(tmpdir(), 'tasks-strace-'));
   const out = join(dir, 'trace');
-  const tracer = spawn('strace', ['-f', '-qq', '-e', 'trace=%file', '-o', out, '-p', String(pid)], { stdio: 'ignore' });
+  const tracer = spawn('strace', ['-f', '-qq', '-e', 'trace=%file', '-o', out, '-p', String(pid)], {
+    stdio: 'ignore',
+  });
   const exited = new Promise<void>((resolve) => tracer.once('exit', () => resolve()));
   try {
-    await pollUntil(async () => {
-      if (tracer.exitCode !== null) throw new Error(`strace exited with ${tracer.exitCode}`);
-      return everyThreadTraced(pid) ? true : undefined;
-    }, 10_000, 'strace to attach to every thread');
+    await pollUntil(
+      async () => {
+        if (tracer.exitCode !== null) throw new Error(`strace exited with ${tracer.exitCode}`);
+        return everyThreadTraced(pid) ? true : undefined;
+      },
+      10_000,
+      'strace to attach to every thread',
+    );
     await fn();
   } finally {
     tracer.kill('SIGINT');
@@ -35,5 +41,7 @@ export async function traceFileAccess(pid: number, fn: () => Promise<void>): Pro
 
 /** Every thread of `pid` shows a tracer in /proc (TracerPid != 0). */
 function everyThreadTraced(pid: number): boolean {
-  return readdirSync(`/proc/${pid}/task`).every((tid) => /^TracerPid:\s*[1-9]/m.test(readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8')));
+  return readdirSync(`/proc/${pid}/task`).every((tid) =>
+    /^TracerPid:\s*[1-9]/m.test(readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8')),
+  );
 }

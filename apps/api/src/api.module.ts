@@ -27,9 +27,26 @@ export class ApiModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: ApiModule,
-      imports: [ConfigModule.forRoot(config), LoggerModule.forRoot(pinoOptions(config, 'api')), TasksModule, HealthModule, MetricsModule, QueueBoardModule.forRoot(config), RateLimitModule],
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggerModule.forRoot(pinoOptions(config, 'api')),
+        TasksModule,
+        HealthModule,
+        MetricsModule,
+        QueueBoardModule.forRoot(config),
+        RateLimitModule,
+      ],
       controllers: [RandomizeController, EvenSumController, DirectUploadController],
-      providers: [HttpDrain, SubmissionMetrics, RandomizeService, EvenSumService, DirectUploadService, TaskReader, TaskSubmitter, { provide: APP_FILTER, useClass: JsonErrorFilter }],
+      providers: [
+        HttpDrain,
+        SubmissionMetrics,
+        RandomizeService,
+        EvenSumService,
+        DirectUploadService,
+        TaskReader,
+        TaskSubmitter,
+        { provide: APP_FILTER, useClass: JsonErrorFilter },
+      ],
     };
   }
 }

@@ -31,7 +31,8 @@ async function bootstrap(): Promise<void> {
     }),
   );
   // CORS stays off (same-origin only) unless CORS_ORIGINS names the allowed origins.
-  if (config.corsOrigins?.length) app.enableCors({ origin: config.corsOrigins, exposedHeaders: ['x-request-id', 'retry-after'] });
+  if (config.corsOrigins?.length)
+    app.enableCors({ origin: config.corsOrigins, exposedHeaders: ['x-request-id', 'retry-after'] });
   setupSwagger(app);
   const server = await app.listen(config.port, config.host);
   // Node's default requestTimeout (300 s) would kill a slow 5 GB upload; an idle timeout (no byte

@@ -15,7 +15,12 @@ import { JOB_HANDLERS, JobHandler } from './queues/job-handler';
 import { QueueConsumer } from './queues/queue-consumer.service';
 import { RandomizeProcessor } from './randomize/randomize.processor';
 
-const PROCESSORS = [RandomizeProcessor, EvenSumPlanProcessor, EvenSumChunkProcessor, CleanupProcessor];
+const PROCESSORS = [
+  RandomizeProcessor,
+  EvenSumPlanProcessor,
+  EvenSumChunkProcessor,
+  CleanupProcessor,
+];
 
 /** The worker: consumes the queues; serves only health and metrics over HTTP. */
 @Module({})
@@ -34,7 +39,11 @@ export class WorkerModule {
       ],
       providers: [
         ...PROCESSORS,
-        { provide: JOB_HANDLERS, inject: PROCESSORS, useFactory: (...handlers: JobHandler[]) => handlers },
+        {
+          provide: JOB_HANDLERS,
+          inject: PROCESSORS,
+          useFactory: (...handlers: JobHandler[]) => handlers,
+        },
         QueueConsumer,
       ],
     };

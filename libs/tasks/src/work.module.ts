@@ -14,7 +14,11 @@ import { TaskLifecycle } from './tasks/task-lifecycle.service';
     TaskMetrics,
     TaskCleaner,
     // One gate per process, as many permits as cores given to it: see CpuGate.
-    { provide: CpuGate, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new CpuGate(config.workerConcurrency) },
+    {
+      provide: CpuGate,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => new CpuGate(config.workerConcurrency),
+    },
   ],
   exports: [TasksModule, TaskLifecycle, TaskMetrics, TaskCleaner, CpuGate],
 })

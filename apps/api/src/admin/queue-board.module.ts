@@ -12,14 +12,26 @@ export class QueueBoardModule {
   static forRoot(config: AppConfig): DynamicModule {
     if (!config.adminToken) {
       // Said while the app is created (a provider), so the line goes through pino like the others.
-      const warn = () => new Logger(QueueBoardModule.name).warn('queue dashboard /queues disabled: set ADMIN_TOKEN to enable it');
-      return { module: QueueBoardModule, providers: [{ provide: 'QUEUE_BOARD_DISABLED', useFactory: warn }] };
+      const warn = () =>
+        new Logger(QueueBoardModule.name).warn(
+          'queue dashboard /queues disabled: set ADMIN_TOKEN to enable it',
+        );
+      return {
+        module: QueueBoardModule,
+        providers: [{ provide: 'QUEUE_BOARD_DISABLED', useFactory: warn }],
+      };
     }
     return {
       module: QueueBoardModule,
       imports: [
-        BullBoardModule.forRoot({ route: '/queues', adapter: ExpressAdapter, middleware: adminAuth(config.adminToken) }),
-        ...Object.values(QueueName).map((name) => BullBoardModule.forFeature({ name, adapter: BullAdapter })),
+        BullBoardModule.forRoot({
+          route: '/queues',
+          adapter: ExpressAdapter,
+          middleware: adminAuth(config.adminToken),
+        }),
+        ...Object.values(QueueName).map((name) =>
+          BullBoardModule.forFeature({ name, adapter: BullAdapter }),
+        ),
       ],
     };
   }

@@ -21,8 +21,13 @@ export class ApiKeyGuard implements CanActivate {
       return true;
     }
     const header = req.headers['x-api-key'];
-    const presented = typeof header === 'string' ? header : presentedSecret(req.headers.authorization);
-    if (!presented) throw new TaskHttpError(401, 'API key required: send Authorization: Bearer <key> or X-API-Key: <key>');
+    const presented =
+      typeof header === 'string' ? header : presentedSecret(req.headers.authorization);
+    if (!presented)
+      throw new TaskHttpError(
+        401,
+        'API key required: send Authorization: Bearer <key> or X-API-Key: <key>',
+      );
     // Every key is compared (no early exit), so timing does not reveal which prefix matched.
     let client: string | undefined;
     for (const entry of keys) if (secretsEqual(presented, entry.key)) client = entry.client;

@@ -20,7 +20,16 @@ describe(parseUploadSize.name, () => {
   });
 
   it('answers 400 for a size that is not a positive integer', () => {
-    for (const body of [{}, { size: 0 }, { size: -5 }, { size: 1.5 }, { size: '10' }, null, [], { size: 2 ** 60 }]) {
+    for (const body of [
+      {},
+      { size: 0 },
+      { size: -5 },
+      { size: 1.5 },
+      { size: '10' },
+      null,
+      [],
+      { size: 2 ** 60 },
+    ]) {
       expect(statusOf(() => parseUploadSize(body, 2 ** 62))).toBe(400);
     }
   });
@@ -34,7 +43,11 @@ describe(parseCompletedParts.name, () => {
   const part = (partNumber: number) => ({ partNumber, etag: `"e${partNumber}"` });
 
   it('accepts every part once, in any order', () => {
-    expect(parseCompletedParts({ parts: [part(2), part(1), part(3)] }, 3)).toEqual([part(2), part(1), part(3)]);
+    expect(parseCompletedParts({ parts: [part(2), part(1), part(3)] }, 3)).toEqual([
+      part(2),
+      part(1),
+      part(3),
+    ]);
   });
 
   it('refuses a missing, repeated or unknown part with a 400 naming it', () => {

@@ -9,7 +9,8 @@ const MAX_JSON_BYTES = 2 * 1024 * 1024;
 
 /** Reads a small JSON body (these routes carry no files); 400 when it is not JSON. */
 export async function readJson(req: Request): Promise<unknown> {
-  if (mediaType(req) !== 'application/json') throw badRequest(`Content-Type must be application/json (got ${mediaType(req) ?? 'none'})`);
+  if (mediaType(req) !== 'application/json')
+    throw badRequest(`Content-Type must be application/json (got ${mediaType(req) ?? 'none'})`);
   const text = (await readBody(req, MAX_JSON_BYTES)).toString('utf8');
   try {
     return JSON.parse(text) as unknown;
@@ -22,30 +23,43 @@ export async function readJson(req: Request): Promise<unknown> {
 export function parseUploadSize(body: unknown, maxBytes: number): number {
   const size = (body as { size?: unknown } | null)?.size;
   if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 1) {
-    throw badRequest('size must be the file size in bytes, a positive integer (an empty file can be streamed to POST /even-sum)');
+    throw badRequest(
+      'size must be the file size in bytes, a positive integer (an empty file can be streamed to POST /even-sum)',
+    );
   }
-  if (size > maxBytes) throw tooLarge(`size of ${size} bytes exceeds the limit of ${maxBytes} bytes`);
+  if (size > maxBytes)
+    throw tooLarge(`size of ${size} bytes exceeds the limit of ${maxBytes} bytes`);
   return size;
 }
 
 const partsSchema = z.object({
-  parts: z.array(z.object({ partNumber: z.number().int().min(1), etag: z.string().min(1).max(1024) }).strict()).min(1),
+  parts: z
+    .array(
+      z.object({ partNumber: z.number().int().min(1), etag: z.string().min(1).max(1024) }).strict(),
+    )
+    .min(1),
 });
 
 /** The part list of a completion: every part 1..count exactly once, each with its ETag; else 400. */
 export function parseCompletedParts(body: unknown, count: number): UploadedPart[] {
   const parsed = partsSchema.safeParse(body);
   if (!parsed.success) {
-    throw badRequest(`body must be {"parts":[{"partNumber":1,"etag":"..."}, ...]}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    throw badRequest(
+      `body must be {"parts":[{"partNumber":1,"etag":"..."}, ...]}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   }
   const { parts } = parsed.data;
   const seen = new Set<number>();
   for (const { partNumber } of parts) {
-    if (partNumber > count) throw badRequest(`part ${partNumber} does not exist: this upload has parts 1..${count}`);
+    if (partNumber > count)
+      throw badRequest(`part ${partNumber} does not exist: this upload has parts 1..${count}`);
     if (seen.has(partNumber)) throw badRequest(`part ${partNumber} is listed twice`);
     seen.add(partNumber);
   }
   const missing = Array.from({ length: count }, (_, i) => i + 1).filter((n) => !seen.has(n));
-  if (missing.length) throw badRequest(`parts missing: ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', …' : ''} (every part 1..${count} must be uploaded and listed)`);
+  if (missing.length)
+    throw badRequest(
+      `parts missing: ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', …' : ''} (every part 1..${count} must be uploaded and listed)`,
+    );
   return parts;
 }

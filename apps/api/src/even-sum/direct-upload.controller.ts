@@ -1,7 +1,16 @@
 import { Controller, HttpCode, Param, Post, Req, UseGuards } from '@nestjs/common';
 import {
-  ApiBadRequestResponse, ApiBody, ApiConflictResponse, ApiConsumes, ApiCreatedResponse, ApiNotFoundResponse, ApiOperation,
-  ApiParam, ApiPayloadTooLargeResponse, ApiTags, ApiTooManyRequestsResponse,
+  ApiBadRequestResponse,
+  ApiBody,
+  ApiConflictResponse,
+  ApiConsumes,
+  ApiCreatedResponse,
+  ApiNotFoundResponse,
+  ApiOperation,
+  ApiParam,
+  ApiPayloadTooLargeResponse,
+  ApiTags,
+  ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { ClientId } from '@app/tasks/http/client-id.decorator';
@@ -16,8 +25,8 @@ import { DirectUploadService } from './direct-upload.service';
 
 const HOW =
   'For files too big to pass through the api (STORAGE=s3 only). 1. POST /even-sum/uploads {size}. ' +
-  '2. PUT each part (bytes [(n-1)·partSize, n·partSize) of the file) to its URL, no credentials needed; keep each reply\'s ETag header ' +
-  '(from a browser the bucket\'s CORS rule must expose ETag). 3. POST /even-sum/uploads/{token}/complete with every part and ETag ' +
+  "2. PUT each part (bytes [(n-1)·partSize, n·partSize) of the file) to its URL, no credentials needed; keep each reply's ETag header " +
+  "(from a browser the bucket's CORS rule must expose ETag). 3. POST /even-sum/uploads/{token}/complete with every part and ETag " +
   'before expiresAt. Then poll /even-sum/{token}/status as for a streamed upload.';
 
 @ApiTags('even-sum')
@@ -29,14 +38,29 @@ export class DirectUploadController {
   @Post()
   @HttpCode(201)
   @UseGuards(ClientThrottlerGuard)
-  @ApiOperation({ summary: 'Start a direct upload to S3: presigned URLs for each part of the file', description: HOW })
+  @ApiOperation({
+    summary: 'Start a direct upload to S3: presigned URLs for each part of the file',
+    description: HOW,
+  })
   @ApiConsumes('application/json')
   @ApiBody({ schema: START_UPLOAD_SCHEMA })
-  @ApiCreatedResponse({ type: DirectUploadDto, description: 'Upload started: PUT the parts, then complete it' })
-  @ApiBadRequestResponse({ type: ErrorDto, description: 'Not JSON, or size not a positive integer' })
+  @ApiCreatedResponse({
+    type: DirectUploadDto,
+    description: 'Upload started: PUT the parts, then complete it',
+  })
+  @ApiBadRequestResponse({
+    type: ErrorDto,
+    description: 'Not JSON, or size not a positive integer',
+  })
   @ApiPayloadTooLargeResponse({ type: ErrorDto, description: 'size over MAX_UPLOAD_BYTES' })
-  @ApiTooManyRequestsResponse({ type: ErrorDto, description: 'Rate limit, MAX_PENDING_TASKS_PER_CLIENT or MAX_STORED_BYTES_PER_CLIENT' })
-  @ApiConflictResponse({ type: ErrorDto, description: 'The service stores blobs in a directory (STORAGE=fs): stream to POST /even-sum' })
+  @ApiTooManyRequestsResponse({
+    type: ErrorDto,
+    description: 'Rate limit, MAX_PENDING_TASKS_PER_CLIENT or MAX_STORED_BYTES_PER_CLIENT',
+  })
+  @ApiConflictResponse({
+    type: ErrorDto,
+    description: 'The service stores blobs in a directory (STORAGE=fs): stream to POST /even-sum',
+  })
   async start(@Req() req: Request, @ClientId() client: string): Promise<DirectUploadDto> {
     return this.uploads.start(await readJson(req), client);
   }
@@ -44,15 +68,32 @@ export class DirectUploadController {
   @Post(':token/complete')
   @HttpCode(201)
   @SubmitsTask(TaskKind.EvenSum)
-  @ApiOperation({ summary: 'Complete a direct upload and start its even-sum task', description: HOW })
+  @ApiOperation({
+    summary: 'Complete a direct upload and start its even-sum task',
+    description: HOW,
+  })
   @ApiParam({ name: 'token', example: 'b27f6016f9cf46a6baaddf09d2e5b221' })
   @ApiConsumes('application/json')
   @ApiBody({ schema: COMPLETE_UPLOAD_SCHEMA })
   @ApiCreatedResponse({ type: TokenDto, description: 'Assembled and queued' })
-  @ApiBadRequestResponse({ type: ErrorDto, description: 'A part missing, repeated or unknown, an ETag refused, or a size other than declared (the upload is then dropped)' })
-  @ApiNotFoundResponse({ type: ErrorDto, description: 'Unknown, expired or completed upload, or another client\'s' })
-  @ApiConflictResponse({ type: ErrorDto, description: 'STORAGE=fs, or the upload is being completed by another request' })
-  async complete(@Param('token') token: string, @Req() req: Request, @ClientId() client: string): Promise<TokenDto> {
+  @ApiBadRequestResponse({
+    type: ErrorDto,
+    description:
+      'A part missing, repeated or unknown, an ETag refused, or a size other than declared (the upload is then dropped)',
+  })
+  @ApiNotFoundResponse({
+    type: ErrorDto,
+    description: "Unknown, expired or completed upload, or another client's",
+  })
+  @ApiConflictResponse({
+    type: ErrorDto,
+    description: 'STORAGE=fs, or the upload is being completed by another request',
+  })
+  async complete(
+    @Param('token') token: string,
+    @Req() req: Request,
+    @ClientId() client: string,
+  ): Promise<TokenDto> {
     return { token: await this.uploads.complete(token, await readJson(req), client) };
   }
 }

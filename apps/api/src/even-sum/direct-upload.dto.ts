@@ -2,9 +2,16 @@ import { ApiProperty } from '@nestjs/swagger';
 
 /** OpenAPI shapes of the direct-upload routes (documentation only). */
 export class PresignedPartDto {
-  @ApiProperty({ example: 1, description: 'Part number, 1-based; part n holds bytes [(n-1)·partSize, n·partSize)' })
+  @ApiProperty({
+    example: 1,
+    description: 'Part number, 1-based; part n holds bytes [(n-1)·partSize, n·partSize)',
+  })
   partNumber!: number;
-  @ApiProperty({ example: 'https://bucket.s3.us-east-1.amazonaws.com/b27f…/input.txt?partNumber=1&uploadId=…&X-Amz-Signature=…', description: 'PUT the part here, with no credentials; keep the ETag header of the reply' })
+  @ApiProperty({
+    example:
+      'https://bucket.s3.us-east-1.amazonaws.com/b27f…/input.txt?partNumber=1&uploadId=…&X-Amz-Signature=…',
+    description: 'PUT the part here, with no credentials; keep the ETag header of the reply',
+  })
   url!: string;
 }
 
@@ -15,7 +22,10 @@ export class DirectUploadDto {
   partSize!: number;
   @ApiProperty({ type: [PresignedPartDto] })
   parts!: PresignedPartDto[];
-  @ApiProperty({ example: '2026-11-28T11:00:00.000Z', description: 'The URLs and the upload expire then; complete before' })
+  @ApiProperty({
+    example: '2026-11-28T11:00:00.000Z',
+    description: 'The URLs and the upload expire then; complete before',
+  })
   expiresAt!: string;
 }
 
@@ -23,7 +33,14 @@ export class DirectUploadDto {
 export const START_UPLOAD_SCHEMA = {
   type: 'object',
   required: ['size'],
-  properties: { size: { type: 'integer', minimum: 1, example: 5368709120, description: 'Exact file size in bytes (at most MAX_UPLOAD_BYTES)' } },
+  properties: {
+    size: {
+      type: 'integer',
+      minimum: 1,
+      example: 5368709120,
+      description: 'Exact file size in bytes (at most MAX_UPLOAD_BYTES)',
+    },
+  },
 };
 
 export const COMPLETE_UPLOAD_SCHEMA = {
@@ -36,7 +53,10 @@ export const COMPLETE_UPLOAD_SCHEMA = {
       items: {
         type: 'object',
         required: ['partNumber', 'etag'],
-        properties: { partNumber: { type: 'integer', minimum: 1, example: 1 }, etag: { type: 'string', example: '"0eefad1a52668e00b88fc4ae26c8ab3f"' } },
+        properties: {
+          partNumber: { type: 'integer', minimum: 1, example: 1 },
+          etag: { type: 'string', example: '"0eefad1a52668e00b88fc4ae26c8ab3f"' },
+        },
       },
     },
   },

@@ -4,8 +4,17 @@ import { unitCost } from '@app/tasks/fairness/start-time-fair-queue';
 import { badRequest, notFound, TaskHttpError, unavailable } from '@app/tasks/http/task-http.errors';
 import { ClientUsageStore } from '@app/tasks/limits/client-usage.store';
 import { JobName, TaskKind } from '@app/tasks/queues/queue-names';
-import { BlobNotFoundError, blobKeys, BlobStore, InjectBlobStore } from '@app/tasks/storage/blob-store';
-import { DirectUploads, supportsDirectUploads, UploadRejectedError } from '@app/tasks/storage/direct-uploads';
+import {
+  BlobNotFoundError,
+  blobKeys,
+  BlobStore,
+  InjectBlobStore,
+} from '@app/tasks/storage/blob-store';
+import {
+  DirectUploads,
+  supportsDirectUploads,
+  UploadRejectedError,
+} from '@app/tasks/storage/direct-uploads';
 import { planUploadParts } from '@app/tasks/storage/upload-parts';
 import { isTaskToken, newTaskToken } from '@app/tasks/tasks/task-token';
 import { UploadSession, UploadSessionStore } from '@app/tasks/tasks/upload-session.store';
@@ -13,7 +22,8 @@ import { TaskSubmitter } from '../tasks/task-submitter.service';
 import { parseCompletedParts, parseUploadSize } from './direct-upload.body';
 import { DirectUploadDto } from './direct-upload.dto';
 
-const NOT_FOUND = 'upload not found: unknown, expired, already completed, or started by another client';
+const NOT_FOUND =
+  'upload not found: unknown, expired, already completed, or started by another client';
 
 /**
  * Even-sum files that go straight to S3: the api starts a multipart upload and presigns its parts,
@@ -34,7 +44,10 @@ export class DirectUploadService {
   /** The store's direct uploads; 409 when the blob store is a directory. */
   private uploads(): DirectUploads {
     if (!supportsDirectUploads(this.blobs) || this.config.storage.kind !== 's3') {
-      throw new TaskHttpError(HttpStatus.CONFLICT, 'direct uploads need STORAGE=s3; stream the file to POST /even-sum instead');
+      throw new TaskHttpError(
+        HttpStatus.CONFLICT,
+        'direct uploads need STORAGE=s3; stream the file to POST /even-sum instead',
+      );
     }
     return this.blobs;
   }
@@ -44,12 +57,21 @@ export class DirectUploadService {
     const uploads = this.uploads();
     const size = parseUploadSize(body, this.config.maxUploadBytes);
     // The same caps as the streaming route, checked up front; reserved atomically on completion.
-    const [pending, bytesLeft] = await Promise.all([this.usage.pendingCount(client), this.usage.bytesLeft(client)]);
+    const [pending, bytesLeft] = await Promise.all([
+      this.usage.pendingCount(client),
+      this.usage.bytesLeft(client),
+    ]);
     if (pending >= this.config.maxPendingTasksPerClient) {
-      throw new TaskHttpError(429, 'too many unfinished tasks for this client (MAX_PENDING_TASKS_PER_CLIENT): wait for some to finish');
+      throw new TaskHttpError(
+        429,
+        'too many unfinished tasks for this client (MAX_PENDING_TASKS_PER_CLIENT): wait for some to finish',
+      );
     }
     if (size > bytesLeft) {
-      throw new TaskHttpError(429, `this client may store ${bytesLeft} more bytes (MAX_STORED_BYTES_PER_CLIENT): wait for older tasks to expire`);
+      throw new TaskHttpError(
+        429,
+        `this client may store ${bytesLeft} more bytes (MAX_STORED_BYTES_PER_CLIENT): wait for older tasks to expire`,
+      );
     }
     const partBytes = this.config.storage.kind === 's3' ? this.config.storage.partBytes : 0;
     const { partSize, count } = planUploadParts(size, partBytes);
@@ -60,8 +82,20 @@ export class DirectUploadService {
     const uploadId = await uploads.createMultipartUpload(key);
     let urls: string[];
     try {
-      urls = await Promise.all(Array.from({ length: count }, (_, i) => uploads.presignPart(key, uploadId, i + 1, expiresIn)));
-      const session: UploadSession = { uploadId, client, size, partSize, parts: count, requestedAt, expiresAt };
+      urls = await Promise.all(
+        Array.from({ length: count }, (_, i) =>
+          uploads.presignPart(key, uploadId, i + 1, expiresIn),
+        ),
+      );
+      const session: UploadSession = {
+        uploadId,
+        client,
+        size,
+        partSize,
+        parts: count,
+        requestedAt,
+        expiresAt,
+      };
       await this.sessions.create(token, session, expiresIn).catch((err: unknown) => {
         this.logger.error({ token, err }, 'cannot save the upload session');
         throw unavailable('the task store is unavailable, try again shortly');
@@ -70,8 +104,16 @@ export class DirectUploadService {
       await uploads.abortMultipartUpload(key, uploadId).catch(() => undefined);
       throw err;
     }
-    this.logger.log({ token, task: TaskKind.EvenSum, bytes: size, parts: count }, 'direct upload started');
-    return { token, partSize, parts: urls.map((url, i) => ({ partNumber: i + 1, url })), expiresAt: new Date(expiresAt).toISOString() };
+    this.logger.log(
+      { token, task: TaskKind.EvenSum, bytes: size, parts: count },
+      'direct upload started',
+    );
+    return {
+      token,
+      partSize,
+      parts: urls.map((url, i) => ({ partNumber: i + 1, url })),
+      expiresAt: new Date(expiresAt).toISOString(),
+    };
   }
 
   /**
@@ -83,7 +125,8 @@ export class DirectUploadService {
     const session = isTaskToken(token) ? await this.sessions.get(token) : undefined;
     if (!session || session.client !== client) throw notFound(NOT_FOUND);
     const parts = parseCompletedParts(body, session.parts);
-    if (!(await this.sessions.claim(token))) throw new TaskHttpError(HttpStatus.CONFLICT, 'this upload is already being completed');
+    if (!(await this.sessions.claim(token)))
+      throw new TaskHttpError(HttpStatus.CONFLICT, 'this upload is already being completed');
     const key = blobKeys.evenSumInput(token);
     try {
       await uploads.completeMultipartUpload(key, session.uploadId, parts);
@@ -94,7 +137,8 @@ export class DirectUploadService {
       }
       // Wrong ETags and the like: the parts are still there, the client may complete again.
       await this.sessions.release(token);
-      if (err instanceof UploadRejectedError) throw badRequest(`the storage refused these parts (${err.message})`);
+      if (err instanceof UploadRejectedError)
+        throw badRequest(`the storage refused these parts (${err.message})`);
       throw err;
     }
     // From here the upload is an object: the session ends whatever happens, but only once a task
@@ -118,7 +162,9 @@ export class DirectUploadService {
         cost: bytes <= this.config.chunkBytes ? unitCost.scanBytes(bytes) : 1,
       });
     } finally {
-      await this.sessions.delete(token).catch((err: unknown) => this.logger.warn({ token, err }, 'cannot end the upload session'));
+      await this.sessions
+        .delete(token)
+        .catch((err: unknown) => this.logger.warn({ token, err }, 'cannot end the upload session'));
     }
     return token;
   }

@@ -2,9 +2,20 @@ import { Controller, Get, HttpCode, Param, Post, Put, Req, UseGuards } from '@ne
 import { ApiKeyGuard } from '../auth/api-key.guard';
 import { ClientThrottlerGuard } from '../auth/client-throttler.guard';
 import {
-  ApiBearerAuth, ApiSecurity, ApiTooManyRequestsResponse, ApiUnauthorizedResponse,
-  ApiBadRequestResponse, ApiBody, ApiConsumes, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse,
-  ApiOperation, ApiParam, ApiPayloadTooLargeResponse, ApiTags,
+  ApiBearerAuth,
+  ApiSecurity,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
+  ApiBadRequestResponse,
+  ApiBody,
+  ApiConsumes,
+  ApiCreatedResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiPayloadTooLargeResponse,
+  ApiTags,
 } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { ClientId } from '@app/tasks/http/client-id.decorator';
@@ -21,14 +32,20 @@ const INPUT_FORMAT =
   'Integers in ASCII decimal separated by any run of whitespace (space, tab, LF, CRLF) and/or commas; ' +
   'optional leading + or -; leading zeros allowed; any number of digits (exact). Negative even numbers count. ' +
   'A UTF-8 BOM at the start is ignored. An empty file sums to "0". Anything else (letters, 1.5, 1e3, --1, a lone -, ' +
-  'NUL bytes, invalid UTF-8) ends the task errored with the first bad token\'s byte offset and line.';
+  "NUL bytes, invalid UTF-8) ends the task errored with the first bad token's byte offset and line.";
 
 @ApiTags('even-sum')
 @UseGuards(ApiKeyGuard)
 @ApiBearerAuth('bearer')
 @ApiSecurity('api-key')
-@ApiUnauthorizedResponse({ type: ErrorDto, description: 'API_KEYS is set and the key is missing or wrong' })
-@ApiTooManyRequestsResponse({ type: ErrorDto, description: 'Rate limit (with Retry-After), or the pending-task or stored-bytes cap' })
+@ApiUnauthorizedResponse({
+  type: ErrorDto,
+  description: 'API_KEYS is set and the key is missing or wrong',
+})
+@ApiTooManyRequestsResponse({
+  type: ErrorDto,
+  description: 'Rate limit (with Retry-After), or the pending-task or stored-bytes cap',
+})
 @Controller('even-sum')
 export class EvenSumController {
   constructor(
@@ -40,13 +57,29 @@ export class EvenSumController {
   @HttpCode(201)
   @SubmitsTask(TaskKind.EvenSum)
   @UseGuards(ClientThrottlerGuard)
-  @ApiOperation({ summary: 'Upload a text file of integers; the sum of its even integers is computed', description: INPUT_FORMAT })
+  @ApiOperation({
+    summary: 'Upload a text file of integers; the sum of its even integers is computed',
+    description: INPUT_FORMAT,
+  })
   @ApiConsumes('text/plain', 'application/octet-stream')
-  @ApiBody({ description: INPUT_FORMAT, schema: { type: 'string', format: 'binary', example: '1 2 3 4\n-6,8\n' } })
+  @ApiBody({
+    description: INPUT_FORMAT,
+    schema: { type: 'string', format: 'binary', example: '1 2 3 4\n-6,8\n' },
+  })
   @ApiCreatedResponse({ type: TokenDto, description: 'Stored and queued' })
-  @ApiBadRequestResponse({ type: ErrorDto, description: 'Unsupported Content-Type, or the body ended early' })
-  @ApiPayloadTooLargeResponse({ type: ErrorDto, description: 'Over MAX_UPLOAD_BYTES (from Content-Length, or mid-stream)' })
-  async submit(@Req() req: Request, @ClientId() client: string, @RequestedAt() requestedAt: number): Promise<TokenDto> {
+  @ApiBadRequestResponse({
+    type: ErrorDto,
+    description: 'Unsupported Content-Type, or the body ended early',
+  })
+  @ApiPayloadTooLargeResponse({
+    type: ErrorDto,
+    description: 'Over MAX_UPLOAD_BYTES (from Content-Length, or mid-stream)',
+  })
+  async submit(
+    @Req() req: Request,
+    @ClientId() client: string,
+    @RequestedAt() requestedAt: number,
+  ): Promise<TokenDto> {
     return { token: await this.evenSum.submit(req, mediaType(req), client, requestedAt) };
   }
 
@@ -59,7 +92,11 @@ export class EvenSumController {
   @ApiConsumes('text/plain', 'application/octet-stream')
   @ApiBody({ schema: { type: 'string', format: 'binary' } })
   @ApiCreatedResponse({ type: TokenDto })
-  async submitPut(@Req() req: Request, @ClientId() client: string, @RequestedAt() requestedAt: number): Promise<TokenDto> {
+  async submitPut(
+    @Req() req: Request,
+    @ClientId() client: string,
+    @RequestedAt() requestedAt: number,
+  ): Promise<TokenDto> {
     return this.submit(req, client, requestedAt);
   }
 
@@ -68,7 +105,10 @@ export class EvenSumController {
   @ApiParam({ name: 'token', example: 'b27f6016f9cf46a6baaddf09d2e5b221' })
   @ApiOkResponse({ type: StatusDto })
   @ApiNotFoundResponse({ type: ErrorDto, description: 'Malformed, unknown or expired token' })
-  async status(@Param('token') token: string, @ClientId() client: string): Promise<Record<string, unknown>> {
+  async status(
+    @Param('token') token: string,
+    @ClientId() client: string,
+  ): Promise<Record<string, unknown>> {
     return taskStatusView(await this.reader.find(token, TaskKind.EvenSum, client));
   }
 
@@ -76,9 +116,19 @@ export class EvenSumController {
   @ApiOperation({ summary: 'The exact sum (a decimal string) and counts, once finished' })
   @ApiParam({ name: 'token', example: 'b27f6016f9cf46a6baaddf09d2e5b221' })
   @ApiOkResponse({ type: EvenSumResultDto })
-  @ApiNotFoundResponse({ description: '{"message":"not found","status":"<status>"} until finished' })
-  async result(@Param('token') token: string, @ClientId() client: string): Promise<EvenSumResultDto> {
+  @ApiNotFoundResponse({
+    description: '{"message":"not found","status":"<status>"} until finished',
+  })
+  async result(
+    @Param('token') token: string,
+    @ClientId() client: string,
+  ): Promise<EvenSumResultDto> {
     const record = await this.reader.findFinished(token, TaskKind.EvenSum, client);
-    return { sum: record.sum!, evenCount: record.evenCount!, count: record.count!, bytes: record.bytes };
+    return {
+      sum: record.sum!,
+      evenCount: record.evenCount!,
+      count: record.count!,
+      bytes: record.bytes,
+    };
   }
 }

@@ -2,7 +2,10 @@ import { ApiProperty } from '@nestjs/swagger';
 
 /** The even-sum result: the sum is a decimal string, exact at any size. */
 export class EvenSumResultDto {
-  @ApiProperty({ example: '-12345678901234567890123', description: 'Exact sum of the even integers (BigInt, as a string)' })
+  @ApiProperty({
+    example: '-12345678901234567890123',
+    description: 'Exact sum of the even integers (BigInt, as a string)',
+  })
   sum!: string;
   @ApiProperty({ example: 52428800 }) evenCount!: number;
   @ApiProperty({ example: 104857600 }) count!: number;

@@ -2,7 +2,12 @@ import { Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import { AppConfig, InjectConfig } from '@app/tasks/config/app-config';
 import { JobName, TaskKind } from '@app/tasks/queues/queue-names';
-import { blobKeys, BlobStore, BlobTooLargeError, InjectBlobStore } from '@app/tasks/storage/blob-store';
+import {
+  blobKeys,
+  BlobStore,
+  BlobTooLargeError,
+  InjectBlobStore,
+} from '@app/tasks/storage/blob-store';
 import { newTaskToken } from '@app/tasks/tasks/task-token';
 import { badRequest, TaskHttpError, tooLarge } from '@app/tasks/http/task-http.errors';
 import { ClientUsageStore } from '@app/tasks/limits/client-usage.store';
@@ -13,7 +18,12 @@ import { TaskSubmitter } from '../tasks/task-submitter.service';
  * Accepted body types: raw text (`text/plain`, `application/octet-stream`), none (`curl -T`), and
  * curl's default for `--data-binary` (`application/x-www-form-urlencoded`, never parsed as a form here).
  */
-const ACCEPTED_TYPES = new Set([undefined, 'text/plain', 'application/octet-stream', 'application/x-www-form-urlencoded']);
+const ACCEPTED_TYPES = new Set([
+  undefined,
+  'text/plain',
+  'application/octet-stream',
+  'application/x-www-form-urlencoded',
+]);
 
 /** Streams an uploaded file to the blob store (never into memory or Redis) and queues its plan job. */
 @Injectable()
@@ -25,21 +35,39 @@ export class EvenSumService {
     private readonly usage: ClientUsageStore,
   ) {}
 
-  async submit(req: Request, type: string | undefined, client: string, requestedAt: number): Promise<string> {
+  async submit(
+    req: Request,
+    type: string | undefined,
+    client: string,
+    requestedAt: number,
+  ): Promise<string> {
     if (!ACCEPTED_TYPES.has(type)) {
-      throw badRequest(`Content-Type must be text/plain or application/octet-stream (got ${type}); send the file as the raw body`);
+      throw badRequest(
+        `Content-Type must be text/plain or application/octet-stream (got ${type}); send the file as the raw body`,
+      );
     }
     const declared = req.headers['content-length'];
     if (declared !== undefined && Number(declared) > this.config.maxUploadBytes) {
-      throw tooLarge(`body of ${declared} bytes exceeds the limit of ${this.config.maxUploadBytes} bytes`);
+      throw tooLarge(
+        `body of ${declared} bytes exceeds the limit of ${this.config.maxUploadBytes} bytes`,
+      );
     }
     // Checked before a long upload starts; the same caps are enforced atomically once it is stored.
-    const [pending, bytesLeft] = await Promise.all([this.usage.pendingCount(client), this.usage.bytesLeft(client)]);
+    const [pending, bytesLeft] = await Promise.all([
+      this.usage.pendingCount(client),
+      this.usage.bytesLeft(client),
+    ]);
     if (pending >= this.config.maxPendingTasksPerClient) {
-      throw new TaskHttpError(429, 'too many unfinished tasks for this client (MAX_PENDING_TASKS_PER_CLIENT): wait for some to finish');
+      throw new TaskHttpError(
+        429,
+        'too many unfinished tasks for this client (MAX_PENDING_TASKS_PER_CLIENT): wait for some to finish',
+      );
     }
     if (declared !== undefined && Number(declared) > bytesLeft) {
-      throw new TaskHttpError(429, `this client may store ${bytesLeft} more bytes (MAX_STORED_BYTES_PER_CLIENT): wait for older tasks to expire`);
+      throw new TaskHttpError(
+        429,
+        `this client may store ${bytesLeft} more bytes (MAX_STORED_BYTES_PER_CLIENT): wait for older tasks to expire`,
+      );
     }
     const limit = Math.min(this.config.maxUploadBytes, bytesLeft);
     const token = newTaskToken();
@@ -48,7 +76,8 @@ export class EvenSumService {
     try {
       bytes = await this.blobs.put(inputKey, req, { maxBytes: limit });
     } catch (err) {
-      if (err instanceof BlobTooLargeError) throw tooLarge(`body exceeds the limit of ${limit} bytes`);
+      if (err instanceof BlobTooLargeError)
+        throw tooLarge(`body exceeds the limit of ${limit} bytes`);
       throw err;
     }
     if (declared !== undefined && bytes !== Number(declared)) {

@@ -28,10 +28,15 @@ export class HttpDrain implements BeforeApplicationShutdown {
     server.closeIdleConnections();
     const timedOut = await Promise.race([
       closed.then(() => false),
-      new Promise<boolean>((resolve) => setTimeout(() => resolve(true), this.config.shutdownTimeoutMs).unref()),
+      new Promise<boolean>((resolve) =>
+        setTimeout(() => resolve(true), this.config.shutdownTimeoutMs).unref(),
+      ),
     ]);
     if (timedOut) {
-      this.logger.warn({ timeoutMs: this.config.shutdownTimeoutMs }, 'in-flight requests cut off at shutdown');
+      this.logger.warn(
+        { timeoutMs: this.config.shutdownTimeoutMs },
+        'in-flight requests cut off at shutdown',
+      );
       server.closeAllConnections();
       await closed;
     }

@@ -7,11 +7,24 @@ export function setupSwagger(app: INestApplication): void {
     app,
     new DocumentBuilder()
       .setTitle('Task service')
-      .setDescription('Asynchronous tasks: shuffle the blocks of a PNG; sum the even integers of a text file.')
+      .setDescription(
+        'Asynchronous tasks: shuffle the blocks of a PNG; sum the even integers of a text file.',
+      )
       .setVersion('1.0')
       // Only enforced when API_KEYS is set; either header works.
-      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'API key (when API_KEYS is set)' }, 'bearer')
-      .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'API key (when API_KEYS is set)' }, 'api-key')
+      .addBearerAuth(
+        { type: 'http', scheme: 'bearer', description: 'API key (when API_KEYS is set)' },
+        'bearer',
+      )
+      .addApiKey(
+        {
+          type: 'apiKey',
+          in: 'header',
+          name: 'X-API-Key',
+          description: 'API key (when API_KEYS is set)',
+        },
+        'api-key',
+      )
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });

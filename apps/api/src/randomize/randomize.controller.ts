@@ -2,9 +2,22 @@ import { Controller, Get, HttpCode, Param, Post, Query, Req, Res, UseGuards } fr
 import { ApiKeyGuard } from '../auth/api-key.guard';
 import { ClientThrottlerGuard } from '../auth/client-throttler.guard';
 import {
-  ApiBearerAuth, ApiSecurity, ApiTooManyRequestsResponse, ApiUnauthorizedResponse,
-  ApiBody, ApiConsumes, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation,
-  ApiParam, ApiPayloadTooLargeResponse, ApiProduces, ApiQuery, ApiBadRequestResponse, ApiTags,
+  ApiBearerAuth,
+  ApiSecurity,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
+  ApiBody,
+  ApiConsumes,
+  ApiCreatedResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiPayloadTooLargeResponse,
+  ApiProduces,
+  ApiQuery,
+  ApiBadRequestResponse,
+  ApiTags,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { AppConfig, InjectConfig } from '@app/tasks/config/app-config';
@@ -24,8 +37,14 @@ import { ErrorDto, StatusDto, TokenDto } from '../tasks/task.dto';
 @UseGuards(ApiKeyGuard)
 @ApiBearerAuth('bearer')
 @ApiSecurity('api-key')
-@ApiUnauthorizedResponse({ type: ErrorDto, description: 'API_KEYS is set and the key is missing or wrong' })
-@ApiTooManyRequestsResponse({ type: ErrorDto, description: 'Rate limit (with Retry-After), or the pending-task or stored-bytes cap' })
+@ApiUnauthorizedResponse({
+  type: ErrorDto,
+  description: 'API_KEYS is set and the key is missing or wrong',
+})
+@ApiTooManyRequestsResponse({
+  type: ErrorDto,
+  description: 'Rate limit (with Retry-After), or the pending-task or stored-bytes cap',
+})
 @Controller('randomize')
 export class RandomizeController {
   constructor(
@@ -42,12 +61,29 @@ export class RandomizeController {
   @ApiOperation({ summary: 'Submit a PNG; its 60×60 (or blockSize) blocks will be shuffled' })
   @ApiConsumes('image/png')
   @ApiBody({ description: 'The PNG file, raw bytes', schema: { type: 'string', format: 'binary' } })
-  @ApiQuery({ name: 'blockSize', required: false, description: 'Block edge in pixels, 8..1024', example: 60 })
-  @ApiQuery({ name: 'seed', required: false, description: 'Integer 0..4294967295: same seed and image, same output' })
+  @ApiQuery({
+    name: 'blockSize',
+    required: false,
+    description: 'Block edge in pixels, 8..1024',
+    example: 60,
+  })
+  @ApiQuery({
+    name: 'seed',
+    required: false,
+    description: 'Integer 0..4294967295: same seed and image, same output',
+  })
   @ApiCreatedResponse({ type: TokenDto })
-  @ApiBadRequestResponse({ type: ErrorDto, description: 'Not image/png, empty, not a PNG, too many pixels, bad query' })
+  @ApiBadRequestResponse({
+    type: ErrorDto,
+    description: 'Not image/png, empty, not a PNG, too many pixels, bad query',
+  })
   @ApiPayloadTooLargeResponse({ type: ErrorDto, description: 'Body over MAX_IMAGE_BYTES' })
-  async submit(@Req() req: Request, @Query() query: Record<string, unknown>, @ClientId() client: string, @RequestedAt() requestedAt: number): Promise<TokenDto> {
+  async submit(
+    @Req() req: Request,
+    @Query() query: Record<string, unknown>,
+    @ClientId() client: string,
+    @RequestedAt() requestedAt: number,
+  ): Promise<TokenDto> {
     const { blockSize, seed } = parseRandomizeQuery(query);
     if (mediaType(req) !== 'image/png') {
       throw badRequest(`Content-Type must be image/png (got ${mediaType(req) ?? 'none'})`);
@@ -62,7 +98,10 @@ export class RandomizeController {
   @ApiParam({ name: 'token', example: 'b27f6016f9cf46a6baaddf09d2e5b221' })
   @ApiOkResponse({ type: StatusDto })
   @ApiNotFoundResponse({ type: ErrorDto, description: 'Malformed, unknown or expired token' })
-  async status(@Param('token') token: string, @ClientId() client: string): Promise<Record<string, unknown>> {
+  async status(
+    @Param('token') token: string,
+    @ClientId() client: string,
+  ): Promise<Record<string, unknown>> {
     return taskStatusView(await this.reader.find(token, TaskKind.Randomize, client));
   }
 
@@ -71,8 +110,14 @@ export class RandomizeController {
   @ApiParam({ name: 'token', example: 'b27f6016f9cf46a6baaddf09d2e5b221' })
   @ApiProduces('image/png')
   @ApiOkResponse({ description: 'The shuffled PNG', schema: { type: 'string', format: 'binary' } })
-  @ApiNotFoundResponse({ description: '{"message":"not found","status":"<status>"} until finished' })
-  async result(@Param('token') token: string, @ClientId() client: string, @Res() res: Response): Promise<void> {
+  @ApiNotFoundResponse({
+    description: '{"message":"not found","status":"<status>"} until finished',
+  })
+  async result(
+    @Param('token') token: string,
+    @ClientId() client: string,
+    @Res() res: Response,
+  ): Promise<void> {
     const record = await this.reader.findFinished(token, TaskKind.Randomize, client);
     const png = await this.blobs.getBuffer(record.resultKey ?? blobKeys.randomizeOutput(token));
     res.status(200).type('image/png').send(png);

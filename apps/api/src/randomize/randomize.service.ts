@@ -30,7 +30,9 @@ export class RandomizeService {
     const header = readPngHeader(req.png);
     if (typeof header === 'string') throw badRequest(header);
     if (header.width * header.height > this.config.maxImagePixels) {
-      throw badRequest(`image of ${header.width}x${header.height} pixels exceeds the limit of ${this.config.maxImagePixels} pixels`);
+      throw badRequest(
+        `image of ${header.width}x${header.height} pixels exceeds the limit of ${this.config.maxImagePixels} pixels`,
+      );
     }
     const token = newTaskToken();
     const inputKey = blobKeys.randomizeInput(token);

@@ -24,7 +24,11 @@ export class TaskReader {
    */
   async findFinished(token: string, task: TaskKind, client: string): Promise<TaskRecord> {
     const record = await this.find(token, task, client);
-    if (record.status !== 'finished') throw new HttpException({ message: 'not found', status: record.status }, HttpStatus.NOT_FOUND);
+    if (record.status !== 'finished')
+      throw new HttpException(
+        { message: 'not found', status: record.status },
+        HttpStatus.NOT_FOUND,
+      );
     return record;
   }
 }

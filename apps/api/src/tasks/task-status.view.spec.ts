@@ -2,7 +2,13 @@ import { TaskKind } from '@app/tasks/queues/queue-names';
 import { taskStatusView } from './task-status.view';
 
 describe(taskStatusView.name, () => {
-  const base = { token: 'a'.repeat(32), client: 'anonymous', inputKey: 'k', bytes: 10, requestedAt: Date.UTC(2026, 0, 1) };
+  const base = {
+    token: 'a'.repeat(32),
+    client: 'anonymous',
+    inputKey: 'k',
+    bytes: 10,
+    requestedAt: Date.UTC(2026, 0, 1),
+  };
 
   it('shows the old service`s status plus ISO timestamps, without unknown fields', () => {
     const sut = taskStatusView({ ...base, task: TaskKind.Randomize, status: 'requested' });
@@ -11,11 +17,23 @@ describe(taskStatusView.name, () => {
 
   it('adds durations and, for even-sum, progress', () => {
     const sut = taskStatusView({
-      ...base, task: TaskKind.EvenSum, status: 'finished', startedAt: base.requestedAt + 5, finishedAt: base.requestedAt + 50,
-      executionMs: 40, queueWaitMs: 5, leadTimeMs: 50, chunksTotal: 2, chunksDone: 2, bytesDone: 10,
+      ...base,
+      task: TaskKind.EvenSum,
+      status: 'finished',
+      startedAt: base.requestedAt + 5,
+      finishedAt: base.requestedAt + 50,
+      executionMs: 40,
+      queueWaitMs: 5,
+      leadTimeMs: 50,
+      chunksTotal: 2,
+      chunksDone: 2,
+      bytesDone: 10,
     });
     expect(sut).toMatchObject({
-      status: 'finished', executionMs: 40, queueWaitMs: 5, leadTimeMs: 50,
+      status: 'finished',
+      executionMs: 40,
+      queueWaitMs: 5,
+      leadTimeMs: 50,
       progress: { bytesDone: 10, bytesTotal: 10, chunksDone: 2, chunksTotal: 2 },
     });
   });

@@ -48,18 +48,27 @@ export class TaskSubmitter {
       inputKey: s.inputKey,
       bytes: s.bytes,
     };
-    const reserved = await this.usage.reserve(s.client, s.token, s.bytes).catch((err: unknown) => this.fail(s, err));
+    const reserved = await this.usage
+      .reserve(s.client, s.token, s.bytes)
+      .catch((err: unknown) => this.fail(s, err));
     if (reserved !== 'ok') {
       await this.discard(s.token);
-      throw new TaskHttpError(429, reserved === 'too-many-pending'
-        ? 'too many unfinished tasks for this client (MAX_PENDING_TASKS_PER_CLIENT): wait for some to finish'
-        : 'this client stores too many bytes (MAX_STORED_BYTES_PER_CLIENT): wait for older tasks to expire');
+      throw new TaskHttpError(
+        429,
+        reserved === 'too-many-pending'
+          ? 'too many unfinished tasks for this client (MAX_PENDING_TASKS_PER_CLIENT): wait for some to finish'
+          : 'this client stores too many bytes (MAX_STORED_BYTES_PER_CLIENT): wait for older tasks to expire',
+      );
     }
     try {
       // Record first: a worker that takes the job at once must find it.
       await this.store.create(record);
       const [fair] = await this.fair.tag(s.client, QUEUE_OF[s.job], [s.cost]);
-      await this.queue.add(s.job, { ...s.data, tag: fair?.tag }, { jobId: s.token, priority: fair?.priority, express: fair?.express });
+      await this.queue.add(
+        s.job,
+        { ...s.data, tag: fair?.tag },
+        { jobId: s.token, priority: fair?.priority, express: fair?.express },
+      );
     } catch (err) {
       await this.usage.cancel(s.client, s.token).catch(() => undefined);
       await this.fail(s, err);

@@ -21,12 +21,18 @@ export class ProgressDto {
 export class StatusDto {
   @ApiProperty({ enum: ['requested', 'received', 'finished', 'errored'], example: 'finished' })
   status!: string;
-  @ApiPropertyOptional({ description: 'Only when status is errored: why, e.g. "cannot decode PNG: …"' }) error?: string;
+  @ApiPropertyOptional({
+    description: 'Only when status is errored: why, e.g. "cannot decode PNG: …"',
+  })
+  error?: string;
   @ApiPropertyOptional({ example: '2026-11-28T10:00:00.000Z' }) requestedAt?: string;
   @ApiPropertyOptional({ example: '2026-11-28T10:00:00.020Z' }) startedAt?: string;
   @ApiPropertyOptional({ example: '2026-11-28T10:00:00.110Z' }) finishedAt?: string;
-  @ApiPropertyOptional({ example: 90, description: 'Time the worker spent processing' }) executionMs?: number;
-  @ApiPropertyOptional({ example: 20, description: 'Time from enqueue to start' }) queueWaitMs?: number;
-  @ApiPropertyOptional({ example: 110, description: 'Time from request to finish (wall clock)' }) leadTimeMs?: number;
+  @ApiPropertyOptional({ example: 90, description: 'Time the worker spent processing' })
+  executionMs?: number;
+  @ApiPropertyOptional({ example: 20, description: 'Time from enqueue to start' })
+  queueWaitMs?: number;
+  @ApiPropertyOptional({ example: 110, description: 'Time from request to finish (wall clock)' })
+  leadTimeMs?: number;
   @ApiPropertyOptional({ type: ProgressDto, description: 'even-sum only' }) progress?: ProgressDto;
 }

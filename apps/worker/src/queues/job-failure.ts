@@ -8,7 +8,8 @@ export function isPermanent(err: unknown): boolean {
 
 /** The message a client sees for a failed task. */
 export function clientMessage(err: unknown): string {
-  if (err instanceof BlobNotFoundError) return 'input file is missing from storage (expired or deleted)';
+  if (err instanceof BlobNotFoundError)
+    return 'input file is missing from storage (expired or deleted)';
   if (err instanceof PermanentTaskError) return err.message;
   // bull's words for a job whose worker vanished mid-job more than maxStalledCount times.
   if (/stalled more than allowable limit/.test((err as Error)?.message ?? '')) {

@@ -11,11 +11,15 @@ describe(indexHandlers.name, () => {
   });
 
   it('fails the boot when a job name has no handler', () => {
-    expect(() => indexHandlers([handler(JobName.Randomize)])).toThrow(/no handler for job\(s\) even-sum.plan/);
+    expect(() => indexHandlers([handler(JobName.Randomize)])).toThrow(
+      /no handler for job\(s\) even-sum.plan/,
+    );
   });
 
   it('fails the boot when a job name has two handlers', () => {
     const all = Object.values(JobName).map(handler);
-    expect(() => indexHandlers([...all, handler(JobName.Randomize)])).toThrow('two handlers for job randomize');
+    expect(() => indexHandlers([...all, handler(JobName.Randomize)])).toThrow(
+      'two handlers for job randomize',
+    );
   });
 });

@@ -1,4 +1,10 @@
-import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
 import type { Job } from 'bull';
 import { AppConfig, InjectConfig } from '@app/tasks/config/app-config';
 import { JobName, QueueName } from '@app/tasks/queues/queue-names';
@@ -34,17 +40,26 @@ export class QueueConsumer implements OnApplicationBootstrap, BeforeApplicationS
     if (lanes !== 'express') {
       for (const [name, handler] of this.handlers) {
         const queue = this.queues.queue(QUEUE_OF[name]);
-        const concurrency = QUEUE_OF[name] === QueueName.Maintenance ? 1 : this.config.workerConcurrency;
+        const concurrency =
+          QUEUE_OF[name] === QueueName.Maintenance ? 1 : this.config.workerConcurrency;
         void queue.process(name, concurrency, (job: Job) => this.run(handler, job));
       }
     }
     if (lanes !== 'normal') {
       // The express lane carries any kind of unit; its slots come on top of the queues' own, while
       // the CPU gate still admits only WORKER_CONCURRENCY steps at a time.
-      void this.queues.queue(QueueName.Express).process('*', this.config.workerConcurrency, (job: Job) => this.run(this.handlerOf(job), job));
+      void this.queues
+        .queue(QueueName.Express)
+        .process('*', this.config.workerConcurrency, (job: Job) =>
+          this.run(this.handlerOf(job), job),
+        );
     }
-    for (const queue of this.queues.all()) queue.on('failed', (job: Job | null, err: Error) => void this.failed(job, err));
-    this.logger.log({ concurrency: this.config.workerConcurrency, lanes, jobs: [...this.handlers.keys()] }, 'consuming');
+    for (const queue of this.queues.all())
+      queue.on('failed', (job: Job | null, err: Error) => void this.failed(job, err));
+    this.logger.log(
+      { concurrency: this.config.workerConcurrency, lanes, jobs: [...this.handlers.keys()] },
+      'consuming',
+    );
   }
 
   /**
@@ -58,9 +73,15 @@ export class QueueConsumer implements OnApplicationBootstrap, BeforeApplicationS
     const drained = Promise.all(this.queues.all().map((q) => q.pause(true)));
     const timedOut = await Promise.race([
       drained.then(() => false),
-      new Promise<boolean>((resolve) => setTimeout(() => resolve(true), this.config.shutdownTimeoutMs).unref()),
+      new Promise<boolean>((resolve) =>
+        setTimeout(() => resolve(true), this.config.shutdownTimeoutMs).unref(),
+      ),
     ]);
-    if (timedOut) this.logger.warn({ timeoutMs: this.config.shutdownTimeoutMs }, 'active jobs did not finish in time: handing them back');
+    if (timedOut)
+      this.logger.warn(
+        { timeoutMs: this.config.shutdownTimeoutMs },
+        'active jobs did not finish in time: handing them back',
+      );
     await Promise.all(this.queues.all().map((q) => q.close(true)));
   }
 
@@ -89,7 +110,10 @@ export class QueueConsumer implements OnApplicationBootstrap, BeforeApplicationS
     // bull may report a failure of a job it already removed (removeOnFail): nothing to record.
     if (!job) return;
     const token = (job.data as { token?: string }).token;
-    this.logger.warn({ token, job: job.name, jobId: job.id, attempt: job.attemptsMade, err }, 'job failed');
+    this.logger.warn(
+      { token, job: job.name, jobId: job.id, attempt: job.attemptsMade, err },
+      'job failed',
+    );
     try {
       if (token && (await job.isFailed())) await this.lifecycle.fail(token, clientMessage(err));
     } catch (recordErr) {

@@ -17,8 +17,10 @@ export function parseApiKeys(text: string): ApiKey[] {
     const client = entry.slice(0, colon).trim();
     const key = entry.slice(colon + 1).trim();
     if (colon <= 0 || !key) throw new Error(`entry ${i + 1} is not client:key`);
-    if (!/^[\w.@-]{1,64}$/.test(client)) throw new Error(`entry ${i + 1}: client id must be 1-64 of [A-Za-z0-9_.@-]`);
-    if (key.length < 8) throw new Error(`entry ${i + 1} (${client}): key must be at least 8 characters`);
+    if (!/^[\w.@-]{1,64}$/.test(client))
+      throw new Error(`entry ${i + 1}: client id must be 1-64 of [A-Za-z0-9_.@-]`);
+    if (key.length < 8)
+      throw new Error(`entry ${i + 1} (${client}): key must be at least 8 characters`);
     return { client, key };
   });
   const seen = new Set<string>();

@@ -23,17 +23,37 @@ describe(loadConfig.name, () => {
   it('lists every bad variable at once', () => {
     let error: unknown;
     try {
-      loadConfig({ PORT: 'eighty', REDIS_URL: 'not a url', WORKER_CONCURRENCY: '0', QUEUE_PREFIX: 'a b', WORKER_NICE: '20', WORKER_LANES: 'fast' });
+      loadConfig({
+        PORT: 'eighty',
+        REDIS_URL: 'not a url',
+        WORKER_CONCURRENCY: '0',
+        QUEUE_PREFIX: 'a b',
+        WORKER_NICE: '20',
+        WORKER_LANES: 'fast',
+      });
     } catch (err) {
       error = err;
     }
     expect(error).toBeInstanceOf(ConfigError);
     const message = (error as Error).message;
-    for (const name of ['PORT', 'REDIS_URL', 'WORKER_CONCURRENCY', 'QUEUE_PREFIX', 'WORKER_NICE', 'WORKER_LANES']) expect(message).toContain(`${name}:`);
+    for (const name of [
+      'PORT',
+      'REDIS_URL',
+      'WORKER_CONCURRENCY',
+      'QUEUE_PREFIX',
+      'WORKER_NICE',
+      'WORKER_LANES',
+    ])
+      expect(message).toContain(`${name}:`);
   });
 
   it('reads values and treats empty strings as unset', () => {
-    const sut = loadConfig({ PORT: '8080', QUEUE_PREFIX: '{t1}', ADMIN_TOKEN: '', FAIR_SCHEDULING: 'false' });
+    const sut = loadConfig({
+      PORT: '8080',
+      QUEUE_PREFIX: '{t1}',
+      ADMIN_TOKEN: '',
+      FAIR_SCHEDULING: 'false',
+    });
     expect(sut.port).toBe(8080);
     expect(sut.queuePrefix).toBe('{t1}');
     expect(sut.adminToken).toBeUndefined();
@@ -45,6 +65,20 @@ describe(loadConfig.name, () => {
   });
 
   it('names every variable it reads', () => {
-    expect(CONFIG_ENV_KEYS).toEqual(expect.arrayContaining(['PORT', 'REDIS_URL', 'QUEUE_PREFIX', 'DATA_DIR', 'WORKER_HTTP_PORT', 'WORKER_CONCURRENCY', 'LOG_LEVEL', 'MAX_IMAGE_BYTES', 'RESULT_TTL_SECONDS', 'CHUNK_BYTES', 'MAX_UPLOAD_BYTES']));
+    expect(CONFIG_ENV_KEYS).toEqual(
+      expect.arrayContaining([
+        'PORT',
+        'REDIS_URL',
+        'QUEUE_PREFIX',
+        'DATA_DIR',
+        'WORKER_HTTP_PORT',
+        'WORKER_CONCURRENCY',
+        'LOG_LEVEL',
+        'MAX_IMAGE_BYTES',
+        'RESULT_TTL_SECONDS',
+        'CHUNK_BYTES',
+        'MAX_UPLOAD_BYTES',
+      ]),
+    );
   });
 });

@@ -10,7 +10,8 @@ const GiB = 1024 * MiB;
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])
   .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
-const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce.number().int().min(min).max(max);
 const optionalString = z
   .string()
   .optional()
@@ -90,7 +91,15 @@ export interface AppConfig {
   queuePrefix: string;
   storage:
     | { kind: 'fs'; dataDir: string }
-    | { kind: 's3'; bucket: string; region: string; endpoint?: string; forcePathStyle: boolean; partBytes: number; dataDir: string };
+    | {
+        kind: 's3';
+        bucket: string;
+        region: string;
+        endpoint?: string;
+        forcePathStyle: boolean;
+        partBytes: number;
+        dataDir: string;
+      };
   /** Lifetime of presigned direct-upload URLs (STORAGE=s3 only). */
   presignExpiresSeconds: number;
   workerHttpPort: number;
@@ -125,7 +134,9 @@ export class ConfigError extends Error {}
 
 /** Validates the environment once; throws a ConfigError listing every bad variable. */
 export function loadConfig(env: Record<string, string | undefined>): AppConfig {
-  const picked = Object.fromEntries(CONFIG_ENV_KEYS.map((k) => [k, env[k] === '' ? undefined : env[k]]));
+  const picked = Object.fromEntries(
+    CONFIG_ENV_KEYS.map((k) => [k, env[k] === '' ? undefined : env[k]]),
+  );
   const parsed = configSchema.safeParse(picked);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
@@ -140,7 +151,8 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
   } catch (err) {
     problems.push(`API_KEYS: ${(err as Error).message}`);
   }
-  if (problems.length) throw new ConfigError(`invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  if (problems.length)
+    throw new ConfigError(`invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
   return {
     port: e.PORT,
     host: e.HOST,
@@ -183,13 +195,17 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     maxPendingTasksPerClient: e.MAX_PENDING_TASKS_PER_CLIENT,
     maxStoredBytesPerClient: e.MAX_STORED_BYTES_PER_CLIENT,
-    corsOrigins: e.CORS_ORIGINS?.split(',').map((s) => s.trim()).filter(Boolean),
+    corsOrigins: e.CORS_ORIGINS?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
   };
 }
 
 /** API_KEYS is either the list itself or the path of a file holding it (no ':' means a path). */
 function readKeysSource(value: string): string {
-  return value.includes(':') && !value.startsWith('/') && !value.startsWith('.') ? value : readFileSync(value, 'utf8');
+  return value.includes(':') && !value.startsWith('/') && !value.startsWith('.')
+    ? value
+    : readFileSync(value, 'utf8');
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');

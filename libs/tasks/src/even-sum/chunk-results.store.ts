@@ -66,9 +66,21 @@ export class ChunkResultsStore {
   }
 
   /** Records a chunk's outcome once; resolves true when all chunks are in (time to combine). */
-  async record(token: string, index: number, outcome: ChunkOutcome, chunkBytes: number): Promise<boolean | null> {
+  async record(
+    token: string,
+    index: number,
+    outcome: ChunkOutcome,
+    chunkBytes: number,
+  ): Promise<boolean | null> {
     const keys = this.keys(token);
-    const result = await this.redis.eval(RECORD_CHUNK, 3, ...keys, index, JSON.stringify(outcome), chunkBytes);
+    const result = await this.redis.eval(
+      RECORD_CHUNK,
+      3,
+      ...keys,
+      index,
+      JSON.stringify(outcome),
+      chunkBytes,
+    );
     return result === -1 ? null : result === 1;
   }
 

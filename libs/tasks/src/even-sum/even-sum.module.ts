@@ -12,7 +12,11 @@ import { ScanPool } from './scan-pool';
     ChunkResultsStore,
     EvenSumRunner,
     // Scanning is CPU-bound: WORKER_CONCURRENCY threads let one process use every core it is given.
-    { provide: ScanPool, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new ScanPool(config.workerConcurrency) },
+    {
+      provide: ScanPool,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => new ScanPool(config.workerConcurrency),
+    },
   ],
   exports: [EvenSumRunner],
 })

@@ -15,7 +15,6 @@ import { combineChunkResults } from './even-sum.scanner';
 import { ScanPool } from './scan-pool';
 import { scanRange } from './scan-range';
 
-
 /** Plans an even-sum task into byte-range chunks, scans chunks, and combines them when the last one lands. */
 @Injectable()
 export class EvenSumRunner {
@@ -39,13 +38,28 @@ export class EvenSumRunner {
     if (record.status === 'finished' || record.status === 'errored') return;
     const size = await this.blobs.size(inputKey);
     const ranges = planChunks(size, this.config.chunkBytes);
-    this.logger.log({ token, task: record.task, bytes: size, chunks: ranges.length }, 'job started');
+    this.logger.log(
+      { token, task: record.task, bytes: size, chunks: ranges.length },
+      'job started',
+    );
     await this.chunks.plan(token, ranges.length);
     if (ranges.length <= 1) {
       if (ranges.length === 0) return this.combine(token);
-      return this.chunk({ token, inputKey, client: record.client, index: 0, start: 0, end: size, size });
+      return this.chunk({
+        token,
+        inputKey,
+        client: record.client,
+        index: 0,
+        start: 0,
+        end: size,
+        size,
+      });
     }
-    const fair = await this.fair.tag(record.client, QueueName.EvenSumChunk, ranges.map((r) => unitCost.scanBytes(r.end - r.start)));
+    const fair = await this.fair.tag(
+      record.client,
+      QueueName.EvenSumChunk,
+      ranges.map((r) => unitCost.scanBytes(r.end - r.start)),
+    );
     await this.queue.addBulk(
       JobName.EvenSumChunk,
       ranges.map((r, i) => ({
@@ -57,7 +71,15 @@ export class EvenSumRunner {
   }
 
   /** A chunk job: idempotent (a rerun of a counted chunk does nothing but combine if due). */
-  async chunk({ token, inputKey, client, index, start, end, size }: JobOf<JobName.EvenSumChunk>): Promise<void> {
+  async chunk({
+    token,
+    inputKey,
+    client,
+    index,
+    start,
+    end,
+    size,
+  }: JobOf<JobName.EvenSumChunk>): Promise<void> {
     if (!(await this.chunks.has(token, index))) {
       const startedAt = Date.now();
       const t0 = performance.now();
@@ -65,9 +87,13 @@ export class EvenSumRunner {
         (from, to) => this.blobs.readRange(inputKey, from, to),
         { start, end, size },
         // Each part takes its turn at the process's CPU gate with the other running jobs' steps.
-        (state, bytes, prev) => this.gate.run(client, () => this.pool.scanSlice(state, bytes, prev)),
+        (state, bytes, prev) =>
+          this.gate.run(client, () => this.pool.scanSlice(state, bytes, prev)),
         // scanRange reports every 8 MiB: one small Lua call each, fire and forget.
-        (bytesDone) => void this.chunks.progress(token, index, Math.min(bytesDone, end - start)).catch(() => undefined),
+        (bytesDone) =>
+          void this.chunks
+            .progress(token, index, Math.min(bytesDone, end - start))
+            .catch(() => undefined),
       );
       const executionMs = Math.round(performance.now() - t0);
       const outcome: ChunkOutcome = { ...result, startedAt, finishedAt: Date.now(), executionMs };
@@ -91,7 +117,8 @@ export class EvenSumRunner {
     }
     const executionMs = outcomes.reduce((ms, o) => ms + o.executionMs, 0);
     const wallMs = outcomes.length
-      ? Math.max(...outcomes.map((o) => o.finishedAt)) - Math.min(...outcomes.map((o) => o.startedAt))
+      ? Math.max(...outcomes.map((o) => o.finishedAt)) -
+        Math.min(...outcomes.map((o) => o.startedAt))
       : 0;
     await this.lifecycle.finish(record, {
       sum: total.sum,

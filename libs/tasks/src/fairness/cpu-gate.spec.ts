@@ -48,16 +48,22 @@ describe(CpuGate.name, () => {
   it('lets old use fade: after a few seconds idle a client is on a par with a newcomer', () => {
     let clock = 0;
     const sut = new CpuGate(1, () => clock);
-    return sut.run('was-busy', async () => void (clock += 1000)).then(() => {
-      expect(sut.usageOf('was-busy')).toBeCloseTo(1000);
-      clock += 10_000;
-      expect(sut.usageOf('was-busy')).toBeLessThan(1);
-    });
+    return sut
+      .run('was-busy', async () => void (clock += 1000))
+      .then(() => {
+        expect(sut.usageOf('was-busy')).toBeCloseTo(1000);
+        clock += 10_000;
+        expect(sut.usageOf('was-busy')).toBeLessThan(1);
+      });
   });
 
   it('releases its permit when a step throws', async () => {
     const sut = new CpuGate(1);
-    await expect(sut.run('c', async () => { throw new Error('boom'); })).rejects.toThrow('boom');
+    await expect(
+      sut.run('c', async () => {
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
     await expect(sut.run('c', async () => 'ok')).resolves.toBe('ok');
   });
 });

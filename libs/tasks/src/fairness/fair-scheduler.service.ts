@@ -65,7 +65,14 @@ export class FairScheduler {
   async tag(client: string, queue: QueueName, costs: number[]): Promise<(FairTag | undefined)[]> {
     if (!this.enabled) return costs.map(() => undefined);
     const { lastFinish: total } = tagUnits({ virtualTime: 0, lastFinish: 0 }, costs);
-    const [virtualTime, lastFinish] = (await this.redis.eval(RESERVE, 1, this.key, `finish:${queue}:${client}`, total, `virtual:${queue}`)) as string[];
+    const [virtualTime, lastFinish] = (await this.redis.eval(
+      RESERVE,
+      1,
+      this.key,
+      `finish:${queue}:${client}`,
+      total,
+      `virtual:${queue}`,
+    )) as string[];
     const clock: ClientClock = { virtualTime: Number(virtualTime), lastFinish: Number(lastFinish) };
     const express = takesExpressLane(clock, costs);
     return tagUnits(clock, costs).tags.map((tag) => ({ tag, priority: priorityOf(tag), express }));

@@ -1,4 +1,10 @@
-import { ClientClock, MAX_PRIORITY, priorityOf, tagUnits, takesExpressLane } from './start-time-fair-queue';
+import {
+  ClientClock,
+  MAX_PRIORITY,
+  priorityOf,
+  tagUnits,
+  takesExpressLane,
+} from './start-time-fair-queue';
 
 /** A small simulation: clients' units tagged against a shared clock, served in tag order. */
 class Simulation {
@@ -30,8 +36,14 @@ class Simulation {
 
 describe(tagUnits.name, () => {
   it('gives consecutive tags spaced by cost and returns the new finish tag', () => {
-    expect(tagUnits({ virtualTime: 10, lastFinish: 0 }, [5, 5, 2])).toEqual({ tags: [10, 15, 20], lastFinish: 22 });
-    expect(tagUnits({ virtualTime: 10, lastFinish: 40 }, [1])).toEqual({ tags: [40], lastFinish: 41 });
+    expect(tagUnits({ virtualTime: 10, lastFinish: 0 }, [5, 5, 2])).toEqual({
+      tags: [10, 15, 20],
+      lastFinish: 22,
+    });
+    expect(tagUnits({ virtualTime: 10, lastFinish: 40 }, [1])).toEqual({
+      tags: [40],
+      lastFinish: 41,
+    });
   });
 
   it('interleaves two clients with equal costs one for one, even if one queued 20 units first', () => {

@@ -16,7 +16,10 @@ export interface ClientClock {
 }
 
 /** Start tags for a client's new units (in order) and the client's new last finish tag. */
-export function tagUnits(clock: ClientClock, costs: number[]): { tags: number[]; lastFinish: number } {
+export function tagUnits(
+  clock: ClientClock,
+  costs: number[],
+): { tags: number[]; lastFinish: number } {
   let next = Math.max(clock.virtualTime, clock.lastFinish);
   const tags = costs.map((cost) => {
     const tag = next;

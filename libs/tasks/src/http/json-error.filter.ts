@@ -1,7 +1,18 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import {
+  ArgumentsHost,
+  Catch,
+  ExceptionFilter,
+  HttpException,
+  HttpStatus,
+  Logger,
+} from '@nestjs/common';
 import type { Response } from 'express';
 import { isRedisUnavailable } from '../redis/redis-unavailable';
-import { BlobNotFoundError, BlobTooLargeError, StorageUnavailableError } from '../storage/blob-store';
+import {
+  BlobNotFoundError,
+  BlobTooLargeError,
+  StorageUnavailableError,
+} from '../storage/blob-store';
 
 /**
  * Every error leaves as `{error}` JSON with its status; unexpected ones as a bare 500, logged with
@@ -31,7 +42,10 @@ export class JsonErrorFilter implements ExceptionFilter {
       // Nest's built-in exceptions answer {statusCode, message, error: "Not Found"}: keep the message.
       if ('statusCode' in response) {
         const message = (response as { message?: unknown }).message;
-        return [exception.getStatus(), { error: Array.isArray(message) ? message.join('; ') : String(message) }];
+        return [
+          exception.getStatus(),
+          { error: Array.isArray(message) ? message.join('; ') : String(message) },
+        ];
       }
       return [exception.getStatus(), response];
     }
@@ -39,11 +53,19 @@ export class JsonErrorFilter implements ExceptionFilter {
       return [HttpStatus.INSUFFICIENT_STORAGE, { error: exception.message }];
     }
     if (isRedisUnavailable(exception)) {
-      return [HttpStatus.SERVICE_UNAVAILABLE, { error: 'the task store (Redis) is unavailable, try again shortly' }];
+      return [
+        HttpStatus.SERVICE_UNAVAILABLE,
+        { error: 'the task store (Redis) is unavailable, try again shortly' },
+      ];
     }
     // A finished task whose result blob is gone (expired, deleted): nothing to serve.
-    if (exception instanceof BlobNotFoundError) return [HttpStatus.NOT_FOUND, { error: 'result is missing from storage (expired or deleted)' }];
-    if (exception instanceof BlobTooLargeError) return [HttpStatus.PAYLOAD_TOO_LARGE, { error: exception.message }];
+    if (exception instanceof BlobNotFoundError)
+      return [
+        HttpStatus.NOT_FOUND,
+        { error: 'result is missing from storage (expired or deleted)' },
+      ];
+    if (exception instanceof BlobTooLargeError)
+      return [HttpStatus.PAYLOAD_TOO_LARGE, { error: exception.message }];
     // body-parser / raw-body style errors carry a 4xx status of their own.
     const status = (exception as { status?: unknown })?.status;
     if (typeof status === 'number' && status >= 400 && status < 500) {

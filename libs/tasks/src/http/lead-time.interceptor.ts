@@ -1,5 +1,12 @@
 import {
-  applyDecorators, CallHandler, createParamDecorator, ExecutionContext, Injectable, NestInterceptor, SetMetadata, UseInterceptors,
+  applyDecorators,
+  CallHandler,
+  createParamDecorator,
+  ExecutionContext,
+  Injectable,
+  NestInterceptor,
+  SetMetadata,
+  UseInterceptors,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
@@ -32,7 +39,8 @@ export class LeadTimeInterceptor implements NestInterceptor {
 }
 
 /** Marks a route as submitting tasks of `task`: stamps requestedAt and counts the submission. */
-export const SubmitsTask = (task: TaskKind) => applyDecorators(SetMetadata(TASK_KIND, task), UseInterceptors(LeadTimeInterceptor));
+export const SubmitsTask = (task: TaskKind) =>
+  applyDecorators(SetMetadata(TASK_KIND, task), UseInterceptors(LeadTimeInterceptor));
 
 /** The `requestedAt` stamp of the LeadTimeInterceptor. */
 export const RequestedAt = createParamDecorator((_: unknown, ctx: ExecutionContext): number => {

@@ -8,7 +8,10 @@ export class TaskHttpError extends HttpException {
 }
 
 export const badRequest = (error: string) => new TaskHttpError(HttpStatus.BAD_REQUEST, error);
-export const notFound = (error = 'task not found') => new TaskHttpError(HttpStatus.NOT_FOUND, error);
+export const notFound = (error = 'task not found') =>
+  new TaskHttpError(HttpStatus.NOT_FOUND, error);
 export const tooLarge = (error: string) => new TaskHttpError(HttpStatus.PAYLOAD_TOO_LARGE, error);
-export const unavailable = (error: string) => new TaskHttpError(HttpStatus.SERVICE_UNAVAILABLE, error);
-export const insufficientStorage = (error: string) => new TaskHttpError(HttpStatus.INSUFFICIENT_STORAGE, error);
+export const unavailable = (error: string) =>
+  new TaskHttpError(HttpStatus.SERVICE_UNAVAILABLE, error);
+export const insufficientStorage = (error: string) =>
+  new TaskHttpError(HttpStatus.INSUFFICIENT_STORAGE, error);

@@ -55,11 +55,23 @@ export class ClientUsageStore {
   }
 
   /** Counts a new task against the client's caps, atomically; says which cap refused it. */
-  async reserve(client: string, token: string, bytes: number, now = Date.now()): Promise<ReserveOutcome> {
+  async reserve(
+    client: string,
+    token: string,
+    bytes: number,
+    now = Date.now(),
+  ): Promise<ReserveOutcome> {
     const expiresAt = now + this.config.resultTtlSeconds * 1000;
     const result = await this.redis.eval(
-      RESERVE, 3, ...this.keys(client), token, now, expiresAt, bytes,
-      this.config.maxPendingTasksPerClient, this.config.maxStoredBytesPerClient,
+      RESERVE,
+      3,
+      ...this.keys(client),
+      token,
+      now,
+      expiresAt,
+      bytes,
+      this.config.maxPendingTasksPerClient,
+      this.config.maxStoredBytesPerClient,
     );
     return result === 0 ? 'ok' : result === 1 ? 'too-many-pending' : 'too-many-bytes';
   }

@@ -19,12 +19,15 @@ export function pinoOptions(config: AppConfig, service: 'api' | 'worker'): Param
       // A request id from the caller (proxy) is kept; otherwise we make one. It is echoed in the response.
       genReqId: (req, res) => {
         const given = req.headers['x-request-id'];
-        const id = typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
+        const id =
+          typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
         res.setHeader('x-request-id', id);
         return id;
       },
       autoLogging: { ignore: (req: IncomingMessage) => QUIET_ROUTES.test(req.url ?? '') },
-      transport: config.logPretty ? { target: 'pino-pretty', options: { singleLine: true } } : undefined,
+      transport: config.logPretty
+        ? { target: 'pino-pretty', options: { singleLine: true } }
+        : undefined,
     },
   };
 }

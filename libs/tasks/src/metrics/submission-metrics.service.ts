@@ -13,8 +13,18 @@ export class SubmissionMetrics {
 
   constructor(registry: Registry, queues: TaskQueue) {
     const registers = [registry];
-    this.submitted = new Counter({ name: 'tasks_submitted_total', help: 'Tasks accepted by the api', labelNames: ['task'], registers });
-    this.uploadBytes = new Counter({ name: 'upload_bytes_total', help: 'Bytes of task inputs stored', labelNames: ['task'], registers });
+    this.submitted = new Counter({
+      name: 'tasks_submitted_total',
+      help: 'Tasks accepted by the api',
+      labelNames: ['task'],
+      registers,
+    });
+    this.uploadBytes = new Counter({
+      name: 'upload_bytes_total',
+      help: 'Bytes of task inputs stored',
+      labelNames: ['task'],
+      registers,
+    });
     new Gauge({
       name: 'queue_jobs',
       help: 'Jobs per queue and state',
@@ -26,7 +36,11 @@ export class SubmissionMetrics {
           queues.all().map(async (queue) => {
             const counts = await withRedisTimeout(queue.getJobCounts(), 1000).catch(() => null);
             if (!counts) return;
-            for (const state of STATES) this.set({ queue: queue.name, state }, (counts as unknown as Record<string, number>)[state] ?? 0);
+            for (const state of STATES)
+              this.set(
+                { queue: queue.name, state },
+                (counts as unknown as Record<string, number>)[state] ?? 0,
+              );
           }),
         );
       },

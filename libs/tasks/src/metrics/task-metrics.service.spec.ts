@@ -6,10 +6,20 @@ describe(TaskMetrics.name, () => {
   it('registers the task histograms with bounded labels and buckets from 50 ms to 30 min', async () => {
     const registry = new Registry();
     const sut = new TaskMetrics(registry);
-    sut.ended(TaskKind.EvenSum, 'finished', { executionMs: 1500, queueWaitMs: 20, leadTimeMs: 4000 });
+    sut.ended(TaskKind.EvenSum, 'finished', {
+      executionMs: 1500,
+      queueWaitMs: 20,
+      leadTimeMs: 4000,
+    });
     const metrics = await registry.getMetricsAsJSON();
     const byName = Object.fromEntries(metrics.map((m) => [m.name, m]));
-    expect(Object.keys(byName).sort()).toEqual(['even_sum_chunk_seconds', 'task_execution_seconds', 'task_lead_time_seconds', 'task_queue_wait_seconds', 'tasks_finished_total']);
+    expect(Object.keys(byName).sort()).toEqual([
+      'even_sum_chunk_seconds',
+      'task_execution_seconds',
+      'task_lead_time_seconds',
+      'task_queue_wait_seconds',
+      'tasks_finished_total',
+    ]);
     expect(TASK_BUCKETS[0]).toBe(0.05);
     expect(TASK_BUCKETS[TASK_BUCKETS.length - 1]).toBe(1800);
     const text = await registry.metrics();

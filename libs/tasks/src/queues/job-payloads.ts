@@ -7,9 +7,22 @@ export interface FairUnit {
 
 /** Payloads carry references (token, blob keys), never bytes: images and files live in the blob store. */
 export interface JobPayloads {
-  [JobName.Randomize]: FairUnit & { token: string; inputKey: string; blockSize: number; seed?: number };
+  [JobName.Randomize]: FairUnit & {
+    token: string;
+    inputKey: string;
+    blockSize: number;
+    seed?: number;
+  };
   [JobName.EvenSumPlan]: FairUnit & { token: string; inputKey: string };
-  [JobName.EvenSumChunk]: FairUnit & { token: string; inputKey: string; client: string; index: number; start: number; end: number; size: number };
+  [JobName.EvenSumChunk]: FairUnit & {
+    token: string;
+    inputKey: string;
+    client: string;
+    index: number;
+    start: number;
+    end: number;
+    size: number;
+  };
   [JobName.Cleanup]: Record<string, never>;
 }
 

@@ -55,7 +55,11 @@ export class TaskQueue {
   }
 
   /** Enqueues a job. `jobId` makes the add idempotent (bull ignores a second add with the same id). */
-  async add<N extends JobName>(name: N, data: JobOf<N>, { jobId, priority, express }: Placement): Promise<void> {
+  async add<N extends JobName>(
+    name: N,
+    data: JobOf<N>,
+    { jobId, priority, express }: Placement,
+  ): Promise<void> {
     const added = express
       ? this.queue(QueueName.Express).add(name, data, { ...JOB_OPTIONS[name], jobId })
       : this.queue(QUEUE_OF[name]).add(name, data, { ...JOB_OPTIONS[name], jobId, priority });
@@ -63,16 +67,29 @@ export class TaskQueue {
   }
 
   /** Enqueues many jobs of one kind in one round trip, on their own queue (a batch is never express). */
-  async addBulk<N extends JobName>(name: N, jobs: { data: JobOf<N>; jobId: string; priority?: number }[]): Promise<void> {
+  async addBulk<N extends JobName>(
+    name: N,
+    jobs: { data: JobOf<N>; jobId: string; priority?: number }[],
+  ): Promise<void> {
     await withRedisTimeout(
-      this.queue(QUEUE_OF[name]).addBulk(jobs.map(({ data, ...options }) => ({ name, data, opts: { ...JOB_OPTIONS[name], ...options } }))),
+      this.queue(QUEUE_OF[name]).addBulk(
+        jobs.map(({ data, ...options }) => ({
+          name,
+          data,
+          opts: { ...JOB_OPTIONS[name], ...options },
+        })),
+      ),
       ADD_TIMEOUT_MS,
     );
   }
 
   /** Schedules a payload-less job every `everyMs` (one schedule per job name, whoever asks). */
   async repeat(name: JobName.Cleanup, everyMs: number): Promise<void> {
-    await this.queue(QUEUE_OF[name]).add(name, {}, { ...JOB_OPTIONS[name], repeat: { every: everyMs }, jobId: name });
+    await this.queue(QUEUE_OF[name]).add(
+      name,
+      {},
+      { ...JOB_OPTIONS[name], repeat: { every: everyMs }, jobId: name },
+    );
   }
 
   queue(name: QueueName): Queue {

@@ -24,7 +24,13 @@ export class PngCodec {
       const { data, info } = await input
         .raw(sixteenBit ? { depth: 'ushort' } : undefined)
         .toBuffer({ resolveWithObject: true });
-      return { data, width: info.width, height: info.height, channels: info.channels, bytesPerSample: sixteenBit ? 2 : 1 };
+      return {
+        data,
+        width: info.width,
+        height: info.height,
+        channels: info.channels,
+        bytesPerSample: sixteenBit ? 2 : 1,
+      };
     } catch (err) {
       throw new PermanentTaskError(`cannot decode PNG: ${(err as Error).message}`);
     }
@@ -40,7 +46,10 @@ export class PngCodec {
     let pipeline = sharp(samples, {
       raw: { width: image.width, height: image.height, channels: image.channels as 1 | 2 | 3 | 4 },
     });
-    if (image.bytesPerSample === 2) pipeline = pipeline.toColourspace(image.channels >= 3 ? 'rgb16' : 'grey16');
-    return pipeline.png({ compressionLevel: this.config.pngCompressionLevel, adaptiveFiltering: false }).toBuffer();
+    if (image.bytesPerSample === 2)
+      pipeline = pipeline.toColourspace(image.channels >= 3 ? 'rgb16' : 'grey16');
+    return pipeline
+      .png({ compressionLevel: this.config.pngCompressionLevel, adaptiveFiltering: false })
+      .toBuffer();
   }
 }

@@ -8,7 +8,9 @@ describe(readPngHeader.name, () => {
   });
 
   it('rejects bytes that are not a PNG', () => {
-    expect(readPngHeader(Buffer.from('GIF89a'.padEnd(40, '\0')))).toBe('body is not a PNG image (bad signature)');
+    expect(readPngHeader(Buffer.from('GIF89a'.padEnd(40, '\0')))).toBe(
+      'body is not a PNG image (bad signature)',
+    );
     expect(readPngHeader(Buffer.from('short'))).toBe('body is not a PNG image (too short)');
   });
 

@@ -21,7 +21,8 @@ export function rawBytesPerPixel(header: PngHeader): number {
  */
 export function readPngHeader(bytes: Uint8Array): PngHeader | string {
   if (bytes.length < 33) return 'body is not a PNG image (too short)';
-  if (!PNG_SIGNATURE.equals(Buffer.from(bytes.subarray(0, 8)))) return 'body is not a PNG image (bad signature)';
+  if (!PNG_SIGNATURE.equals(Buffer.from(bytes.subarray(0, 8))))
+    return 'body is not a PNG image (bad signature)';
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const length = view.getUint32(8);
   const type = Buffer.from(bytes.subarray(12, 16)).toString('latin1');
@@ -33,7 +34,13 @@ export function readPngHeader(bytes: Uint8Array): PngHeader | string {
     colorType: bytes[25],
   };
   if (header.width === 0 || header.height === 0) return 'PNG image has zero width or height';
-  const validDepths: Record<number, number[]> = { 0: [1, 2, 4, 8, 16], 2: [8, 16], 3: [1, 2, 4, 8], 4: [8, 16], 6: [8, 16] };
+  const validDepths: Record<number, number[]> = {
+    0: [1, 2, 4, 8, 16],
+    2: [8, 16],
+    3: [1, 2, 4, 8],
+    4: [8, 16],
+    6: [8, 16],
+  };
   if (!validDepths[header.colorType]?.includes(header.bitDepth)) {
     return `PNG image has an invalid color type/bit depth (${header.colorType}/${header.bitDepth})`;
   }

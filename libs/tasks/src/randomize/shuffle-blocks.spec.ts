@@ -14,16 +14,19 @@ describe(shuffleBlocks.name, () => {
     [181, 125, 4, 60],
     [64, 64, 3, 8],
     [59, 200, 4, 60],
-  ])('keeps the multiset of blocks of a %ix%i image with %i channels (block %i) and leaves remainders untouched', (w, h, c, size) => {
-    const image = noise(w, h, c);
-    const { cols, rows } = blockGrid(w, h, size);
-    const sut = shuffleBlocks(image, size, blockPermutation(cols * rows, 42));
-    const before = { ...image };
-    const after = { ...image, data: sut };
-    expect(sut.length).toBe(image.data.length);
-    expect(blocksOf(after, size).sort()).toEqual(blocksOf(before, size).sort());
-    expect(remaindersOf(after, size)).toBe(remaindersOf(before, size));
-  });
+  ])(
+    'keeps the multiset of blocks of a %ix%i image with %i channels (block %i) and leaves remainders untouched',
+    (w, h, c, size) => {
+      const image = noise(w, h, c);
+      const { cols, rows } = blockGrid(w, h, size);
+      const sut = shuffleBlocks(image, size, blockPermutation(cols * rows, 42));
+      const before = { ...image };
+      const after = { ...image, data: sut };
+      expect(sut.length).toBe(image.data.length);
+      expect(blocksOf(after, size).sort()).toEqual(blocksOf(before, size).sort());
+      expect(remaindersOf(after, size)).toBe(remaindersOf(before, size));
+    },
+  );
 
   it('puts input block perm[d] at output block d', () => {
     const image = noise(120, 60, 3);
@@ -40,7 +43,9 @@ describe(shuffleBlocks.name, () => {
   });
 
   it('rejects a permutation of the wrong length', () => {
-    expect(() => shuffleBlocks(noise(120, 60, 3), 60, [0])).toThrow('permutation has 1 entries for 2 blocks');
+    expect(() => shuffleBlocks(noise(120, 60, 3), 60, [0])).toThrow(
+      'permutation has 1 entries for 2 blocks',
+    );
   });
 });
 

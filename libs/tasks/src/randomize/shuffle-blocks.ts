@@ -8,7 +8,11 @@ export interface RawImage {
 }
 
 /** How many full blocks fit across and down. */
-export function blockGrid(width: number, height: number, blockSize: number): { cols: number; rows: number } {
+export function blockGrid(
+  width: number,
+  height: number,
+  blockSize: number,
+): { cols: number; rows: number } {
   return { cols: Math.floor(width / blockSize), rows: Math.floor(height / blockSize) };
 }
 

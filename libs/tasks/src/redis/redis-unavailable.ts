@@ -1,5 +1,6 @@
 /** Errors ioredis and bull raise while Redis is unreachable (no offline queue, retries spent, timeouts). */
-const UNAVAILABLE = /Stream isn't writeable|Connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|max retries per request|Redis did not answer/i;
+const UNAVAILABLE =
+  /Stream isn't writeable|Connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|max retries per request|Redis did not answer/i;
 
 /** True when `err` means "Redis is not reachable right now" (answered 503, not 500). */
 export function isRedisUnavailable(err: unknown): boolean {

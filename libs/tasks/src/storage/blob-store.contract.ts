@@ -63,7 +63,9 @@ export function blobStoreContract(name: string, makeStore: () => Promise<Contrac
     it('stores a stream and reads it back whole, resolving with its byte count and reporting progress', async () => {
       const key = keyOf();
       const progress: number[] = [];
-      const bytes = await sut.put(key, bodyOf([Buffer.from('12 34 '), Buffer.from('-56\n')]), { onProgress: (n) => progress.push(n) });
+      const bytes = await sut.put(key, bodyOf([Buffer.from('12 34 '), Buffer.from('-56\n')]), {
+        onProgress: (n) => progress.push(n),
+      });
       expect(bytes).toBe(10);
       expect(progress.at(-1)).toBe(10);
       expect((await sut.getBuffer(key)).toString()).toBe('12 34 -56\n');
@@ -73,7 +75,9 @@ export function blobStoreContract(name: string, makeStore: () => Promise<Contrac
     it('stores a stream larger than several upload parts intact', async () => {
       const key = keyOf();
       const data = randomBytes(12 * MiB);
-      const pieces = Array.from({ length: 48 }, (_, i) => data.subarray(i * 256 * 1024, (i + 1) * 256 * 1024));
+      const pieces = Array.from({ length: 48 }, (_, i) =>
+        data.subarray(i * 256 * 1024, (i + 1) * 256 * 1024),
+      );
       expect(await sut.put(key, bodyOf(pieces))).toBe(data.length);
       expect(await sut.size(key)).toBe(data.length);
       expect((await sut.getBuffer(key)).equals(data)).toBe(true);
@@ -117,14 +121,18 @@ export function blobStoreContract(name: string, makeStore: () => Promise<Contrac
     it('refuses a body over maxBytes with BlobTooLargeError and keeps nothing of it', async () => {
       const key = keyOf();
       const pieces = Array.from({ length: 12 }, () => randomBytes(MiB));
-      await expect(sut.put(key, bodyOf(pieces), { maxBytes: 11 * MiB })).rejects.toBeInstanceOf(BlobTooLargeError);
+      await expect(sut.put(key, bodyOf(pieces), { maxBytes: 11 * MiB })).rejects.toBeInstanceOf(
+        BlobTooLargeError,
+      );
       await expectNothingUnder(key);
     });
 
     it('keeps nothing when the source stream fails mid-way, and rethrows its error', async () => {
       const key = keyOf();
       const pieces = Array.from({ length: 12 }, () => randomBytes(MiB));
-      await expect(sut.put(key, bodyOf(pieces, 7, new Error('client went away')))).rejects.toThrow('client went away');
+      await expect(sut.put(key, bodyOf(pieces, 7, new Error('client went away')))).rejects.toThrow(
+        'client went away',
+      );
       await expectNothingUnder(key);
     });
 
@@ -137,7 +145,11 @@ export function blobStoreContract(name: string, makeStore: () => Promise<Contrac
 
     it('deletes every blob of a task by its prefix, and nothing of other tasks', async () => {
       const [a, b] = [newTaskToken(), newTaskToken()];
-      await Promise.all([sut.putBuffer(`${a}/input.png`, Buffer.from('a')), sut.putBuffer(`${a}/output.png`, Buffer.from('A')), sut.putBuffer(`${b}/input.png`, Buffer.from('b'))]);
+      await Promise.all([
+        sut.putBuffer(`${a}/input.png`, Buffer.from('a')),
+        sut.putBuffer(`${a}/output.png`, Buffer.from('A')),
+        sut.putBuffer(`${b}/input.png`, Buffer.from('b')),
+      ]);
       await sut.deletePrefix(`${a}/`);
       await expect(sut.size(`${a}/input.png`)).rejects.toBeInstanceOf(BlobNotFoundError);
       await expect(sut.size(`${a}/output.png`)).rejects.toBeInstanceOf(BlobNotFoundError);

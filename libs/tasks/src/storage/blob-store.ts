@@ -48,7 +48,11 @@ export interface BlobStore {
    * Backends with multipart uploads (S3): aborts those untouched for `olderThanMs` whose token
    * `isLive` does not claim, so abandoned parts stop costing storage. Resolves with the count.
    */
-  abortStaleUploads?(olderThanMs: number, isLive: (token: string) => Promise<boolean>, now?: number): Promise<number>;
+  abortStaleUploads?(
+    olderThanMs: number,
+    isLive: (token: string) => Promise<boolean>,
+    now?: number,
+  ): Promise<number>;
 }
 
 export const BLOB_STORE = Symbol('BLOB_STORE');

@@ -19,7 +19,12 @@ export interface DirectUploads {
   /** Starts a multipart upload into `key`; resolves with its upload id. */
   createMultipartUpload(key: string): Promise<string>;
   /** A URL the client can PUT part `partNumber` to, without credentials, for `expiresInSeconds`. */
-  presignPart(key: string, uploadId: string, partNumber: number, expiresInSeconds: number): Promise<string>;
+  presignPart(
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    expiresInSeconds: number,
+  ): Promise<string>;
   /** Assembles the parts into `key`: UploadRejectedError when they do not fit, BlobNotFoundError when the upload is gone. */
   completeMultipartUpload(key: string, uploadId: string, parts: UploadedPart[]): Promise<void>;
   /** Drops an unfinished upload and its parts (done when it is already gone). */

@@ -10,7 +10,8 @@ blobStoreContract(FsBlobStore.name, async () => {
   return {
     store: new FsBlobStore(dir),
     // Temp files of failed puts and empty task directories count as leftovers.
-    leftovers: async () => (await readdir(dir, { recursive: true })).filter((f) => !f.startsWith('.probe')),
+    leftovers: async () =>
+      (await readdir(dir, { recursive: true })).filter((f) => !f.startsWith('.probe')),
     cleanup: async () => rmSync(dir, { recursive: true, force: true }),
   };
 });

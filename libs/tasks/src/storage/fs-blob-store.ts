@@ -1,10 +1,26 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
+import {
+  mkdir,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  rmdir,
+  stat,
+  unlink,
+  writeFile,
+} from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { randomBytes } from 'node:crypto';
-import { assertBlobKey, BlobNotFoundError, BlobStore, PutOptions, StorageUnavailableError } from './blob-store';
+import {
+  assertBlobKey,
+  BlobNotFoundError,
+  BlobStore,
+  PutOptions,
+  StorageUnavailableError,
+} from './blob-store';
 import { meterBody } from './metered-body';
 
 const STORAGE_ERRNOS = new Set(['ENOSPC', 'EDQUOT', 'EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'EIO']);
@@ -52,7 +68,11 @@ export class FsBlobStore implements BlobStore {
 
   readRange(key: string, start: number, endExclusive: number): Readable {
     if (endExclusive <= start) return Readable.from([]);
-    const source = createReadStream(this.path(key), { start, end: endExclusive - 1, highWaterMark: 1024 * 1024 });
+    const source = createReadStream(this.path(key), {
+      start,
+      end: endExclusive - 1,
+      highWaterMark: 1024 * 1024,
+    });
     const out = new PassThrough({ highWaterMark: 1024 * 1024 });
     // ENOENT becomes BlobNotFoundError (one error type for both backends); a consumer that stops
     // early (the scanner past a chunk's end) closes the file too.
@@ -70,7 +90,8 @@ export class FsBlobStore implements BlobStore {
   }
 
   async deletePrefix(prefix: string): Promise<void> {
-    if (!/^[0-9a-f]{32}\/$/.test(prefix)) throw new Error(`invalid blob prefix ${JSON.stringify(prefix)}`);
+    if (!/^[0-9a-f]{32}\/$/.test(prefix))
+      throw new Error(`invalid blob prefix ${JSON.stringify(prefix)}`);
     await rm(join(this.dir, prefix), { recursive: true, force: true });
   }
 
@@ -80,8 +101,18 @@ export class FsBlobStore implements BlobStore {
       if (!entry.isDirectory() || !/^[0-9a-f]{32}$/.test(entry.name)) continue;
       const dir = join(this.dir, entry.name);
       const files = await readdir(dir).catch(() => [] as string[]);
-      const times = await Promise.all(files.map((f) => stat(join(dir, f)).then((s) => s.mtimeMs, () => 0)));
-      yield { token: entry.name, modifiedAt: Math.max((await stat(dir).catch(() => null))?.mtimeMs ?? 0, ...times) };
+      const times = await Promise.all(
+        files.map((f) =>
+          stat(join(dir, f)).then(
+            (s) => s.mtimeMs,
+            () => 0,
+          ),
+        ),
+      );
+      yield {
+        token: entry.name,
+        modifiedAt: Math.max((await stat(dir).catch(() => null))?.mtimeMs ?? 0, ...times),
+      };
     }
   }
 
@@ -103,5 +134,7 @@ function mapNotFound(err: unknown, key: string): unknown {
 
 function mapStorageError(err: unknown): unknown {
   const code = (err as NodeJS.ErrnoException)?.code;
-  return code && STORAGE_ERRNOS.has(code) ? new StorageUnavailableError(`storage unavailable (${code})`) : err;
+  return code && STORAGE_ERRNOS.has(code)
+    ? new StorageUnavailableError(`storage unavailable (${code})`)
+    : err;
 }

@@ -1,7 +1,17 @@
 import {
-  AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, DeleteObjectCommand,
-  DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command,
-  ListPartsCommand, PutObjectCommand, S3Client, UploadPartCommand,
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  ListPartsCommand,
+  PutObjectCommand,
+  S3Client,
+  UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
@@ -15,7 +25,13 @@ import { fromS3Error, s3ErrorName } from './s3-errors';
 
 const TOKEN = /^[0-9a-f]{32}$/;
 // S3's answers to a completion whose part list does not fit the upload: the client's mistake (400).
-const REJECTED_COMPLETION = new Set(['InvalidPart', 'InvalidPartOrder', 'EntityTooSmall', 'MalformedXML', 'InvalidArgument']);
+const REJECTED_COMPLETION = new Set([
+  'InvalidPart',
+  'InvalidPartOrder',
+  'EntityTooSmall',
+  'MalformedXML',
+  'InvalidArgument',
+]);
 
 export interface S3BlobStoreOptions {
   bucket: string;
@@ -65,7 +81,16 @@ export class S3BlobStore implements BlobStore, DirectUploads {
 
   async putBuffer(key: string, body: Buffer): Promise<void> {
     assertBlobKey(key);
-    await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentLength: body.length })).catch(rethrow());
+    await this.s3
+      .send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          Body: body,
+          ContentLength: body.length,
+        }),
+      )
+      .catch(rethrow());
   }
 
   async getBuffer(key: string): Promise<Buffer> {
@@ -89,11 +114,15 @@ export class S3BlobStore implements BlobStore, DirectUploads {
     out.on('close', () => abort.abort());
     const range = `bytes=${start}-${endExclusive - 1}`;
     this.s3
-      .send(new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: range }), { abortSignal: abort.signal })
+      .send(new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: range }), {
+        abortSignal: abort.signal,
+      })
       .then(({ Body, ContentRange, ContentLength }) => {
         // A server that ignored the Range header would have every chunk scan the whole file.
         if (ContentLength !== 0 && !ContentRange?.startsWith(`bytes ${start}-`)) {
-          throw new Error(`storage answered ${range} of ${key} with ${ContentRange ?? 'the whole object'}`);
+          throw new Error(
+            `storage answered ${range} of ${key} with ${ContentRange ?? 'the whole object'}`,
+          );
         }
         // Some S3-compatible servers answer "bytes=0-0" with more (s3rver): keep what was asked for.
         return pipeline(Body as Readable, atMost(endExclusive - start), out);
@@ -108,18 +137,29 @@ export class S3BlobStore implements BlobStore, DirectUploads {
 
   async size(key: string): Promise<number> {
     assertBlobKey(key);
-    const head = await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key })).catch(rethrow(key));
+    const head = await this.s3
+      .send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }))
+      .catch(rethrow(key));
     return head.ContentLength ?? 0;
   }
 
   async deletePrefix(prefix: string): Promise<void> {
-    if (!/^[0-9a-f]{32}\/$/.test(prefix)) throw new Error(`invalid blob prefix ${JSON.stringify(prefix)}`);
+    if (!/^[0-9a-f]{32}\/$/.test(prefix))
+      throw new Error(`invalid blob prefix ${JSON.stringify(prefix)}`);
     for await (const page of this.pages(prefix)) {
       if (!page.length) continue;
       const { Errors } = await this.s3
-        .send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: page.map((o) => ({ Key: o.key })), Quiet: true } }))
+        .send(
+          new DeleteObjectsCommand({
+            Bucket: this.bucket,
+            Delete: { Objects: page.map((o) => ({ Key: o.key })), Quiet: true },
+          }),
+        )
         .catch(rethrow());
-      if (Errors?.length) throw new Error(`could not delete ${Errors.length} blobs under ${prefix}: ${Errors[0].Code} ${Errors[0].Message}`);
+      if (Errors?.length)
+        throw new Error(
+          `could not delete ${Errors.length} blobs under ${prefix}: ${Errors[0].Code} ${Errors[0].Message}`,
+        );
     }
   }
 
@@ -154,24 +194,50 @@ export class S3BlobStore implements BlobStore, DirectUploads {
 
   async createMultipartUpload(key: string): Promise<string> {
     assertBlobKey(key);
-    const { UploadId } = await this.s3.send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: key })).catch(rethrow());
+    const { UploadId } = await this.s3
+      .send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: key }))
+      .catch(rethrow());
     return UploadId!;
   }
 
-  async presignPart(key: string, uploadId: string, partNumber: number, expiresInSeconds: number): Promise<string> {
+  async presignPart(
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    expiresInSeconds: number,
+  ): Promise<string> {
     assertBlobKey(key);
-    const command = new UploadPartCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId, PartNumber: partNumber });
+    const command = new UploadPartCommand({
+      Bucket: this.bucket,
+      Key: key,
+      UploadId: uploadId,
+      PartNumber: partNumber,
+    });
     return getSignedUrl(this.s3, command, { expiresIn: expiresInSeconds });
   }
 
-  async completeMultipartUpload(key: string, uploadId: string, parts: UploadedPart[]): Promise<void> {
+  async completeMultipartUpload(
+    key: string,
+    uploadId: string,
+    parts: UploadedPart[],
+  ): Promise<void> {
     assertBlobKey(key);
-    const Parts = [...parts].sort((a, b) => a.partNumber - b.partNumber).map((p) => ({ PartNumber: p.partNumber, ETag: p.etag }));
+    const Parts = [...parts]
+      .sort((a, b) => a.partNumber - b.partNumber)
+      .map((p) => ({ PartNumber: p.partNumber, ETag: p.etag }));
     try {
-      await this.s3.send(new CompleteMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts } }));
+      await this.s3.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: this.bucket,
+          Key: key,
+          UploadId: uploadId,
+          MultipartUpload: { Parts },
+        }),
+      );
     } catch (err) {
       const name = s3ErrorName(err) ?? '';
-      if (REJECTED_COMPLETION.has(name)) throw new UploadRejectedError(`${name}: ${(err as Error).message}`);
+      if (REJECTED_COMPLETION.has(name))
+        throw new UploadRejectedError(`${name}: ${(err as Error).message}`);
       if (name === 'NoSuchUpload') throw new BlobNotFoundError(key);
       throw fromS3Error(err, key);
     }
@@ -179,9 +245,11 @@ export class S3BlobStore implements BlobStore, DirectUploads {
 
   async abortMultipartUpload(key: string, uploadId: string): Promise<void> {
     assertBlobKey(key);
-    await this.s3.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId })).catch((err: unknown) => {
-      if (s3ErrorName(err) !== 'NoSuchUpload') throw fromS3Error(err);
-    });
+    await this.s3
+      .send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }))
+      .catch((err: unknown) => {
+        if (s3ErrorName(err) !== 'NoSuchUpload') throw fromS3Error(err);
+      });
   }
 
   /**
@@ -190,23 +258,42 @@ export class S3BlobStore implements BlobStore, DirectUploads {
    * streamed put whose api died (a slow streamed put still adding parts is left alone). On AWS the
    * bucket's AbortIncompleteMultipartUpload lifecycle rule (1 day) is the backstop for both.
    */
-  async abortStaleUploads(olderThanMs: number, isLive: (token: string) => Promise<boolean>, now = Date.now()): Promise<number> {
+  async abortStaleUploads(
+    olderThanMs: number,
+    isLive: (token: string) => Promise<boolean>,
+    now = Date.now(),
+  ): Promise<number> {
     let aborted = 0;
     let KeyMarker: string | undefined;
     let UploadIdMarker: string | undefined;
     do {
       const page = await this.s3
-        .send(new ListMultipartUploadsCommand({ Bucket: this.bucket, KeyMarker, UploadIdMarker, MaxUploads: this.options.pageSize }))
+        .send(
+          new ListMultipartUploadsCommand({
+            Bucket: this.bucket,
+            KeyMarker,
+            UploadIdMarker,
+            MaxUploads: this.options.pageSize,
+          }),
+        )
         .catch(rethrow());
       for (const { Key, UploadId, Initiated } of page.Uploads ?? []) {
         const token = Key?.split('/')[0] ?? '';
-        if (!Key || !UploadId || !TOKEN.test(token) || now - (Initiated?.getTime() ?? now) < olderThanMs) continue;
+        if (
+          !Key ||
+          !UploadId ||
+          !TOKEN.test(token) ||
+          now - (Initiated?.getTime() ?? now) < olderThanMs
+        )
+          continue;
         if (await isLive(token)) continue;
         if (now - (await this.lastPartAt(Key, UploadId)) < olderThanMs) continue;
         await this.abortMultipartUpload(Key, UploadId);
         aborted++;
       }
-      [KeyMarker, UploadIdMarker] = page.IsTruncated ? [page.NextKeyMarker, page.NextUploadIdMarker] : [undefined, undefined];
+      [KeyMarker, UploadIdMarker] = page.IsTruncated
+        ? [page.NextKeyMarker, page.NextUploadIdMarker]
+        : [undefined, undefined];
     } while (KeyMarker !== undefined);
     return aborted;
   }
@@ -216,8 +303,11 @@ export class S3BlobStore implements BlobStore, DirectUploads {
     let newest = 0;
     let PartNumberMarker: string | undefined;
     do {
-      const page = await this.s3.send(new ListPartsCommand({ Bucket: this.bucket, Key, UploadId, PartNumberMarker })).catch(rethrow());
-      for (const part of page.Parts ?? []) newest = Math.max(newest, part.LastModified?.getTime() ?? 0);
+      const page = await this.s3
+        .send(new ListPartsCommand({ Bucket: this.bucket, Key, UploadId, PartNumberMarker }))
+        .catch(rethrow());
+      for (const part of page.Parts ?? [])
+        newest = Math.max(newest, part.LastModified?.getTime() ?? 0);
       PartNumberMarker = page.IsTruncated ? page.NextPartNumberMarker : undefined;
     } while (PartNumberMarker !== undefined);
     return newest;
@@ -228,9 +318,19 @@ export class S3BlobStore implements BlobStore, DirectUploads {
     let ContinuationToken: string | undefined;
     do {
       const page = await this.s3
-        .send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix || undefined, ContinuationToken, MaxKeys: this.options.pageSize }))
+        .send(
+          new ListObjectsV2Command({
+            Bucket: this.bucket,
+            Prefix: prefix || undefined,
+            ContinuationToken,
+            MaxKeys: this.options.pageSize,
+          }),
+        )
         .catch(rethrow());
-      yield (page.Contents ?? []).map((o) => ({ key: o.Key!, modifiedAt: o.LastModified?.getTime() ?? 0 }));
+      yield (page.Contents ?? []).map((o) => ({
+        key: o.Key!,
+        modifiedAt: o.LastModified?.getTime() ?? 0,
+      }));
       ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (ContinuationToken);
   }

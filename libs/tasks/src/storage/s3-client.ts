@@ -8,7 +8,10 @@ export type S3StorageConfig = Extract<AppConfig['storage'], { kind: 's3' }>;
  * The S3 client of both apps. Credentials come from the standard AWS chain (env, profile, ECS task
  * role) unless `overrides` gives them (tests).
  */
-export function createS3Client(storage: Pick<S3StorageConfig, 'region' | 'endpoint' | 'forcePathStyle'>, overrides: S3ClientConfig = {}): S3Client {
+export function createS3Client(
+  storage: Pick<S3StorageConfig, 'region' | 'endpoint' | 'forcePathStyle'>,
+  overrides: S3ClientConfig = {},
+): S3Client {
   return new S3Client({
     region: storage.region,
     endpoint: storage.endpoint,

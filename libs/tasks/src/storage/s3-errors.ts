@@ -2,11 +2,30 @@ import { BlobNotFoundError, StorageUnavailableError } from './blob-store';
 
 // Errors that say the bucket cannot be used right now (missing, no permission, overloaded, unreachable).
 const UNAVAILABLE = new Set([
-  'NoSuchBucket', 'AccessDenied', 'AllAccessDisabled', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'ExpiredToken',
-  'InvalidToken', 'RequestTimeTooSkewed', 'CredentialsProviderError', 'ServiceUnavailable', 'SlowDown', 'InternalError',
-  'TimeoutError', 'RequestTimeout',
+  'NoSuchBucket',
+  'AccessDenied',
+  'AllAccessDisabled',
+  'InvalidAccessKeyId',
+  'SignatureDoesNotMatch',
+  'ExpiredToken',
+  'InvalidToken',
+  'RequestTimeTooSkewed',
+  'CredentialsProviderError',
+  'ServiceUnavailable',
+  'SlowDown',
+  'InternalError',
+  'TimeoutError',
+  'RequestTimeout',
 ]);
-const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'EPIPE']);
+const NETWORK = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'EPIPE',
+]);
 
 interface SdkError {
   name?: string;
@@ -24,10 +43,13 @@ export function fromS3Error(err: unknown, key?: string): unknown {
   const e = err as SdkError | undefined;
   const name = e?.name ?? '';
   // A HEAD has no body, so S3 can only say "NotFound" for a missing key.
-  if (key !== undefined && (name === 'NoSuchKey' || name === 'NotFound')) return new BlobNotFoundError(key);
+  if (key !== undefined && (name === 'NoSuchKey' || name === 'NotFound'))
+    return new BlobNotFoundError(key);
   const status = e?.$metadata?.httpStatusCode ?? 0;
   if (UNAVAILABLE.has(name) || status >= 500 || NETWORK.has(e?.code ?? '')) {
-    return new StorageUnavailableError(`storage unavailable (${name === 'Error' ? e?.code : name || status})`);
+    return new StorageUnavailableError(
+      `storage unavailable (${name === 'Error' ? e?.code : name || status})`,
+    );
   }
   return err;
 }

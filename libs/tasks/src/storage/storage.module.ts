@@ -11,7 +11,10 @@ export function createBlobStore(config: AppConfig): BlobStore {
     case 'fs':
       return new FsBlobStore(config.storage.dataDir);
     case 's3':
-      return new S3BlobStore(createS3Client(config.storage), { bucket: config.storage.bucket, partBytes: config.storage.partBytes });
+      return new S3BlobStore(createS3Client(config.storage), {
+        bucket: config.storage.bucket,
+        partBytes: config.storage.partBytes,
+      });
   }
 }
 

@@ -19,10 +19,14 @@ describe(planUploadParts.name, () => {
   });
 
   it('uses exactly 10 000 parts at the boundary', () => {
-    expect(planUploadParts(MAX_UPLOAD_PARTS * 5 * MiB, 5 * MiB)).toEqual({ partSize: 5 * MiB, count: MAX_UPLOAD_PARTS });
+    expect(planUploadParts(MAX_UPLOAD_PARTS * 5 * MiB, 5 * MiB)).toEqual({
+      partSize: 5 * MiB,
+      count: MAX_UPLOAD_PARTS,
+    });
   });
 
   it('refuses sizes that are not positive integers', () => {
-    for (const size of [0, -1, 1.5, Number.NaN]) expect(() => planUploadParts(size, 5 * MiB)).toThrow(RangeError);
+    for (const size of [0, -1, 1.5, Number.NaN])
+      expect(() => planUploadParts(size, 5 * MiB)).toThrow(RangeError);
   });
 });

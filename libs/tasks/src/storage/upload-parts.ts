@@ -14,7 +14,8 @@ export interface PartPlan {
  * than 10 000 of them. Every part but the last is exactly `partSize`, as S3 requires.
  */
 export function planUploadParts(size: number, preferredPartSize: number): PartPlan {
-  if (!Number.isSafeInteger(size) || size < 1) throw new RangeError(`size must be a positive integer (got ${size})`);
+  if (!Number.isSafeInteger(size) || size < 1)
+    throw new RangeError(`size must be a positive integer (got ${size})`);
   const needed = Math.ceil(size / MAX_UPLOAD_PARTS);
   const partSize = needed <= preferredPartSize ? preferredPartSize : Math.ceil(needed / MiB) * MiB;
   return { partSize, count: Math.ceil(size / partSize) };

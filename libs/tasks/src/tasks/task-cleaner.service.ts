@@ -39,7 +39,9 @@ export class TaskCleaner {
       removed++;
     }
     const ttlMs = this.config.resultTtlSeconds * 1000;
-    await Promise.all(this.queue.all().map((q) => q.clean(ttlMs, 'failed').then(() => q.clean(ttlMs, 'completed'))));
+    await Promise.all(
+      this.queue.all().map((q) => q.clean(ttlMs, 'failed').then(() => q.clean(ttlMs, 'completed'))),
+    );
     // Nothing queued or running: fair-queuing tags restart from 0 (keeps priorities in bull's range).
     await this.fair.rebaseIfIdle(async () => {
       const counts = await Promise.all(this.queue.all().map((q) => q.getJobCounts()));
@@ -49,7 +51,9 @@ export class TaskCleaner {
     // S3: multipart uploads nobody will complete (presigned URLs expired, or a streamed put whose
     // api died). On AWS the bucket's AbortIncompleteMultipartUpload lifecycle rule is the backstop.
     const staleMs = this.config.presignExpiresSeconds * 1000;
-    const aborted = (await this.blobs.abortStaleUploads?.(staleMs, (token) => this.uploads.exists(token), now)) ?? 0;
+    const aborted =
+      (await this.blobs.abortStaleUploads?.(staleMs, (token) => this.uploads.exists(token), now)) ??
+      0;
     if (aborted) this.logger.log({ aborted }, 'stale multipart uploads aborted');
     return removed;
   }

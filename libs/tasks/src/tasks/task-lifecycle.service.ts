@@ -27,7 +27,11 @@ export class TaskLifecycle {
   }
 
   /** Marks the task finished with its result fields and durations; logs one line per task. */
-  async finish(record: TaskRecord, fields: Partial<TaskRecord> & { executionMs: number }, now = Date.now()): Promise<void> {
+  async finish(
+    record: TaskRecord,
+    fields: Partial<TaskRecord> & { executionMs: number },
+    now = Date.now(),
+  ): Promise<void> {
     const durations = durationsOf(record, now);
     const written = await this.store.update(
       record.token,
@@ -38,7 +42,17 @@ export class TaskLifecycle {
       await this.usage.finished(record.client, record.token);
       const measured = { executionMs: fields.executionMs, ...durations };
       this.metrics.ended(record.task, 'finished', measured);
-      this.logger.log({ token: record.token, task: record.task, outcome: 'finished', bytes: record.bytes, ...measured, wallMs: fields.wallMs }, 'task finished');
+      this.logger.log(
+        {
+          token: record.token,
+          task: record.task,
+          outcome: 'finished',
+          bytes: record.bytes,
+          ...measured,
+          wallMs: fields.wallMs,
+        },
+        'task finished',
+      );
     }
   }
 
@@ -47,20 +61,31 @@ export class TaskLifecycle {
     const record = await this.store.get(token);
     if (!record) return;
     const durations = durationsOf(record, now);
-    const written = await this.store.update(token, { ...durations, status: 'errored', error, finishedAt: now }, ['requested', 'received']);
+    const written = await this.store.update(
+      token,
+      { ...durations, status: 'errored', error, finishedAt: now },
+      ['requested', 'received'],
+    );
     if (written) {
       await this.usage.finished(record.client, token);
       this.metrics.ended(record.task, 'errored', durations);
-      this.logger.warn({ token, task: record.task, outcome: 'errored', error, bytes: record.bytes, ...durations }, 'task errored');
+      this.logger.warn(
+        { token, task: record.task, outcome: 'errored', error, bytes: record.bytes, ...durations },
+        'task errored',
+      );
     }
   }
 }
 
 /** Queue wait (request or enqueue → start) and lead time (request → finish), wall-clock epoch ms. */
-export function durationsOf(record: Pick<TaskRecord, 'requestedAt' | 'enqueuedAt' | 'startedAt'>, finishedAt: number): { queueWaitMs?: number; leadTimeMs: number } {
+export function durationsOf(
+  record: Pick<TaskRecord, 'requestedAt' | 'enqueuedAt' | 'startedAt'>,
+  finishedAt: number,
+): { queueWaitMs?: number; leadTimeMs: number } {
   const queuedFrom = record.enqueuedAt ?? record.requestedAt;
   return {
-    queueWaitMs: record.startedAt !== undefined ? Math.max(0, record.startedAt - queuedFrom) : undefined,
+    queueWaitMs:
+      record.startedAt !== undefined ? Math.max(0, record.startedAt - queuedFrom) : undefined,
     leadTimeMs: Math.max(0, finishedAt - record.requestedAt),
   };
 }

@@ -32,8 +32,20 @@ export interface TaskRecord {
 }
 
 const NUMERIC_FIELDS = [
-  'requestedAt', 'enqueuedAt', 'startedAt', 'finishedAt', 'bytes', 'executionMs', 'queueWaitMs',
-  'leadTimeMs', 'wallMs', 'chunksTotal', 'chunksDone', 'bytesDone', 'evenCount', 'count',
+  'requestedAt',
+  'enqueuedAt',
+  'startedAt',
+  'finishedAt',
+  'bytes',
+  'executionMs',
+  'queueWaitMs',
+  'leadTimeMs',
+  'wallMs',
+  'chunksTotal',
+  'chunksDone',
+  'bytesDone',
+  'evenCount',
+  'count',
 ] as const;
 
 /** Hash fields (all strings) → TaskRecord; numbers parsed, absent fields left undefined. */

@@ -54,7 +54,10 @@ export class UploadSessionStore {
 
   /** Takes the session for completion; false when another request already holds it. */
   async claim(token: string): Promise<boolean> {
-    return (await this.redis.set(`${this.key(token)}:completing`, '1', 'PX', COMPLETING_MS, 'NX')) === 'OK';
+    return (
+      (await this.redis.set(`${this.key(token)}:completing`, '1', 'PX', COMPLETING_MS, 'NX')) ===
+      'OK'
+    );
   }
 
   /** Gives a claimed session back (the completion failed in a way the client can retry). */
