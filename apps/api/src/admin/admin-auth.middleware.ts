@@ -7,11 +7,9 @@ export function adminAuth(token: string) {
     const secret = presentedSecret(req.headers.authorization);
     if (secret !== undefined && secretsEqual(secret, token)) return next();
     res.setHeader('WWW-Authenticate', 'Basic realm="queues", charset="UTF-8"');
-    res
-      .status(401)
-      .json({
-        error:
-          'admin token required: Authorization: Bearer <ADMIN_TOKEN> (or Basic, token as password)',
-      });
+    res.status(401).json({
+      error:
+        'admin token required: Authorization: Bearer <ADMIN_TOKEN> (or Basic, token as password)',
+    });
   };
 }
