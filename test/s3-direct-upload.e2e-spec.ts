@@ -5,7 +5,7 @@ import { blocksOf, decodePng, randomPng } from './support/images';
 import { http, waitForTask } from './support/http';
 import { pollUntil } from './support/poll';
 import { LocalS3 } from './support/s3-server';
-import { withRedis } from './support/faults';
+import { resultKeyOf, withRedis } from './support/faults';
 import { Stack } from './support/stack';
 import { upload } from './support/upload';
 
@@ -107,7 +107,7 @@ describe('STORAGE=s3 end to end (real api + worker + Redis + local S3 server)', 
     expect(blocksOf(await decodePng(result.bytes), 60).sort()).toEqual(
       blocksOf(await decodePng(input), 60).sort(),
     );
-    expect(await objectExists(`${created.body.token}/output.png`)).toBe(true);
+    expect(await objectExists(await resultKeyOf(stack, created.body.token))).toBe(true);
   });
 
   it('sums a streamed upload exactly, its chunks read from S3 with ranged GETs', async () => {

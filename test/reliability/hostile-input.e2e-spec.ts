@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { storedEntries, withRedis } from '../support/faults';
+import { resultKeyOf, storedEntries, withRedis } from '../support/faults';
 import {
   BAD_TOKENS,
   flipBytes,
@@ -220,9 +220,8 @@ describe('hostile input (real api + worker)', () => {
     };
     if (canTrace()) {
       const trace = await traceFileAccess(stack.api.proc.pid!, check);
-      expect(trace.some((line) => line.includes(join(stack.dataDir, finished, 'output.png')))).toBe(
-        true,
-      );
+      const output = join(stack.dataDir, await resultKeyOf(stack, finished));
+      expect(trace.some((line) => line.includes(output))).toBe(true);
       // The only file the api touched is the control's result.
       expect(
         trace.filter(
@@ -296,7 +295,7 @@ describe('hostile input (real api + worker)', () => {
     });
     const token = png.body.token as string;
     await waitForTask(stack.url, 'randomize', token);
-    rmSync(join(stack.dataDir, token, 'output.png'));
+    rmSync(join(stack.dataDir, await resultKeyOf(stack, token)));
     const broken = await http(`${stack.url}/randomize/${token}/result`);
     expect(broken.status).toBeGreaterThanOrEqual(400);
     expectCleanError(broken, 'result of a task whose output blob is gone');

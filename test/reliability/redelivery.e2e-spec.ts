@@ -1,7 +1,8 @@
 import { getQueueToken } from '@nestjs/bull';
+import { createHash } from 'node:crypto';
 import { Test, TestingModule } from '@nestjs/testing';
 import type { Queue } from 'bull';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -13,12 +14,16 @@ import { EvenSumChunkRunner } from '@app/tasks/even-sum/even-sum-chunk.runner';
 import { EvenSumPlanner } from '@app/tasks/even-sum/even-sum.planner';
 import { EvenSumModule } from '@app/tasks/even-sum/even-sum.module';
 import { MetricsModule } from '@app/tasks/metrics/metrics.module';
+import { RandomizeModule } from '@app/tasks/randomize/randomize.module';
+import { RandomizeRunner } from '@app/tasks/randomize/randomize.runner';
 import { JobOf } from '@app/tasks/queues/job-payloads';
 import { JobName, QueueName, TaskKind } from '@app/tasks/queues/queue-names';
 import { BLOB_STORE, BlobStore, blobKeys } from '@app/tasks/storage/blob-store';
+import { TaskLifecycle } from '@app/tasks/tasks/task-lifecycle.service';
 import { TaskStore } from '@app/tasks/tasks/task-store.service';
 import { newTaskToken } from '@app/tasks/tasks/task-token';
 import { http, waitForTask } from '../support/http';
+import { randomPng } from '../support/images';
 import { pollUntil } from '../support/poll';
 import { Stack } from '../support/stack';
 import { upload } from '../support/upload';
@@ -79,7 +84,12 @@ describe('even-sum fan-in under repeated, late and reordered deliveries', () => 
 
   const build = async (env: Record<string, string>) => {
     const built = await Test.createTestingModule({
-      imports: [ConfigModule.forRoot(loadConfig(env)), MetricsModule, EvenSumModule],
+      imports: [
+        ConfigModule.forRoot(loadConfig(env)),
+        MetricsModule,
+        EvenSumModule,
+        RandomizeModule,
+      ],
     }).compile();
     built.useLogger(false);
     await built.init();
@@ -308,6 +318,56 @@ describe('even-sum fan-in under repeated, late and reordered deliveries', () => 
     await store.delete(token);
     await chunkRunner.run(jobs[0]);
     expect(await redis.keys(`${store.key(token)}*`)).toEqual([]);
+  });
+
+  it('keeps the first result of an unseeded shuffle when the job runs twice at once, and after', async () => {
+    const runner = moduleRef.get(RandomizeRunner);
+    const token = newTaskToken();
+    const png = await randomPng(240, 240);
+    await blobs.putBuffer(blobKeys.randomizeInput(token), png);
+    await store.create({
+      token,
+      task: TaskKind.Randomize,
+      client: 'anonymous',
+      status: 'requested',
+      requestedAt: Date.now(),
+      inputKey: blobKeys.randomizeInput(token),
+      bytes: png.length,
+    });
+    const job = { token, inputKey: blobKeys.randomizeInput(token), blockSize: 60 };
+    // Run B passes its start check while run A is under way, and goes on only once A finished
+    // and a client read A's result (a lock that expired under a slow run A).
+    const lifecycle = moduleRef.get(TaskLifecycle);
+    const realStart = lifecycle.start.bind(lifecycle);
+    let readA!: () => void;
+    const aRead = new Promise<void>((resolve) => (readA = resolve));
+    const spy = jest
+      .spyOn(lifecycle, 'start')
+      .mockImplementationOnce(realStart)
+      .mockImplementationOnce(async (t) => {
+        const record = await realStart(t);
+        await aRead;
+        return record;
+      });
+    // Compared by digest: a failing toEqual on two big Buffers makes jest diff them byte by byte.
+    const digest = (png: Buffer) => createHash('sha256').update(png).digest('hex');
+    let seen: string | undefined;
+    const runA = runner.run(job).then(async () => {
+      seen = digest(await blobs.getBuffer((await store.get(token))!.resultKey!));
+      readA();
+    });
+    await Promise.all([runA, runner.run(job)]);
+    spy.mockRestore();
+    const first = await store.get(token);
+    expect(first).toMatchObject({ status: 'finished' });
+    expect(digest(await blobs.getBuffer(first!.resultKey!))).toBe(seen);
+    await Promise.all([runner.run(job), runner.run(job)]);
+    expect(await store.get(token)).toEqual(first);
+    expect(digest(await blobs.getBuffer(first!.resultKey!))).toBe(seen);
+    // The losing run's output is gone: one input, one result.
+    expect(readdirSync(join(dataDir, token)).sort()).toEqual(
+      ['input.png', first!.resultKey!.split('/')[1]].sort(),
+    );
   });
 
   it('never counts a task without a chunk count as complete', async () => {

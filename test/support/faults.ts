@@ -78,3 +78,10 @@ export async function expectShuffled(input: Buffer, output: Buffer, size = 60): 
   expect([...a].sort()).toEqual([...b].sort());
   expect(a).not.toEqual(b);
 }
+
+/** The blob key of a finished randomize task's result, as its record names it. */
+export async function resultKeyOf(stack: Stack, token: string): Promise<string> {
+  const key = await withRedis(stack, (r) => r.hget(`${stack.prefix}:task:${token}`, 'resultKey'));
+  if (!key) throw new Error(`task ${token} names no result`);
+  return key;
+}

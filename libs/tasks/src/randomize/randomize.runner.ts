@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
 import { JobOf } from '../queues/job-payloads';
 import { JobName } from '../queues/queue-names';
 import { blobKeys, BlobStore, InjectBlobStore } from '../storage/blob-store';
@@ -33,9 +34,13 @@ export class RandomizeRunner {
       const shuffled = shuffleBlocks(image, blockSize, blockPermutation(cols * rows, seed));
       return this.codec.encode({ ...image, data: shuffled });
     });
-    const resultKey = blobKeys.randomizeOutput(token);
+    // bull may run this job twice at once (an expired lock): each run writes its own blob and the
+    // first to finish names it in the record; an unseeded shuffle differs between runs, so a client
+    // must never see the result change after it finished.
+    const resultKey = blobKeys.randomizeOutput(token, randomBytes(6).toString('hex'));
     await this.blobs.putBuffer(resultKey, png);
     const executionMs = Math.round(performance.now() - started);
-    await this.lifecycle.finish(record, { resultKey, executionMs });
+    const finished = await this.lifecycle.finish(record, { resultKey, executionMs });
+    if (!finished) await this.blobs.delete(resultKey);
   }
 }

@@ -143,6 +143,16 @@ export function blobStoreContract(name: string, makeStore: () => Promise<Contrac
       await expect(text(sut.readRange(key, 0, 10))).rejects.toBeInstanceOf(BlobNotFoundError);
     });
 
+    it('deletes one blob, and nothing else; deleting it again is not an error', async () => {
+      const token = newTaskToken();
+      await sut.putBuffer(`${token}/output-a.png`, Buffer.from('a'));
+      await sut.putBuffer(`${token}/output-b.png`, Buffer.from('b'));
+      await sut.delete(`${token}/output-a.png`);
+      await expect(sut.size(`${token}/output-a.png`)).rejects.toBeInstanceOf(BlobNotFoundError);
+      expect((await sut.getBuffer(`${token}/output-b.png`)).toString()).toBe('b');
+      await sut.delete(`${token}/output-a.png`);
+    });
+
     it('deletes every blob of a task by its prefix, and nothing of other tasks', async () => {
       const [a, b] = [newTaskToken(), newTaskToken()];
       await Promise.all([

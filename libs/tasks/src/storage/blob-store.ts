@@ -38,6 +38,8 @@ export interface BlobStore {
   /** Streams bytes [start, endExclusive) of `key` (clipped at its end; an empty range reads nothing). */
   readRange(key: string, start: number, endExclusive: number): Readable;
   size(key: string): Promise<number>;
+  /** Deletes one blob; deleting a blob that does not exist is not an error. */
+  delete(key: string): Promise<void>;
   /** Deletes every blob whose key starts with `prefix` (a task's `token/`). */
   deletePrefix(prefix: string): Promise<void>;
   /** Every task token that has blobs, with the newest modification time (epoch ms) of its blobs. */
@@ -70,6 +72,8 @@ export function assertBlobKey(key: string): void {
 /** The blob keys of a task. */
 export const blobKeys = {
   randomizeInput: (token: string) => `${token}/input.png`,
-  randomizeOutput: (token: string) => `${token}/output.png`,
+  /** A run's output (`run` names it, so two runs of one job never overwrite each other's result). */
+  randomizeOutput: (token: string, run?: string) =>
+    run ? `${token}/output-${run}.png` : `${token}/output.png`,
   evenSumInput: (token: string) => `${token}/input.txt`,
 };

@@ -89,6 +89,10 @@ export class FsBlobStore implements BlobStore {
     }
   }
 
+  async delete(key: string): Promise<void> {
+    await rm(this.path(key), { force: true });
+  }
+
   async deletePrefix(prefix: string): Promise<void> {
     if (!/^[0-9a-f]{32}\/$/.test(prefix))
       throw new Error(`invalid blob prefix ${JSON.stringify(prefix)}`);

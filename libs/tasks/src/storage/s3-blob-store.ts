@@ -143,6 +143,13 @@ export class S3BlobStore implements BlobStore, DirectUploads {
     return head.ContentLength ?? 0;
   }
 
+  async delete(key: string): Promise<void> {
+    assertBlobKey(key);
+    await this.s3
+      .send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }))
+      .catch(rethrow(key));
+  }
+
   async deletePrefix(prefix: string): Promise<void> {
     if (!/^[0-9a-f]{32}\/$/.test(prefix))
       throw new Error(`invalid blob prefix ${JSON.stringify(prefix)}`);
