@@ -52,23 +52,26 @@ export async function traceFileAccess(pid: number, fn: () => Promise<void>): Pro
     stdio: 'ignore',
   });
   const exited = new Promise<void>((resolve) => tracer.once('exit', () => resolve()));
+  // The trace's directory goes whatever happens (strace failing to attach, fn throwing).
   try {
-    await pollUntil(
-      async () => {
-        if (tracer.exitCode !== null) throw new Error(`strace exited with ${tracer.exitCode}`);
-        return everyThreadTraced(pid) ? true : undefined;
-      },
-      10_000,
-      'strace to attach to every thread',
-    );
-    await fn();
+    try {
+      await pollUntil(
+        async () => {
+          if (tracer.exitCode !== null) throw new Error(`strace exited with ${tracer.exitCode}`);
+          return everyThreadTraced(pid) ? true : undefined;
+        },
+        10_000,
+        'strace to attach to every thread',
+      );
+      await fn();
+    } finally {
+      tracer.kill('SIGINT');
+      await exited;
+    }
+    return readFileSync(out, 'utf8').split('\n').filter(Boolean);
   } finally {
-    tracer.kill('SIGINT');
-    await exited;
+    rmSync(dir, { recursive: true, force: true });
   }
-  const lines = readFileSync(out, 'utf8').split('\n').filter(Boolean);
-  rmSync(dir, { recursive: true, force: true });
-  return lines;
 }
 
 /** Every thread of `pid` shows a tracer in /proc (TracerPid != 0). */
