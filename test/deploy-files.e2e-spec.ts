@@ -439,6 +439,15 @@ describe('CI', () => {
     expect([docker?.after_script].flat().join('\n')).toContain('docker compose down -v');
   });
 
+  it("runs the test stage as Travis' normal user: no sudo before or in the test command", () => {
+    const travis = yaml('.travis.yml');
+    // The docker job may use sudo for apt (Travis allows it); the tests themselves need no root.
+    const steps = ['before_install', 'install', 'before_script', 'script'].flatMap((key) =>
+      [travis[key] ?? []].flat(),
+    );
+    expect(steps.filter((step: string) => /\bsudo\b|\bsu\b/.test(step))).toEqual([]);
+  });
+
   it('keeps the smoke test an executable bash script that parses', () => {
     const path = join(ROOT, 'deploy/smoke-test.sh');
     accessSync(path, constants.X_OK);

@@ -17,7 +17,7 @@ import { http, Reply, waitForTask } from '../support/http';
 import { randomPng } from '../support/images';
 import { pollUntil } from '../support/poll';
 import { Stack } from '../support/stack';
-import { canTrace, traceFileAccess } from '../support/strace';
+import { traceFileAccess, whyStraceCannotAttach } from '../support/strace';
 
 type Kind = 'randomize' | 'even-sum';
 interface Case {
@@ -218,7 +218,8 @@ describe('hostile input (real api + worker)', () => {
       // Control: a real result is read from DATA_DIR (so the trace does see the api's file access).
       expect((await http(`${stack.url}/randomize/${finished}/result`)).status).toBe(200);
     };
-    if (canTrace()) {
+    const untraceable = await whyStraceCannotAttach();
+    if (!untraceable) {
       const trace = await traceFileAccess(stack.api.proc.pid!, check);
       const output = join(stack.dataDir, await resultKeyOf(stack, finished));
       expect(trace.some((line) => line.includes(output))).toBe(true);
@@ -231,6 +232,8 @@ describe('hostile input (real api + worker)', () => {
         ),
       ).toEqual([]);
     } else {
+      // The answers and the files left are still checked; only the syscall trace is missing.
+      console.warn(`file-access trace NOT RUN (strace cannot attach here: ${untraceable})`);
       await check();
     }
     expect(storedEntries(stack.dataDir).sort()).toEqual(before);

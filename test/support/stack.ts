@@ -52,6 +52,8 @@ export interface StackOptions {
   dataDir?: string;
   /** What a started process must answer before start() returns: 'ready' (default) or only 'live'. */
   waitFor?: 'ready' | 'live';
+  /** Wraps the api's command line (e.g. to run it in a namespace of its own); workers run as is. */
+  wrapApi?: (argv: string[]) => string[];
 }
 
 /** The real api and workers as child processes from dist/, on the test Redis, isolated by QUEUE_PREFIX. */
@@ -107,10 +109,9 @@ export class Stack {
       ...(app === 'api' ? { PORT: String(port) } : { WORKER_HTTP_PORT: String(port) }),
       ...extra,
     });
-    const proc = spawn(process.execPath, [join(ROOT, 'dist', 'apps', app, 'main.js')], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const argv = [process.execPath, join(ROOT, 'dist', 'apps', app, 'main.js')];
+    const [command, ...args] = (app === 'api' && this.options.wrapApi?.(argv)) || argv;
+    const proc = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const service = new ServiceProcess(app, proc, `http://127.0.0.1:${port}`);
     await pollUntil(
       async () => {

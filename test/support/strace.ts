@@ -1,12 +1,44 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pollUntil } from './poll';
 
-/** True when strace is installed and may attach to processes here (root, or ptrace allowed). */
-export function canTrace(): boolean {
-  return spawnSync('strace', ['-V'], { stdio: 'ignore' }).status === 0;
+/**
+ * Whether strace may attach to a process here, tried on a sibling, as the api is to the tracer
+ * (both children of the test). What can stop it: strace not installed, Yama's ptrace_scope (1 on
+ * Ubuntu, Travis included: a normal user may trace only its own descendants), seccomp in a
+ * container. Resolves with why not, or undefined when it can.
+ */
+export async function whyStraceCannotAttach(): Promise<string | undefined> {
+  if (spawnSync('strace', ['-V'], { stdio: 'ignore' }).status !== 0)
+    return 'strace is not installed';
+  const target = spawn('sleep', ['60'], { stdio: 'ignore' });
+  const tracer = spawn('strace', ['-qq', '-e', 'trace=none', '-p', String(target.pid)], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  tracer.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const ended = (proc: ChildProcess) =>
+    proc.exitCode !== null || proc.signalCode !== null
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  try {
+    const attached = await pollUntil(
+      async () => {
+        if (tracer.exitCode !== null) return false;
+        return everyThreadTraced(target.pid!) ? true : undefined;
+      },
+      10_000,
+      'strace to attach to a sibling process',
+    ).catch((err: Error) => err.message);
+    if (attached === true) return undefined;
+    return stderr.trim().split('\n').pop() || String(attached);
+  } finally {
+    tracer.kill('SIGINT');
+    target.kill('SIGKILL');
+    await Promise.all([ended(tracer), ended(target)]);
+  }
 }
 
 /**
@@ -20,23 +52,26 @@ export async function traceFileAccess(pid: number, fn: () => Promise<void>): Pro
     stdio: 'ignore',
   });
   const exited = new Promise<void>((resolve) => tracer.once('exit', () => resolve()));
+  // The trace's directory goes whatever happens (strace failing to attach, fn throwing).
   try {
-    await pollUntil(
-      async () => {
-        if (tracer.exitCode !== null) throw new Error(`strace exited with ${tracer.exitCode}`);
-        return everyThreadTraced(pid) ? true : undefined;
-      },
-      10_000,
-      'strace to attach to every thread',
-    );
-    await fn();
+    try {
+      await pollUntil(
+        async () => {
+          if (tracer.exitCode !== null) throw new Error(`strace exited with ${tracer.exitCode}`);
+          return everyThreadTraced(pid) ? true : undefined;
+        },
+        10_000,
+        'strace to attach to every thread',
+      );
+      await fn();
+    } finally {
+      tracer.kill('SIGINT');
+      await exited;
+    }
+    return readFileSync(out, 'utf8').split('\n').filter(Boolean);
   } finally {
-    tracer.kill('SIGINT');
-    await exited;
+    rmSync(dir, { recursive: true, force: true });
   }
-  const lines = readFileSync(out, 'utf8').split('\n').filter(Boolean);
-  rmSync(dir, { recursive: true, force: true });
-  return lines;
 }
 
 /** Every thread of `pid` shows a tracer in /proc (TracerPid != 0). */
