@@ -27,11 +27,11 @@ export class RandomizeRunner {
     const started = performance.now();
     const input = await this.blobs.getBuffer(inputKey);
     // Decode and encode are the CPU-heavy steps: each takes its turn at the process's CPU gate.
-    const image = await this.gate.run(record.client, () => this.codec.decode(input));
+    const { image, format } = await this.gate.run(record.client, () => this.codec.decode(input));
     const png = await this.gate.run(record.client, () => {
       const { cols, rows } = blockGrid(image.width, image.height, blockSize);
       const shuffled = shuffleBlocks(image, blockSize, blockPermutation(cols * rows, seed));
-      return this.codec.encode({ ...image, data: shuffled });
+      return this.codec.encode({ ...image, data: shuffled }, format);
     });
     const resultKey = blobKeys.randomizeOutput(token);
     await this.blobs.putBuffer(resultKey, png);
