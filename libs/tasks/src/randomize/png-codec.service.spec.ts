@@ -76,6 +76,13 @@ const kinds: Kind[] = [
     output: [6, 16, true],
   },
   {
+    // The profile is neither applied (the stored values are the pixels) nor copied.
+    name: 'RGB 8-bit with an embedded ICC profile',
+    make: () => raw(3, 9).withIccProfile('p3').png().toBuffer(),
+    input: [2, 8, false],
+    output: [2, 8, false],
+  },
+  {
     name: 'gray 8-bit',
     make: () => raw(1, 5).toColourspace('b-w').png().toBuffer(),
     input: [0, 8, false],
