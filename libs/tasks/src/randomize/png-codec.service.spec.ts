@@ -1,3 +1,4 @@
+import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
 import { loadConfig } from '../config/app-config';
 import { blockPermutation } from './block-permutation';
@@ -41,6 +42,16 @@ const grayLevels = (bits: number, seed: number) => {
   const data = Buffer.from(noise(W * H, seed).map((v) => ((v % (levels + 1)) * 255) / levels));
   return sharp(data, { raw: { width: W, height: H, channels: 1 } }).toColourspace('b-w');
 };
+
+/** `png` with a chunk added right after IHDR (CRC from zlib). */
+function withChunk(png: Buffer, type: string, data: Buffer): Buffer {
+  const head = Buffer.alloc(8);
+  head.writeUInt32BE(data.length, 0);
+  head.write(type, 4, 'latin1');
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(data, crc32(head.subarray(4))), 0);
+  return Buffer.concat([png.subarray(0, 33), head, data, crc, png.subarray(33)]);
+}
 
 interface Kind {
   name: string;
@@ -161,6 +172,32 @@ const kinds: Kind[] = [
       ),
     input: [3, 2, false],
     output: [3, 2, false],
+  },
+  {
+    // A colour key that many pixels match: red 0..3, green and blue 0.
+    name: 'RGB 8-bit with a tRNS colour key (converted to RGBA 8-bit)',
+    make: async () => {
+      const rgb = noise(W * H * 3, 70).map((v, i) => (i % 3 === 0 ? v & 3 : 0));
+      const png = await sharp(rgb, { raw: { width: W, height: H, channels: 3 } })
+        .png()
+        .toBuffer();
+      return withChunk(png, 'tRNS', Buffer.from([0, 2, 0, 0, 0, 0]));
+    },
+    input: [2, 8, false],
+    output: [6, 8, false],
+  },
+  {
+    name: 'gray 16-bit with a tRNS colour key (converted to gray+alpha 16-bit)',
+    make: async () => {
+      const gray = new Uint16Array(W * H).map((_, i) => (i * 7) % 5);
+      const png = await sharp(gray, { raw: { width: W, height: H, channels: 1 } })
+        .toColourspace('grey16')
+        .png()
+        .toBuffer();
+      return withChunk(png, 'tRNS', Buffer.from([0, 3]));
+    },
+    input: [0, 16, false],
+    output: [4, 16, false],
   },
   {
     // The one conversion: a colour key becomes an alpha channel, at 8 bits.
