@@ -16,7 +16,7 @@ export interface PngFormat {
   palette?: { plte: Buffer; trns?: Buffer };
 }
 
-/** Decoded pixels (palette indices for an indexed PNG) and the format to write them back in. */
+/** Decoded pixels (palette indices for an indexed PNG, levels for 1/2/4-bit gray) and the format to write them back in. */
 export interface DecodedPng {
   image: RawImage;
   format: PngFormat;
@@ -91,10 +91,10 @@ function toIndices(image: RawImage, plte: Buffer, trns: Buffer | undefined): Raw
   return { data, width: image.width, height: image.height, channels: 1, bytesPerSample: 1 };
 }
 
-/** 8-bit gray levels back to 1/2/4-bit samples; refuses a level that is not one of the 2^depth. */
-function toGrayLevels(image: RawImage, bitDepth: number): Uint8Array {
+/** 8-bit gray values back to 1/2/4-bit levels; refuses a value that is not one of the 2^depth. */
+function toGrayLevels(image: RawImage, bitDepth: number): RawImage {
   const max = (1 << bitDepth) - 1;
-  const out = new Uint8Array(image.data.length);
+  const out = Buffer.alloc(image.data.length);
   for (let i = 0; i < out.length; i++) {
     const level = image.data[i] >> (8 - bitDepth);
     if ((level * 255) / max !== image.data[i]) {
@@ -102,7 +102,7 @@ function toGrayLevels(image: RawImage, bitDepth: number): Uint8Array {
     }
     out[i] = level;
   }
-  return out;
+  return { ...image, data: out };
 }
 
 /** The sharp adapter: PNG bytes ↔ raw pixels. The only place that knows about sharp. */
@@ -130,14 +130,17 @@ export class PngCodec {
       if (meta.format !== 'png') throw new Error(`not a PNG image (${meta.format})`);
       const format = outputFormat(header, readPngChunks(png));
       const image = await this.samples(input, format);
-      if (!format.palette) return { image, format };
-      return { image: toIndices(image, format.palette.plte, format.palette.trns), format };
+      if (format.palette) {
+        return { image: toIndices(image, format.palette.plte, format.palette.trns), format };
+      }
+      if (format.bitDepth < 8) return { image: toGrayLevels(image, format.bitDepth), format };
+      return { image, format };
     } catch (err) {
       throw new PermanentTaskError(`cannot decode PNG: ${(err as Error).message}`);
     }
   }
 
-  /** Encodes raw pixels (indices for an indexed format) as a PNG in `format`. */
+  /** Encodes raw pixels (indices or levels, as `decode` gave them) as a PNG in `format`. */
   async encode(image: RawImage, format: PngFormat): Promise<Buffer> {
     if (format.colorType === 3 || format.bitDepth < 8) {
       return encodePackedPng(
@@ -147,7 +150,7 @@ export class PngCodec {
           colorType: format.colorType === 3 ? 3 : 0,
           bitDepth: format.bitDepth as 1 | 2 | 4 | 8,
           interlaced: format.interlaced,
-          samples: format.palette ? image.data : toGrayLevels(image, format.bitDepth),
+          samples: image.data,
           chunks: format.palette
             ? [
                 { type: 'PLTE', data: format.palette.plte },
