@@ -1,6 +1,9 @@
 import { blocksOf, decodePng, randomPng, remaindersOf } from './support/images';
 import { http, waitForTask } from './support/http';
-import { withRedis } from './support/faults';
+import sharp from 'sharp';
+import { readPngChunks } from '@app/tasks/randomize/png-chunks';
+import { readPngHeader } from '@app/tasks/randomize/png-header';
+import { expectShuffled, withRedis } from './support/faults';
 import { Stack } from './support/stack';
 
 const png = (body: Buffer, query = '') => ({
@@ -64,6 +67,27 @@ describe('randomize (real api + worker + Redis)', () => {
     const [a, b] = await Promise.all(outputs.map(decodePng));
     expect(a.data.equals(b.data)).toBe(true);
     expect(blocksOf(a, 16).sort()).toEqual(blocksOf(await decodePng(input), 16).sort());
+  });
+
+  it('returns an interlaced 4-bit indexed PNG with transparency in the same format and palette, its blocks permuted', async () => {
+    const rgba = Buffer.from(
+      Array.from({ length: 250 * 130 * 4 }, (_, i) => (i * 2654435761) >>> 24),
+    );
+    const input = await sharp(rgba, { raw: { width: 250, height: 130, channels: 4 } })
+      .png({ palette: true, colours: 16, dither: 0, progressive: true })
+      .toBuffer();
+    expect(readPngHeader(input)).toMatchObject({ colorType: 3, bitDepth: 4, interlaced: true });
+    const { body } = await submit(input, '?seed=5');
+    const final = await waitForTask(stack.url, 'randomize', body.token!);
+    expect(final.status).toBe('finished');
+    const output = (await http(`${stack.url}/randomize/${body.token}/result`)).bytes;
+    expect(readPngHeader(output)).toEqual(readPngHeader(input));
+    expect(readPngChunks(output).get('PLTE')).toEqual(readPngChunks(input).get('PLTE'));
+    expect(readPngChunks(output).get('tRNS')).toEqual(readPngChunks(input).get('tRNS'));
+    await expectShuffled(input, output);
+    expect(remaindersOf(await decodePng(output), 60)).toBe(
+      remaindersOf(await decodePng(input), 60),
+    );
   });
 
   it.each([

@@ -4,7 +4,13 @@ import { readPngHeader } from './png-header';
 describe(readPngHeader.name, () => {
   it('reads width, height, depth and color type of a real PNG', async () => {
     const sut = readPngHeader(await randomPng(70, 40, 4));
-    expect(sut).toEqual({ width: 70, height: 40, bitDepth: 8, colorType: 6 });
+    expect(sut).toEqual({
+      width: 70,
+      height: 40,
+      bitDepth: 8,
+      colorType: 6,
+      interlaced: false,
+    });
   });
 
   it('rejects bytes that are not a PNG', () => {

@@ -5,6 +5,8 @@ export interface PngHeader {
   height: number;
   bitDepth: number;
   colorType: number;
+  /** Adam7 interlacing (IHDR interlace method 1). */
+  interlaced: boolean;
 }
 
 const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 3, 4: 2, 6: 4 };
@@ -32,6 +34,7 @@ export function readPngHeader(bytes: Uint8Array): PngHeader | string {
     height: view.getUint32(20),
     bitDepth: bytes[24],
     colorType: bytes[25],
+    interlaced: bytes[28] === 1,
   };
   if (header.width === 0 || header.height === 0) return 'PNG image has zero width or height';
   const validDepths: Record<number, number[]> = {

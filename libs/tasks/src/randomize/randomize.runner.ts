@@ -28,11 +28,11 @@ export class RandomizeRunner {
     const started = performance.now();
     const input = await this.blobs.getBuffer(inputKey);
     // Decode and encode are the CPU-heavy steps: each takes its turn at the process's CPU gate.
-    const image = await this.gate.run(record.client, () => this.codec.decode(input));
+    const { image, format } = await this.gate.run(record.client, () => this.codec.decode(input));
     const png = await this.gate.run(record.client, () => {
       const { cols, rows } = blockGrid(image.width, image.height, blockSize);
       const shuffled = shuffleBlocks(image, blockSize, blockPermutation(cols * rows, seed));
-      return this.codec.encode({ ...image, data: shuffled });
+      return this.codec.encode({ ...image, data: shuffled }, format);
     });
     // bull may run this job twice at once (an expired lock): each run writes its own blob and the
     // first to finish names it in the record; an unseeded shuffle differs between runs, so a client
