@@ -3,6 +3,7 @@ import { JobOf } from '../queues/job-payloads';
 import { JobName } from '../queues/queue-names';
 import { blobKeys, BlobStore, InjectBlobStore } from '../storage/blob-store';
 import { CpuGate } from '../fairness/cpu-gate';
+import { ClientUsageStore } from '../limits/client-usage.store';
 import { TaskLifecycle } from '../tasks/task-lifecycle.service';
 import { blockPermutation } from './block-permutation';
 import { PngCodec } from './png-codec.service';
@@ -18,6 +19,7 @@ export class RandomizeRunner {
     private readonly codec: PngCodec,
     private readonly lifecycle: TaskLifecycle,
     private readonly gate: CpuGate,
+    private readonly usage: ClientUsageStore,
   ) {}
 
   async run({ token, inputKey, blockSize, seed }: JobOf<JobName.Randomize>): Promise<void> {
@@ -35,6 +37,8 @@ export class RandomizeRunner {
     });
     const resultKey = blobKeys.randomizeOutput(token);
     await this.blobs.putBuffer(resultKey, png);
+    // The api reserved the result's upper bound; from now on it counts for what it is.
+    await this.usage.settle(record.client, token, record.bytes + png.length);
     const executionMs = Math.round(performance.now() - started);
     await this.lifecycle.finish(record, { resultKey, executionMs });
   }
