@@ -66,7 +66,7 @@ describe(`${S3BlobStore.name} against a local S3 server`, () => {
         data.subarray(10 * MiB),
       ];
       const urls = await Promise.all(
-        parts.map((_, i) => sut.presignPart(key, uploadId, i + 1, 600)),
+        parts.map((part, i) => sut.presignPart(key, uploadId, i + 1, 600, part.length)),
       );
       expect(
         urls.every((u) => u.includes('X-Amz-Signature=') && !u.includes('x-amz-checksum')),
@@ -106,7 +106,7 @@ describe(`${S3BlobStore.name} against a local S3 server`, () => {
       for (const token of [stale, claimed, slowStream, young]) {
         const uploadId = await sut.createMultipartUpload(key(token));
         ids.set(token, uploadId);
-        await putPart(await sut.presignPart(key(token), uploadId, 1, 600), Buffer.from('2 4 6'));
+        await putPart(await sut.presignPart(key(token), uploadId, 1, 600, 5), Buffer.from('2 4 6'));
       }
       await s3.backdateUpload(key(stale), 2 * hour, { parts: true });
       await s3.backdateUpload(key(claimed), 2 * hour, { parts: true });

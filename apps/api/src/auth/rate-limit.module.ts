@@ -16,9 +16,11 @@ import { REDIS } from '@app/tasks/redis/redis.module';
         throttlers: [{ name: 'default', ttl: 60_000, limit: config.rateLimitPerMinute }],
         storage: new ThrottlerStorageRedisService(redis),
         // Under QUEUE_PREFIX like every other key: deployments and test runs sharing a Redis must not
-        // share (and exhaust) each other's limits. The default key is a bare hash of route and client.
-        generateKey: (context, tracker, name) =>
-          `${config.queuePrefix}:throttle:${createHash('sha256').update(`${context.getClass().name}-${context.getHandler().name}-${name}-${tracker}`).digest('hex')}`,
+        // share (and exhaust) each other's limits. One key per client, not per route (the default
+        // hashes class and handler in): every submission route draws on the same budget, else a
+        // client would get RATE_LIMIT_PER_MINUTE on each of them.
+        generateKey: (_context, tracker, name) =>
+          `${config.queuePrefix}:throttle:${createHash('sha256').update(`${name}-${tracker}`).digest('hex')}`,
         errorMessage: `rate limit exceeded: at most ${config.rateLimitPerMinute} submissions per minute per client (RATE_LIMIT_PER_MINUTE); retry after the Retry-After seconds`,
       }),
     }),

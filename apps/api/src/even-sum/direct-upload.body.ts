@@ -4,14 +4,23 @@ import { badRequest, tooLarge } from '@app/tasks/http/task-http.errors';
 import { UploadedPart } from '@app/tasks/storage/direct-uploads';
 import { mediaType, readBody } from '../http/read-body';
 
-// 10 000 parts of {"partNumber":10000,"etag":"\"<32 hex>-<n>\""} stay well under this.
-const MAX_JSON_BYTES = 2 * 1024 * 1024;
+// The start route's body is {"size": n}: a few bytes, with room for whitespace.
+const START_JSON_BYTES = 4096;
+// An S3 ETag is a quoted MD5 ("<32 hex>", 34 characters); allow S3-compatible servers some more.
+const MAX_ETAG_CHARS = 128;
+// One {"partNumber":10000,"etag":"…"}, its ETag's quotes escaped, a comma and some whitespace.
+const PART_JSON_BYTES = 64 + 2 * MAX_ETAG_CHARS;
 
-/** Reads a small JSON body (these routes carry no files); 400 when it is not JSON. */
-export async function readJson(req: Request): Promise<unknown> {
+/** The largest completion body a session of `parts` parts needs: more is refused unread (413). */
+export function completeBodyLimit(parts: number): number {
+  return 1024 + parts * PART_JSON_BYTES;
+}
+
+/** Reads a small JSON body (these routes carry no files) of at most `maxBytes`; 400 when it is not JSON. */
+export async function readJson(req: Request, maxBytes = START_JSON_BYTES): Promise<unknown> {
   if (mediaType(req) !== 'application/json')
     throw badRequest(`Content-Type must be application/json (got ${mediaType(req) ?? 'none'})`);
-  const text = (await readBody(req, MAX_JSON_BYTES)).toString('utf8');
+  const text = (await readBody(req, maxBytes)).toString('utf8');
   try {
     return JSON.parse(text) as unknown;
   } catch {
@@ -35,7 +44,12 @@ export function parseUploadSize(body: unknown, maxBytes: number): number {
 const partsSchema = z.object({
   parts: z
     .array(
-      z.object({ partNumber: z.number().int().min(1), etag: z.string().min(1).max(1024) }).strict(),
+      z
+        .object({
+          partNumber: z.number().int().min(1),
+          etag: z.string().min(1).max(MAX_ETAG_CHARS),
+        })
+        .strict(),
     )
     .min(1),
 });

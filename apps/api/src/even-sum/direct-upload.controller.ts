@@ -1,10 +1,11 @@
-import { Controller, HttpCode, Param, Post, Req, UseGuards } from '@nestjs/common';
+import { Controller, Delete, HttpCode, Param, Post, Req, UseGuards } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBody,
   ApiConflictResponse,
   ApiConsumes,
   ApiCreatedResponse,
+  ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOperation,
   ApiParam,
@@ -68,6 +69,7 @@ export class DirectUploadController {
   @Post(':token/complete')
   @HttpCode(201)
   @SubmitsTask(TaskKind.EvenSum)
+  @UseGuards(ClientThrottlerGuard)
   @ApiOperation({
     summary: 'Complete a direct upload and start its even-sum task',
     description: HOW,
@@ -76,6 +78,8 @@ export class DirectUploadController {
   @ApiConsumes('application/json')
   @ApiBody({ schema: COMPLETE_UPLOAD_SCHEMA })
   @ApiCreatedResponse({ type: TokenDto, description: 'Assembled and queued' })
+  @ApiPayloadTooLargeResponse({ type: ErrorDto, description: 'Body longer than the parts need' })
+  @ApiTooManyRequestsResponse({ type: ErrorDto, description: 'Rate limit (with Retry-After)' })
   @ApiBadRequestResponse({
     type: ErrorDto,
     description:
@@ -94,6 +98,25 @@ export class DirectUploadController {
     @Req() req: Request,
     @ClientId() client: string,
   ): Promise<TokenDto> {
-    return { token: await this.uploads.complete(token, await readJson(req), client) };
+    return { token: await this.uploads.complete(token, req, client) };
+  }
+
+  @Delete(':token')
+  @HttpCode(204)
+  @ApiOperation({
+    summary: 'Abort a direct upload: its parts are dropped and its reservation released',
+  })
+  @ApiParam({ name: 'token', example: 'b27f6016f9cf46a6baaddf09d2e5b221' })
+  @ApiNoContentResponse({ description: 'Aborted' })
+  @ApiNotFoundResponse({
+    type: ErrorDto,
+    description: "Unknown, expired or completed upload, or another client's",
+  })
+  @ApiConflictResponse({
+    type: ErrorDto,
+    description: 'STORAGE=fs, or the upload is being completed',
+  })
+  async abort(@Param('token') token: string, @ClientId() client: string): Promise<void> {
+    await this.uploads.abort(token, client);
   }
 }

@@ -1,4 +1,5 @@
 import { HttpStatus, Injectable, Logger } from '@nestjs/common';
+import type { Request } from 'express';
 import { AppConfig, InjectConfig } from '@app/tasks/config/app-config';
 import { unitCost } from '@app/tasks/fairness/start-time-fair-queue';
 import { badRequest, notFound, TaskHttpError, unavailable } from '@app/tasks/http/task-http.errors';
@@ -19,7 +20,13 @@ import { planUploadParts } from '@app/tasks/storage/upload-parts';
 import { isTaskToken, newTaskToken } from '@app/tasks/tasks/task-token';
 import { UploadSession, UploadSessionStore } from '@app/tasks/tasks/upload-session.store';
 import { TaskSubmitter } from '../tasks/task-submitter.service';
-import { parseCompletedParts, parseUploadSize } from './direct-upload.body';
+import {
+  completeBodyLimit,
+  parseCompletedParts,
+  parseUploadSize,
+  readJson,
+} from './direct-upload.body';
+import { quotaExceeded } from '../tasks/quota.errors';
 import { DirectUploadDto } from './direct-upload.dto';
 
 const NOT_FOUND =
@@ -52,39 +59,30 @@ export class DirectUploadService {
     return this.blobs;
   }
 
-  /** Checks the declared size and the client's caps, starts the multipart upload and presigns every part. */
+  /**
+   * Checks the declared size, reserves it and a pending slot until the URLs expire (released on
+   * completion, when the task takes them over, on abort, or at expiry), starts the multipart upload
+   * and presigns every part for its exact size.
+   */
   async start(body: unknown, client: string, requestedAt = Date.now()): Promise<DirectUploadDto> {
     const uploads = this.uploads();
     const size = parseUploadSize(body, this.config.maxUploadBytes);
-    // The same caps as the streaming route, checked up front; reserved atomically on completion.
-    const [pending, bytesLeft] = await Promise.all([
-      this.usage.pendingCount(client),
-      this.usage.bytesLeft(client),
-    ]);
-    if (pending >= this.config.maxPendingTasksPerClient) {
-      throw new TaskHttpError(
-        429,
-        'too many unfinished tasks for this client (MAX_PENDING_TASKS_PER_CLIENT): wait for some to finish',
-      );
-    }
-    if (size > bytesLeft) {
-      throw new TaskHttpError(
-        429,
-        `this client may store ${bytesLeft} more bytes (MAX_STORED_BYTES_PER_CLIENT): wait for older tasks to expire`,
-      );
-    }
     const partBytes = this.config.storage.kind === 's3' ? this.config.storage.partBytes : 0;
     const { partSize, count } = planUploadParts(size, partBytes);
     const token = newTaskToken();
     const key = blobKeys.evenSumInput(token);
     const expiresIn = this.config.presignExpiresSeconds;
     const expiresAt = requestedAt + expiresIn * 1000;
-    const uploadId = await uploads.createMultipartUpload(key);
+    const reserved = await this.usage.reserve(client, token, size, Date.now(), expiresAt);
+    if (reserved !== 'ok') throw quotaExceeded(reserved, size);
+    let uploadId: string | undefined;
     let urls: string[];
     try {
+      uploadId = await uploads.createMultipartUpload(key);
+      const id = uploadId;
       urls = await Promise.all(
         Array.from({ length: count }, (_, i) =>
-          uploads.presignPart(key, uploadId, i + 1, expiresIn),
+          uploads.presignPart(key, id, i + 1, expiresIn, Math.min(partSize, size - i * partSize)),
         ),
       );
       const session: UploadSession = {
@@ -101,7 +99,8 @@ export class DirectUploadService {
         throw unavailable('the task store is unavailable, try again shortly');
       });
     } catch (err) {
-      await uploads.abortMultipartUpload(key, uploadId).catch(() => undefined);
+      if (uploadId) await uploads.abortMultipartUpload(key, uploadId).catch(() => undefined);
+      await this.usage.cancel(client, token).catch(() => undefined);
       throw err;
     }
     this.logger.log(
@@ -116,15 +115,27 @@ export class DirectUploadService {
     };
   }
 
-  /**
-   * Assembles the parts, checks the object has the declared size, and submits the task as the
-   * streaming route does (its lead time counted from the start of the upload).
-   */
-  async complete(token: string, body: unknown, client: string): Promise<string> {
-    const uploads = this.uploads();
+  /** The client's live session of `token`: 409 in fs mode, 404 when unknown, expired or another's. */
+  private async session(token: string, client: string): Promise<UploadSession> {
+    this.uploads();
     const session = isTaskToken(token) ? await this.sessions.get(token) : undefined;
     if (!session || session.client !== client) throw notFound(NOT_FOUND);
-    const parts = parseCompletedParts(body, session.parts);
+    return session;
+  }
+
+  /**
+   * Assembles the parts, checks the object has the declared size, and submits the task as the
+   * streaming route does (its lead time counted from the start of the upload). The storage mode
+   * and the session are checked before the body is read, and the body is read only up to what
+   * the session's parts need.
+   */
+  async complete(token: string, req: Request, client: string): Promise<string> {
+    const session = await this.session(token, client);
+    const uploads = this.uploads();
+    const parts = parseCompletedParts(
+      await readJson(req, completeBodyLimit(session.parts)),
+      session.parts,
+    );
     if (!(await this.sessions.claim(token)))
       throw new TaskHttpError(HttpStatus.CONFLICT, 'this upload is already being completed');
     const key = blobKeys.evenSumInput(token);
@@ -133,6 +144,7 @@ export class DirectUploadService {
     } catch (err) {
       if (err instanceof BlobNotFoundError) {
         await this.sessions.delete(token);
+        await this.usage.cancel(client, token);
         throw notFound(NOT_FOUND);
       }
       // Wrong ETags and the like: the parts are still there, the client may complete again.
@@ -143,12 +155,14 @@ export class DirectUploadService {
     }
     // From here the upload is an object: the session ends whatever happens, but only once a task
     // record exists or the object is gone (the cleaner spares a token with a session).
+    let submitted = false;
     try {
       const bytes = await this.blobs.size(key);
       if (bytes !== session.size) {
         await this.submitter.discard(token);
         throw badRequest(`the parts hold ${bytes} bytes, not the ${session.size} declared`);
       }
+      // Converts the session's reservation into the task's.
       await this.submitter.submit({
         token,
         task: TaskKind.EvenSum,
@@ -161,11 +175,24 @@ export class DirectUploadService {
         // As for a streamed upload: a file of one chunk is scanned by the plan job itself.
         cost: bytes <= this.config.chunkBytes ? unitCost.scanBytes(bytes) : 1,
       });
+      submitted = true;
     } finally {
+      if (!submitted) await this.usage.cancel(client, token).catch(() => undefined);
       await this.sessions
         .delete(token)
         .catch((err: unknown) => this.logger.warn({ token, err }, 'cannot end the upload session'));
     }
     return token;
+  }
+
+  /** Drops an unfinished upload, its parts and its reservation (the client gave up). */
+  async abort(token: string, client: string): Promise<void> {
+    const session = await this.session(token, client);
+    if (!(await this.sessions.claim(token)))
+      throw new TaskHttpError(HttpStatus.CONFLICT, 'this upload is being completed');
+    await this.uploads().abortMultipartUpload(blobKeys.evenSumInput(token), session.uploadId);
+    await this.sessions.delete(token);
+    await this.usage.cancel(client, token);
+    this.logger.log({ token, task: TaskKind.EvenSum }, 'direct upload aborted');
   }
 }

@@ -9,10 +9,11 @@ import {
   InjectBlobStore,
 } from '@app/tasks/storage/blob-store';
 import { newTaskToken } from '@app/tasks/tasks/task-token';
-import { badRequest, TaskHttpError, tooLarge } from '@app/tasks/http/task-http.errors';
+import { badRequest, tooLarge } from '@app/tasks/http/task-http.errors';
 import { ClientUsageStore } from '@app/tasks/limits/client-usage.store';
 import { unitCost } from '@app/tasks/fairness/start-time-fair-queue';
 import { TaskSubmitter } from '../tasks/task-submitter.service';
+import { UploadQuota } from './upload-quota';
 
 /**
  * Accepted body types: raw text (`text/plain`, `application/octet-stream`), none (`curl -T`), and
@@ -52,50 +53,52 @@ export class EvenSumService {
         `body of ${declared} bytes exceeds the limit of ${this.config.maxUploadBytes} bytes`,
       );
     }
-    // Checked before a long upload starts; the same caps are enforced atomically once it is stored.
-    const [pending, bytesLeft] = await Promise.all([
-      this.usage.pendingCount(client),
-      this.usage.bytesLeft(client),
-    ]);
-    if (pending >= this.config.maxPendingTasksPerClient) {
-      throw new TaskHttpError(
-        429,
-        'too many unfinished tasks for this client (MAX_PENDING_TASKS_PER_CLIENT): wait for some to finish',
-      );
-    }
-    if (declared !== undefined && Number(declared) > bytesLeft) {
-      throw new TaskHttpError(
-        429,
-        `this client may store ${bytesLeft} more bytes (MAX_STORED_BYTES_PER_CLIENT): wait for older tasks to expire`,
-      );
-    }
-    const limit = Math.min(this.config.maxUploadBytes, bytesLeft);
     const token = newTaskToken();
     const inputKey = blobKeys.evenSumInput(token);
-    let bytes: number;
-    try {
-      bytes = await this.blobs.put(inputKey, req, { maxBytes: limit });
-    } catch (err) {
-      if (err instanceof BlobTooLargeError)
-        throw tooLarge(`body exceeds the limit of ${limit} bytes`);
-      throw err;
-    }
-    if (declared !== undefined && bytes !== Number(declared)) {
-      await this.submitter.discard(token);
-      throw badRequest(`body ended after ${bytes} of ${declared} bytes`);
-    }
-    await this.submitter.submit({
-      token,
-      task: TaskKind.EvenSum,
+    // Reserved before the first byte is stored and grown as it arrives, atomically: concurrent
+    // uploads cannot each see the whole remaining quota. Released on every path but success,
+    // where the submission converts it into the task's reservation.
+    const quota = await UploadQuota.open(
+      this.usage,
+      this.config,
+      req,
       client,
-      requestedAt,
-      inputKey,
-      bytes,
-      job: JobName.EvenSumPlan,
-      data: { token, inputKey },
-      // A file of one chunk is scanned by the plan job itself; a bigger one is only split there.
-      cost: bytes <= this.config.chunkBytes ? unitCost.scanBytes(bytes) : 1,
-    });
+      token,
+      declared === undefined ? undefined : Number(declared),
+    );
+    let submitted = false;
+    try {
+      let bytes: number;
+      try {
+        bytes = await this.blobs.put(inputKey, req, {
+          maxBytes: this.config.maxUploadBytes,
+          admit: quota.admit,
+        });
+      } catch (err) {
+        if (err instanceof BlobTooLargeError)
+          throw tooLarge(`body exceeds the limit of ${this.config.maxUploadBytes} bytes`);
+        throw err;
+      }
+      if (declared !== undefined && bytes !== Number(declared)) {
+        await this.submitter.discard(token);
+        throw badRequest(`body ended after ${bytes} of ${declared} bytes`);
+      }
+      await this.submitter.submit({
+        token,
+        task: TaskKind.EvenSum,
+        client,
+        requestedAt,
+        inputKey,
+        bytes,
+        job: JobName.EvenSumPlan,
+        data: { token, inputKey },
+        // A file of one chunk is scanned by the plan job itself; a bigger one is only split there.
+        cost: bytes <= this.config.chunkBytes ? unitCost.scanBytes(bytes) : 1,
+      });
+      submitted = true;
+    } finally {
+      if (!submitted) await quota.release().catch(() => undefined);
+    }
     return token;
   }
 }

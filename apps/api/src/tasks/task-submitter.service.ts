@@ -5,10 +5,11 @@ import { TaskQueue } from '@app/tasks/queues/task-queue.service';
 import { BlobStore, InjectBlobStore } from '@app/tasks/storage/blob-store';
 import { TaskRecord } from '@app/tasks/tasks/task-record';
 import { TaskStore } from '@app/tasks/tasks/task-store.service';
-import { TaskHttpError, unavailable } from '@app/tasks/http/task-http.errors';
+import { unavailable } from '@app/tasks/http/task-http.errors';
 import { ClientUsageStore } from '@app/tasks/limits/client-usage.store';
 import { FairScheduler } from '@app/tasks/fairness/fair-scheduler.service';
 import { SubmissionMetrics } from '@app/tasks/metrics/submission-metrics.service';
+import { quotaExceeded } from './quota.errors';
 
 export interface Submission<N extends JobName> {
   token: string;
@@ -21,6 +22,8 @@ export interface Submission<N extends JobName> {
   data: JobOf<N>;
   /** Estimated CPU ms of the first job: its fair-queuing cost. */
   cost: number;
+  /** Bytes counted against MAX_STORED_BYTES_PER_CLIENT, when more than `bytes` (a result's bound). */
+  reservedBytes?: number;
 }
 
 /** Creates the task record and enqueues its first job; undoes both (and the blob) if either fails. */
@@ -48,17 +51,15 @@ export class TaskSubmitter {
       inputKey: s.inputKey,
       bytes: s.bytes,
     };
+    // Replaces the token's own upload or session reservation, if any, with the task's.
+    const reservedBytes = Math.max(s.bytes, s.reservedBytes ?? 0);
     const reserved = await this.usage
-      .reserve(s.client, s.token, s.bytes)
+      .reserve(s.client, s.token, reservedBytes)
       .catch((err: unknown) => this.fail(s, err));
     if (reserved !== 'ok') {
       await this.discard(s.token);
-      throw new TaskHttpError(
-        429,
-        reserved === 'too-many-pending'
-          ? 'too many unfinished tasks for this client (MAX_PENDING_TASKS_PER_CLIENT): wait for some to finish'
-          : 'this client stores too many bytes (MAX_STORED_BYTES_PER_CLIENT): wait for older tasks to expire',
-      );
+      await this.usage.cancel(s.client, s.token).catch(() => undefined);
+      throw quotaExceeded(reserved, reservedBytes);
     }
     try {
       // Record first: a worker that takes the job at once must find it.

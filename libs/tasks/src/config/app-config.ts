@@ -77,6 +77,9 @@ export const configSchema = z.object({
   RATE_LIMIT_PER_MINUTE: int(1).default(600),
   MAX_PENDING_TASKS_PER_CLIENT: int(1).default(1000),
   MAX_STORED_BYTES_PER_CLIENT: int(1).default(50 * GiB),
+  // Streamed uploads (POST/PUT /even-sum) a client may have open at once: each holds a connection
+  // and a partial blob; counted in Redis with a lease, so a crashed api cannot keep slots.
+  MAX_CONCURRENT_UPLOADS_PER_CLIENT: int(1).default(8),
   CORS_ORIGINS: optionalString,
 });
 
@@ -127,6 +130,7 @@ export interface AppConfig {
   rateLimitPerMinute: number;
   maxPendingTasksPerClient: number;
   maxStoredBytesPerClient: number;
+  maxConcurrentUploadsPerClient: number;
   corsOrigins?: string[];
 }
 
@@ -195,6 +199,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     maxPendingTasksPerClient: e.MAX_PENDING_TASKS_PER_CLIENT,
     maxStoredBytesPerClient: e.MAX_STORED_BYTES_PER_CLIENT,
+    maxConcurrentUploadsPerClient: e.MAX_CONCURRENT_UPLOADS_PER_CLIENT,
     corsOrigins: e.CORS_ORIGINS?.split(',')
       .map((s) => s.trim())
       .filter(Boolean),

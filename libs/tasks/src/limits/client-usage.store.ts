@@ -2,31 +2,20 @@ import { Injectable } from '@nestjs/common';
 import Redis from 'ioredis';
 import { AppConfig, InjectConfig } from '../config/app-config';
 import { InjectRedis } from '../redis/redis.module';
-
-// KEYS: pending zset, stored zset, sizes hash. ARGV: token, now ms, expiry ms, bytes, max pending, max bytes.
-// Entries past their task's expiry are dropped first, so a crashed worker or an expired task cannot
-// hold a client's quota forever. Returns 0 when reserved, 1 over the pending cap, 2 over the byte cap.
-const RESERVE = `
-local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[2])
-for _, token in ipairs(expired) do redis.call('HDEL', KEYS[3], token) end
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[2])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[5]) then return 1 end
-local used = 0
-for _, size in ipairs(redis.call('HVALS', KEYS[3])) do used = used + tonumber(size) end
-if used + tonumber(ARGV[4]) > tonumber(ARGV[6]) then return 2 end
-redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
-redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
-redis.call('HSET', KEYS[3], ARGV[1], ARGV[4])
-local ttl = math.ceil((tonumber(ARGV[3]) - tonumber(ARGV[2])) / 1000)
-for i = 1, 3 do redis.call('EXPIRE', KEYS[i], ttl) end
-return 0`;
+import { HOLD, RESERVE, SETTLE } from './client-usage.scripts';
 
 export type ReserveOutcome = 'ok' | 'too-many-pending' | 'too-many-bytes';
+export type HoldOutcome =
+  | { outcome: 'ok'; granted: number }
+  | { outcome: Exclude<ReserveOutcome, 'ok'> | 'too-many-uploads' };
+
+const REFUSALS = ['ok', 'too-many-pending', 'too-many-bytes', 'too-many-uploads'] as const;
 
 /**
- * Per-client usage in Redis, shared by every api and worker: unfinished tasks (for
- * MAX_PENDING_TASKS_PER_CLIENT) and bytes stored by unexpired tasks (for MAX_STORED_BYTES_PER_CLIENT).
+ * Per-client usage in Redis, shared by every api and worker: unfinished tasks and open direct
+ * uploads (for MAX_PENDING_TASKS_PER_CLIENT), bytes reserved by unexpired tasks, uploads and
+ * results (for MAX_STORED_BYTES_PER_CLIENT), and streamed uploads open now (for
+ * MAX_CONCURRENT_UPLOADS_PER_CLIENT). Every change is one Lua script (client-usage.scripts.ts).
  */
 @Injectable()
 export class ClientUsageStore {
@@ -35,9 +24,10 @@ export class ClientUsageStore {
     @InjectConfig() private readonly config: AppConfig,
   ) {}
 
-  private keys(client: string): [string, string, string] {
+  // Persisted key shapes: renaming them forgets every client's current usage.
+  private keys(client: string): [string, string, string, string] {
     const base = `${this.config.queuePrefix}:client:${client}`;
-    return [`${base}:pending`, `${base}:stored`, `${base}:sizes`];
+    return [`${base}:pending`, `${base}:stored`, `${base}:sizes`, `${base}:uploads`];
   }
 
   /** Bytes this client may still store. */
@@ -54,17 +44,20 @@ export class ClientUsageStore {
     return this.redis.zcount(this.keys(client)[0], now, '+inf');
   }
 
-  /** Counts a new task against the client's caps, atomically; says which cap refused it. */
+  /**
+   * Counts a task (or, with `expiresAt`, a direct-upload session until then) against the client's
+   * caps, atomically; replaces the token's own earlier reservation. Says which cap refused it.
+   */
   async reserve(
     client: string,
     token: string,
     bytes: number,
     now = Date.now(),
+    expiresAt = now + this.config.resultTtlSeconds * 1000,
   ): Promise<ReserveOutcome> {
-    const expiresAt = now + this.config.resultTtlSeconds * 1000;
     const result = await this.redis.eval(
       RESERVE,
-      3,
+      4,
       ...this.keys(client),
       token,
       now,
@@ -73,7 +66,42 @@ export class ClientUsageStore {
       this.config.maxPendingTasksPerClient,
       this.config.maxStoredBytesPerClient,
     );
-    return result === 0 ? 'ok' : result === 1 ? 'too-many-pending' : 'too-many-bytes';
+    return REFUSALS[Number(result)] as ReserveOutcome;
+  }
+
+  /**
+   * Opens or renews a streamed upload until `leaseUntil`: an upload slot, a pending slot and at
+   * least `need` bytes (up to `want` when the quota allows), atomically.
+   */
+  async hold(
+    client: string,
+    token: string,
+    need: number,
+    want: number,
+    leaseUntil: number,
+    now = Date.now(),
+  ): Promise<HoldOutcome> {
+    const [code, granted] = (await this.redis.eval(
+      HOLD,
+      4,
+      ...this.keys(client),
+      token,
+      now,
+      leaseUntil,
+      need,
+      Math.max(need, want),
+      this.config.maxConcurrentUploadsPerClient,
+      this.config.maxPendingTasksPerClient,
+      this.config.maxStoredBytesPerClient,
+    )) as [number, number];
+    return code === 0
+      ? { outcome: 'ok', granted }
+      : { outcome: REFUSALS[code] as Exclude<(typeof REFUSALS)[number], 'ok'> };
+  }
+
+  /** Sets a live reservation to the bytes the task really stores (idempotent; never revives one). */
+  async settle(client: string, token: string, bytes: number, now = Date.now()): Promise<void> {
+    await this.redis.eval(SETTLE, 4, ...this.keys(client), token, now, bytes);
   }
 
   /** The task ended: it no longer counts as pending (its bytes count until it expires). */
@@ -81,9 +109,15 @@ export class ClientUsageStore {
     await this.redis.zrem(this.keys(client)[0], token);
   }
 
-  /** The submission failed: nothing of it counts. */
+  /** The submission, upload or session failed or was abandoned: nothing of it counts (idempotent). */
   async cancel(client: string, token: string): Promise<void> {
-    const [pending, stored, sizes] = this.keys(client);
-    await this.redis.multi().zrem(pending, token).zrem(stored, token).hdel(sizes, token).exec();
+    const [pending, stored, sizes, uploads] = this.keys(client);
+    await this.redis
+      .multi()
+      .zrem(pending, token)
+      .zrem(stored, token)
+      .hdel(sizes, token)
+      .zrem(uploads, token)
+      .exec();
   }
 }

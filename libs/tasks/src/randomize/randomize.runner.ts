@@ -4,6 +4,7 @@ import { JobOf } from '../queues/job-payloads';
 import { JobName } from '../queues/queue-names';
 import { blobKeys, BlobStore, InjectBlobStore } from '../storage/blob-store';
 import { CpuGate } from '../fairness/cpu-gate';
+import { ClientUsageStore } from '../limits/client-usage.store';
 import { TaskLifecycle } from '../tasks/task-lifecycle.service';
 import { blockPermutation } from './block-permutation';
 import { PngCodec } from './png-codec.service';
@@ -19,6 +20,7 @@ export class RandomizeRunner {
     private readonly codec: PngCodec,
     private readonly lifecycle: TaskLifecycle,
     private readonly gate: CpuGate,
+    private readonly usage: ClientUsageStore,
   ) {}
 
   async run({ token, inputKey, blockSize, seed }: JobOf<JobName.Randomize>): Promise<void> {
@@ -40,7 +42,12 @@ export class RandomizeRunner {
     const resultKey = blobKeys.randomizeOutput(token, randomBytes(6).toString('hex'));
     await this.blobs.putBuffer(resultKey, png);
     const executionMs = Math.round(performance.now() - started);
-    const finished = await this.lifecycle.finish(record, { resultKey, executionMs });
-    if (!finished) await this.blobs.delete(resultKey);
+    if (!(await this.lifecycle.finish(record, { resultKey, executionMs }))) {
+      await this.blobs.delete(resultKey);
+      return;
+    }
+    // The api reserved the result's upper bound; from now on the winning result counts for what it
+    // is (a crash before this keeps the bound: too much, never too little).
+    await this.usage.settle(record.client, token, record.bytes + png.length);
   }
 }

@@ -27,6 +27,11 @@ export interface PutOptions {
   maxBytes?: number;
   /** Called as bytes are stored (for progress and metrics). */
   onProgress?: (bytes: number) => void;
+  /**
+   * Awaited before `bytes` (the total so far) are passed on: a refusal (a quota) fails the put
+   * like a body error, and the bytes are not stored.
+   */
+  admit?: (bytes: number) => Promise<void>;
 }
 
 /** Where inputs and results live: a directory shared by api and workers, or an S3 bucket. */

@@ -18,12 +18,16 @@ export class UploadRejectedError extends Error {
 export interface DirectUploads {
   /** Starts a multipart upload into `key`; resolves with its upload id. */
   createMultipartUpload(key: string): Promise<string>;
-  /** A URL the client can PUT part `partNumber` to, without credentials, for `expiresInSeconds`. */
+  /**
+   * A URL the client can PUT part `partNumber` to, without credentials, for `expiresInSeconds`;
+   * it signs the part's Content-Length, so a body of any other size is refused by the storage.
+   */
   presignPart(
     key: string,
     uploadId: string,
     partNumber: number,
     expiresInSeconds: number,
+    contentLength: number,
   ): Promise<string>;
   /** Assembles the parts into `key`: UploadRejectedError when they do not fit, BlobNotFoundError when the upload is gone. */
   completeMultipartUpload(key: string, uploadId: string, parts: UploadedPart[]): Promise<void>;

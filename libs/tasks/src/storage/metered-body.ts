@@ -23,7 +23,8 @@ export function meterBody(source: Readable, options: PutOptions = {}): MeteredBo
         return;
       }
       options.onProgress?.(bytes);
-      done(null, chunk);
+      if (!options.admit) return done(null, chunk);
+      options.admit(bytes).then(() => done(null, chunk), done);
     },
   });
   const detached = new PassThrough();

@@ -212,6 +212,7 @@ export class S3BlobStore implements BlobStore, DirectUploads {
     uploadId: string,
     partNumber: number,
     expiresInSeconds: number,
+    contentLength: number,
   ): Promise<string> {
     assertBlobKey(key);
     const command = new UploadPartCommand({
@@ -219,8 +220,15 @@ export class S3BlobStore implements BlobStore, DirectUploads {
       Key: key,
       UploadId: uploadId,
       PartNumber: partNumber,
+      ContentLength: contentLength,
     });
-    return getSignedUrl(this.s3, command, { expiresIn: expiresInSeconds });
+    // The presigner leaves Content-Length unsigned unless asked: signed, S3 refuses a PUT of any
+    // other size (SignatureDoesNotMatch), so a session's parts hold exactly the declared bytes and
+    // a client cannot park more in the bucket than its quota reserved.
+    return getSignedUrl(this.s3, command, {
+      expiresIn: expiresInSeconds,
+      signableHeaders: new Set(['content-length']),
+    });
   }
 
   async completeMultipartUpload(
