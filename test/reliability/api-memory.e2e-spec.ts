@@ -169,7 +169,7 @@ describe('api memory under trickling image uploads (real api)', () => {
       // Client 0's fourth: its own share was full.
       expect(outcomes[3].status).toBe(429);
       expect(JSON.parse(outcomes[3].body)).toEqual({
-        error: expect.stringContaining('MAX_IMAGE_BYTES_IN_FLIGHT_PER_CLIENT'),
+        error: expect.stringContaining('MAX_CLIENT_BYTES_IN_FLIGHT'),
       });
       // Everyone else beyond the cap: refused at once, long before sending much.
       const refused = outcomes.filter((o) => o.status === 503);
@@ -178,7 +178,7 @@ describe('api memory under trickling image uploads (real api)', () => {
         expect(JSON.parse(o.body)).toEqual({
           error: expect.stringContaining('(MAX_IMAGE_BYTES_IN_FLIGHT)'),
         });
-        expect(o.body).not.toContain('PER_CLIENT');
+        expect(o.body).not.toContain('MAX_CLIENT_BYTES_IN_FLIGHT');
       }
       expect(outcomes.filter((o) => o.status !== 408).every((o) => o.sentAt === 0)).toBe(true);
     } finally {

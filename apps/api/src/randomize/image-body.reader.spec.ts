@@ -121,7 +121,7 @@ describe(ImageBodyReader.name, () => {
     req.write(Buffer.alloc(30));
     const err = await reading.catch((e: unknown) => e);
     expect(statusOf(err)).toBe(HttpStatus.TOO_MANY_REQUESTS);
-    expect(errorOf(err)).toContain('MAX_IMAGE_BYTES_IN_FLIGHT_PER_CLIENT');
+    expect(errorOf(err)).toContain('MAX_CLIENT_BYTES_IN_FLIGHT');
     expect(req.res.headers['retry-after']).toBe('5');
     expect(sut.inFlight().bytes).toBe(100);
     first.end(Buffer.alloc(100));

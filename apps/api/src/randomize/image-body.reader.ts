@@ -22,7 +22,7 @@ export class ImageBodyReader {
       total: config.maxImageBytesInFlight,
       totalSetting: 'MAX_IMAGE_BYTES_IN_FLIGHT',
       perClient: config.maxImageBytesInFlightPerClient,
-      perClientSetting: 'MAX_IMAGE_BYTES_IN_FLIGHT_PER_CLIENT',
+      perClientSetting: 'MAX_CLIENT_BYTES_IN_FLIGHT',
     }));
     new Gauge({
       name: 'image_body_bytes_in_flight',

@@ -48,7 +48,7 @@ import { ErrorDto, StatusDto, TokenDto } from '../tasks/task.dto';
 @ApiTooManyRequestsResponse({
   type: ErrorDto,
   description:
-    "Rate limit (with Retry-After), the pending-task or stored-bytes cap, or (POST) the client's image bytes in flight (MAX_IMAGE_BYTES_IN_FLIGHT_PER_CLIENT, with Retry-After)",
+    "Rate limit (with Retry-After), the pending-task or stored-bytes cap, or (POST) the client's image bytes in flight (MAX_CLIENT_BYTES_IN_FLIGHT, with Retry-After)",
 })
 @Controller('randomize')
 export class RandomizeController {

@@ -70,8 +70,8 @@ describe(loadConfig.name, () => {
 
   it('refuses image-bytes-in-flight caps below MAX_IMAGE_BYTES, naming both settings', () => {
     expect(() =>
-      loadConfig({ MAX_IMAGE_BYTES: '1000', MAX_IMAGE_BYTES_IN_FLIGHT_PER_CLIENT: '999' }),
-    ).toThrow('MAX_IMAGE_BYTES_IN_FLIGHT_PER_CLIENT: must be at least MAX_IMAGE_BYTES (1000)');
+      loadConfig({ MAX_IMAGE_BYTES: '1000', MAX_CLIENT_BYTES_IN_FLIGHT: '999' }),
+    ).toThrow('MAX_CLIENT_BYTES_IN_FLIGHT: must be at least MAX_IMAGE_BYTES (1000)');
     expect(() => loadConfig({ MAX_IMAGE_BYTES: '1000', MAX_IMAGE_BYTES_IN_FLIGHT: '999' })).toThrow(
       'MAX_IMAGE_BYTES_IN_FLIGHT: must be at least MAX_IMAGE_BYTES (1000)',
     );

@@ -55,10 +55,10 @@ export const configSchema = z.object({
   // Image bodies are read whole into memory: these cap the bytes held at once in one api process
   // (a per-process count, as memory is per process), so that many clients, or one client's many
   // uploads, cannot take the api's memory. 128 MiB keeps a 2-core ~1 GiB api far from its limit
-  // (a body can be held twice while it is checked and stored) and still admits 6 maximal images at
-  // once, or hundreds of ordinary ones.
+  // (a chunked body is held twice for a moment when its pieces are joined) and still admits 6
+  // maximal images at once, or hundreds of ordinary ones; one client gets at most half of it.
   MAX_IMAGE_BYTES_IN_FLIGHT: int(1).default(128 * MiB),
-  MAX_IMAGE_BYTES_IN_FLIGHT_PER_CLIENT: int(1).default(64 * MiB),
+  MAX_CLIENT_BYTES_IN_FLIGHT: int(1).default(64 * MiB),
   // A whole image body must arrive within this: trickling a byte now and then defeats an idle
   // timeout, and would otherwise hold a reservation (and its memory) for ever. 20 MiB in 30 s is
   // 5.6 Mbit/s; an ordinary PNG of a few MB needs well under 1 Mbit/s.
@@ -163,7 +163,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
   const problems: string[] = [];
   if (e.STORAGE === 's3' && !e.S3_BUCKET) problems.push('S3_BUCKET: required when STORAGE=s3');
   // Below MAX_IMAGE_BYTES, a largest allowed image could never be accepted.
-  for (const name of ['MAX_IMAGE_BYTES_IN_FLIGHT', 'MAX_IMAGE_BYTES_IN_FLIGHT_PER_CLIENT'] as const)
+  for (const name of ['MAX_IMAGE_BYTES_IN_FLIGHT', 'MAX_CLIENT_BYTES_IN_FLIGHT'] as const)
     if (e[name] < e.MAX_IMAGE_BYTES)
       problems.push(`${name}: must be at least MAX_IMAGE_BYTES (${e.MAX_IMAGE_BYTES})`);
   let apiKeys: ApiKey[] | undefined;
@@ -200,7 +200,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     logPretty: e.LOG_PRETTY,
     maxImageBytes: e.MAX_IMAGE_BYTES,
     maxImageBytesInFlight: e.MAX_IMAGE_BYTES_IN_FLIGHT,
-    maxImageBytesInFlightPerClient: e.MAX_IMAGE_BYTES_IN_FLIGHT_PER_CLIENT,
+    maxImageBytesInFlightPerClient: e.MAX_CLIENT_BYTES_IN_FLIGHT,
     imageBodyTimeoutMs: e.IMAGE_BODY_TIMEOUT_MS,
     maxImagePixels: e.MAX_IMAGE_PIXELS,
     pngCompressionLevel: e.PNG_COMPRESSION_LEVEL,
