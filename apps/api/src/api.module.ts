@@ -17,6 +17,7 @@ import { DirectUploadService } from './even-sum/direct-upload.service';
 import { EvenSumController } from './even-sum/even-sum.controller';
 import { EvenSumService } from './even-sum/even-sum.service';
 import { RandomizeController } from './randomize/randomize.controller';
+import { ImageBodyReader } from './randomize/image-body.reader';
 import { RandomizeService } from './randomize/randomize.service';
 import { TaskReader } from './tasks/task-reader.service';
 import { TaskSubmitter } from './tasks/task-submitter.service';
@@ -41,6 +42,7 @@ export class ApiModule {
         HttpDrain,
         SubmissionMetrics,
         RandomizeService,
+        ImageBodyReader,
         EvenSumService,
         DirectUploadService,
         TaskReader,

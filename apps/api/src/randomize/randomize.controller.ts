@@ -17,18 +17,22 @@ import {
   ApiProduces,
   ApiQuery,
   ApiBadRequestResponse,
+  ApiRequestTimeoutResponse,
+  ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import { pipeline } from 'node:stream/promises';
 import { AppConfig, InjectConfig } from '@app/tasks/config/app-config';
 import { ClientId } from '@app/tasks/http/client-id.decorator';
 import { RequestedAt, SubmitsTask } from '@app/tasks/http/lead-time.interceptor';
 import { badRequest } from '@app/tasks/http/task-http.errors';
 import { TaskKind } from '@app/tasks/queues/queue-names';
 import { blobKeys, BlobStore, InjectBlobStore } from '@app/tasks/storage/blob-store';
-import { mediaType, readBody } from '../http/read-body';
+import { mediaType } from '../http/read-body';
 import { TaskReader } from '../tasks/task-reader.service';
 import { taskStatusView } from '../tasks/task-status.view';
+import { ImageBodyReader } from './image-body.reader';
 import { RandomizeService } from './randomize.service';
 import { parseRandomizeQuery } from './randomize.query';
 import { ErrorDto, StatusDto, TokenDto } from '../tasks/task.dto';
@@ -43,7 +47,8 @@ import { ErrorDto, StatusDto, TokenDto } from '../tasks/task.dto';
 })
 @ApiTooManyRequestsResponse({
   type: ErrorDto,
-  description: 'Rate limit (with Retry-After), or the pending-task or stored-bytes cap',
+  description:
+    "Rate limit (with Retry-After), the pending-task or stored-bytes cap, or (POST) the client's image bytes in flight (MAX_CLIENT_BYTES_IN_FLIGHT, with Retry-After)",
 })
 @Controller('randomize')
 export class RandomizeController {
@@ -52,6 +57,7 @@ export class RandomizeController {
     @InjectBlobStore() private readonly blobs: BlobStore,
     private readonly randomize: RandomizeService,
     private readonly reader: TaskReader,
+    private readonly imageBody: ImageBodyReader,
   ) {}
 
   @Post()
@@ -78,6 +84,15 @@ export class RandomizeController {
     description: 'Not image/png, empty, not a PNG, too many pixels, bad query',
   })
   @ApiPayloadTooLargeResponse({ type: ErrorDto, description: 'Body over MAX_IMAGE_BYTES' })
+  @ApiRequestTimeoutResponse({
+    type: ErrorDto,
+    description: 'The body did not arrive whole within IMAGE_BODY_TIMEOUT_MS',
+  })
+  @ApiServiceUnavailableResponse({
+    type: ErrorDto,
+    description:
+      'Too many image bytes in flight in the api (MAX_IMAGE_BYTES_IN_FLIGHT; with Retry-After), or Redis unavailable',
+  })
   async submit(
     @Req() req: Request,
     @Query() query: Record<string, unknown>,
@@ -88,8 +103,9 @@ export class RandomizeController {
     if (mediaType(req) !== 'image/png') {
       throw badRequest(`Content-Type must be image/png (got ${mediaType(req) ?? 'none'})`);
     }
-    const png = await readBody(req, this.config.maxImageBytes);
-    const token = await this.randomize.submit({ png, blockSize, seed, client, requestedAt });
+    const token = await this.imageBody.read(req, client, (png) =>
+      this.randomize.submit({ png, blockSize, seed, client, requestedAt }),
+    );
     return { token };
   }
 
@@ -119,7 +135,16 @@ export class RandomizeController {
     @Res() res: Response,
   ): Promise<void> {
     const record = await this.reader.findFinished(token, TaskKind.Randomize, client);
-    const png = await this.blobs.getBuffer(record.resultKey ?? blobKeys.randomizeOutput(token));
-    res.status(200).type('image/png').send(png);
+    // Streamed, never read whole: a slow reader holds a stream's buffer, not the whole result.
+    // A missing blob rejects here, before any header is sent (404 {error} from the filter).
+    const blob = await this.blobs.openRead(record.resultKey ?? blobKeys.randomizeOutput(token));
+    res.status(200).type('image/png').setHeader('Content-Length', String(blob.size));
+    try {
+      await pipeline(blob.body, res);
+    } catch (err) {
+      // The client left mid-way: nothing to answer, and nothing went wrong here. A storage
+      // failure mid-stream is rethrown (the filter logs it and cuts the connection).
+      if ((err as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') throw err;
+    }
   }
 }

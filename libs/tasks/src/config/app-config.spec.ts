@@ -60,6 +60,23 @@ describe(loadConfig.name, () => {
     expect(sut.fairScheduling).toBe(false);
   });
 
+  it('bounds image bodies in flight by default: 128 MiB in all, 64 MiB per client, 30 s per body', () => {
+    expect(loadConfig({})).toMatchObject({
+      maxImageBytesInFlight: 128 * 1024 * 1024,
+      maxImageBytesInFlightPerClient: 64 * 1024 * 1024,
+      imageBodyTimeoutMs: 30_000,
+    });
+  });
+
+  it('refuses image-bytes-in-flight caps below MAX_IMAGE_BYTES, naming both settings', () => {
+    expect(() =>
+      loadConfig({ MAX_IMAGE_BYTES: '1000', MAX_CLIENT_BYTES_IN_FLIGHT: '999' }),
+    ).toThrow('MAX_CLIENT_BYTES_IN_FLIGHT: must be at least MAX_IMAGE_BYTES (1000)');
+    expect(() => loadConfig({ MAX_IMAGE_BYTES: '1000', MAX_IMAGE_BYTES_IN_FLIGHT: '999' })).toThrow(
+      'MAX_IMAGE_BYTES_IN_FLIGHT: must be at least MAX_IMAGE_BYTES (1000)',
+    );
+  });
+
   it('requires S3_BUCKET with STORAGE=s3', () => {
     expect(() => loadConfig({ STORAGE: 's3' })).toThrow('S3_BUCKET: required when STORAGE=s3');
   });

@@ -118,6 +118,40 @@ export function blobStoreContract(name: string, makeStore: () => Promise<Contrac
       expect(stream.destroyed).toBe(true);
     });
 
+    it('opens a whole blob as a stream with its size, several MiB intact', async () => {
+      const key = keyOf('output.png');
+      const data = randomBytes(3 * MiB + 17);
+      await sut.putBuffer(key, data);
+      const blob = await sut.openRead(key);
+      expect(blob.size).toBe(data.length);
+      const pieces: Buffer[] = [];
+      for await (const piece of blob.body) pieces.push(piece as Buffer);
+      expect(Buffer.concat(pieces).equals(data)).toBe(true);
+    });
+
+    it('opens an empty blob as size 0 and an empty stream', async () => {
+      const key = keyOf('output.png');
+      await sut.putBuffer(key, Buffer.alloc(0));
+      const blob = await sut.openRead(key);
+      expect(blob.size).toBe(0);
+      expect(await text(blob.body)).toBe('');
+    });
+
+    it('lets the reader of an opened blob stop early, which ends the read', async () => {
+      const key = keyOf('output.png');
+      await sut.putBuffer(key, randomBytes(3 * MiB));
+      const { body } = await sut.openRead(key);
+      for await (const piece of body) {
+        expect((piece as Buffer).length).toBeGreaterThan(0);
+        break;
+      }
+      expect(body.destroyed).toBe(true);
+      // The store still serves the blob afterwards (no handle or connection left half-used).
+      const again = await sut.openRead(key);
+      expect(again.size).toBe(3 * MiB);
+      again.body.destroy();
+    });
+
     it('refuses a body over maxBytes with BlobTooLargeError and keeps nothing of it', async () => {
       const key = keyOf();
       const pieces = Array.from({ length: 12 }, () => randomBytes(MiB));
@@ -136,9 +170,10 @@ export function blobStoreContract(name: string, makeStore: () => Promise<Contrac
       await expectNothingUnder(key);
     });
 
-    it('answers BlobNotFoundError for a missing key from getBuffer, size and readRange', async () => {
+    it('answers BlobNotFoundError for a missing key from getBuffer, openRead, size and readRange', async () => {
       const key = keyOf();
       await expect(sut.getBuffer(key)).rejects.toBeInstanceOf(BlobNotFoundError);
+      await expect(sut.openRead(key)).rejects.toBeInstanceOf(BlobNotFoundError);
       await expect(sut.size(key)).rejects.toBeInstanceOf(BlobNotFoundError);
       await expect(text(sut.readRange(key, 0, 10))).rejects.toBeInstanceOf(BlobNotFoundError);
     });
@@ -192,6 +227,7 @@ export function blobStoreContract(name: string, makeStore: () => Promise<Contrac
       await expect(sut.put('../x', bodyOf([Buffer.from('x')]))).rejects.toThrow('invalid blob key');
       await expect(sut.putBuffer('../x', Buffer.from('x'))).rejects.toThrow('invalid blob key');
       await expect(sut.getBuffer('../x')).rejects.toThrow('invalid blob key');
+      await expect(sut.openRead('../x')).rejects.toThrow('invalid blob key');
       await expect(sut.size(`${newTaskToken()}/../../x`)).rejects.toThrow('invalid blob key');
       expect(() => sut.readRange('../x', 0, 1)).toThrow('invalid blob key');
       await expect(sut.deletePrefix('../')).rejects.toThrow('invalid blob prefix');

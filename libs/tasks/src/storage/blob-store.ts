@@ -34,12 +34,23 @@ export interface PutOptions {
   admit?: (bytes: number) => Promise<void>;
 }
 
+/** A whole blob opened for reading. */
+export interface BlobRead {
+  size: number;
+  body: Readable;
+}
+
 /** Where inputs and results live: a directory shared by api and workers, or an S3 bucket. */
 export interface BlobStore {
   /** Streams `body` into `key`; on any failure nothing is left under `key`. Resolves with the byte count. */
   put(key: string, body: Readable, options?: PutOptions): Promise<number>;
   putBuffer(key: string, body: Buffer): Promise<void>;
   getBuffer(key: string): Promise<Buffer>;
+  /**
+   * Opens the whole blob as a stream, with its size. Rejects with BlobNotFoundError before any
+   * byte when it is missing; destroying `body` early releases the file or the download.
+   */
+  openRead(key: string): Promise<BlobRead>;
   /** Streams bytes [start, endExclusive) of `key` (clipped at its end; an empty range reads nothing). */
   readRange(key: string, start: number, endExclusive: number): Readable;
   size(key: string): Promise<number>;

@@ -1,6 +1,7 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import {
   mkdir,
+  open,
   readdir,
   readFile,
   rename,
@@ -17,6 +18,7 @@ import { randomBytes } from 'node:crypto';
 import {
   assertBlobKey,
   BlobNotFoundError,
+  BlobRead,
   BlobStore,
   PutOptions,
   StorageUnavailableError,
@@ -63,6 +65,21 @@ export class FsBlobStore implements BlobStore {
       return await readFile(this.path(key));
     } catch (err) {
       throw mapNotFound(err, key);
+    }
+  }
+
+  async openRead(key: string): Promise<BlobRead> {
+    // Opened first, then measured: the size is that of the file this stream reads, even if the
+    // key is replaced meanwhile (put renames a new file over it).
+    const handle = await open(this.path(key), 'r').catch((err: unknown) => {
+      throw mapNotFound(err, key);
+    });
+    try {
+      const { size } = await handle.stat();
+      return { size, body: handle.createReadStream({ highWaterMark: 64 * 1024 }) };
+    } catch (err) {
+      await handle.close();
+      throw err;
     }
   }
 

@@ -18,7 +18,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { hostname } from 'node:os';
 import { PassThrough, Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { assertBlobKey, BlobNotFoundError, BlobStore, PutOptions } from './blob-store';
+import { assertBlobKey, BlobNotFoundError, BlobRead, BlobStore, PutOptions } from './blob-store';
 import { DirectUploads, UploadedPart, UploadRejectedError } from './direct-uploads';
 import { meterBody } from './metered-body';
 import { fromS3Error, s3ErrorName } from './s3-errors';
@@ -102,6 +102,21 @@ export class S3BlobStore implements BlobStore, DirectUploads {
     } catch (err) {
       throw fromS3Error(err, key);
     }
+  }
+
+  async openRead(key: string): Promise<BlobRead> {
+    assertBlobKey(key);
+    const abort = new AbortController();
+    const { Body, ContentLength } = await this.s3
+      .send(new GetObjectCommand({ Bucket: this.bucket, Key: key }), { abortSignal: abort.signal })
+      .catch(rethrow(key));
+    // The download is read only as fast as the consumer reads (backpressure reaches S3 through
+    // TCP). The SDK may wrap the response (checksums) so that destroying its Body does not end the
+    // request: a consumer that stops early aborts it instead.
+    const body = new PassThrough({ highWaterMark: 64 * 1024 });
+    body.once('close', () => abort.abort());
+    pipeline(Body as Readable, body).catch(() => undefined); // its errors reach `body`
+    return { size: ContentLength ?? 0, body };
   }
 
   readRange(key: string, start: number, endExclusive: number): Readable {
