@@ -65,6 +65,14 @@ describe('Redis down and back (a private redis-server with append-only persisten
       readiness(stack.workers[0].url, 503, 5000),
     ]);
     expect((await http(`${stack.url}/health/live`)).status).toBe(200);
+    // Readiness names the failing check, not ioredis' message or Redis' address.
+    for (const service of [stack.api, stack.workers[0]]) {
+      const ready = await http(`${service.url}/health/ready`);
+      expect(ready.body).toMatchObject({
+        error: { redis: { status: 'down', message: 'redis check failed' } },
+      });
+      expect(ready.bytes.toString()).not.toMatch(/writeable|ECONNREFUSED|127\.0\.0\.1|Connection/);
+    }
 
     const image = await timed(submit);
     expect(image.reply.status).toBe(503);
@@ -93,6 +101,30 @@ describe('Redis down and back (a private redis-server with append-only persisten
       readiness(stack.url, 200, 15_000),
       readiness(stack.workers[0].url, 200, 15_000),
     ]);
+    const outageMs = Date.now() - stoppedAt;
+    for (const service of [stack.api, stack.workers[0]]) {
+      // Every Redis client has a listener: nothing unstructured ("[ioredis] Unhandled error event").
+      expect(service.stderr).toEqual([]);
+      const errors = service.logs().filter((l) => l.msg === 'Redis client error');
+      // One line per client as the outage starts (the task-record client, and bull's through its queues)...
+      expect(errors).toContainEqual(expect.objectContaining({ level: 50, redis: 'tasks' }));
+      expect(errors).toContainEqual(
+        expect.objectContaining({ redis: expect.stringMatching(/^queue /) }),
+      );
+      // ...then at most one per 10 s interval, not one per reconnection attempt.
+      const perClient = new Map<unknown, number>();
+      for (const line of errors) perClient.set(line.redis, (perClient.get(line.redis) ?? 0) + 1);
+      for (const count of perClient.values())
+        expect(count).toBeLessThanOrEqual(1 + Math.ceil(outageMs / 10_000));
+      await pollUntil(
+        async () =>
+          service.logs().some((l) => l.msg === 'Redis connection restored' && l.redis === 'tasks')
+            ? true
+            : undefined,
+        10_000,
+        `${service.name} to log the recovery`,
+      );
+    }
     expect((await http(`${stack.url}/randomize/${before}/status`)).body.status).toBe('finished');
     const after = await submitted();
     expect((await waitForTask(stack.url, 'randomize', after, 30_000)).status).toBe('finished');

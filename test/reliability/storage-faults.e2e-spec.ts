@@ -98,18 +98,28 @@ describe('storage not writable (DATA_DIR is a regular file)', () => {
 
   beforeAll(async () => {
     writeFileSync(dataFile, 'x');
-    // Not ready by design: wait only for the process to be live.
-    stack = await Stack.start({ workers: 0, dataDir: dataFile, waitFor: 'live' });
+    // Not ready by design: wait only for the processes to be live.
+    stack = await Stack.start({ workers: 1, dataDir: dataFile, waitFor: 'live' });
   });
   afterAll(async () => {
     await stack?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('reports not ready (503)', async () => {
-    const ready = await http(`${stack.url}/health/ready`);
-    expect(ready.status).toBe(503);
-    expect(JSON.stringify(ready.body)).toMatch(/storage/);
+  it('reports not ready (503) on both apps, naming the storage check but not the error or the path', async () => {
+    for (const service of [stack.api, ...stack.workers]) {
+      const ready = await http(`${service.url}/health/ready`);
+      expect(ready.status).toBe(503);
+      expect(ready.body).toMatchObject({
+        error: { storage: { status: 'down', message: 'storage check failed' } },
+      });
+      expect(ready.bytes.toString()).not.toContain(dir);
+      expect(ready.bytes.toString()).not.toMatch(/ENOTDIR|EEXIST|EACCES/);
+      // The operator still finds the raw error in the log.
+      expect(service.logs()).toContainEqual(
+        expect.objectContaining({ check: 'storage', msg: 'readiness check failed' }),
+      );
+    }
   });
 
   it('answers 507 {error} to an even-sum upload and to a PNG, and records nothing', async () => {

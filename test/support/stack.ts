@@ -12,6 +12,8 @@ const ROOT = join(__dirname, '..', '..');
 /** A running process of the stack, with its captured output (pino JSON lines). */
 export class ServiceProcess {
   readonly output: string[] = [];
+  /** stderr lines alone: pino writes to stdout, so anything here is unstructured. */
+  readonly stderr: string[] = [];
   readonly exited: Promise<number | null>;
 
   constructor(
@@ -22,7 +24,10 @@ export class ServiceProcess {
     const collect = (chunk: Buffer) =>
       this.output.push(...chunk.toString().split('\n').filter(Boolean));
     proc.stdout?.on('data', collect);
-    proc.stderr?.on('data', collect);
+    proc.stderr?.on('data', (chunk: Buffer) => {
+      collect(chunk);
+      this.stderr.push(...chunk.toString().split('\n').filter(Boolean));
+    });
     this.exited = new Promise((resolve) => proc.once('exit', (code) => resolve(code)));
   }
 

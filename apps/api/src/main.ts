@@ -5,6 +5,7 @@ import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { ConfigError, loadConfig } from '@app/tasks/config/app-config';
 import { ApiModule } from './api.module';
+import { closeUnreadBody } from './http/close-unread-body.middleware';
 import { setupSwagger } from './http/swagger';
 
 async function bootstrap(): Promise<void> {
@@ -18,6 +19,7 @@ async function bootstrap(): Promise<void> {
   // Exit 0 once drained (Nest's default re-raises the signal: exit 143, a failure to orchestrators).
   app.enableShutdownHooks([], { useProcessExit: true });
   app.disable('x-powered-by');
+  app.use(closeUnreadBody());
   app.use(
     helmet({
       contentSecurityPolicy: {

@@ -3,14 +3,23 @@ export interface ApiKey {
   key: string;
 }
 
+/** Where the API_KEYS text came from: the variable itself, or a file it names. */
+export type ApiKeysSource = 'inline' | 'file';
+
 /**
- * Parses `alice:key1,bob:key2` (commas or newlines; `#` comments in files). Throws naming the bad
- * entry without echoing any key.
+ * Parses `alice:key1,bob:key2` (commas or newlines). In a file, a line whose first non-blank
+ * character is `#` is a comment; anywhere else `#` is part of the key (`carol:secret12#xyz` is
+ * that whole key, never `secret12`). Throws naming the bad entry without echoing any key.
  */
-export function parseApiKeys(text: string): ApiKey[] {
-  const entries = text
-    .split(/[,\n]/)
-    .map((line) => line.replace(/#.*/, '').trim())
+export function parseApiKeys(text: string, source: ApiKeysSource = 'inline'): ApiKey[] {
+  // Comments only where they cannot be part of a key: stripping "#..." inside an entry once
+  // truncated a key to a prefix that then authenticated on its own.
+  const lines = text
+    .split('\n')
+    .filter((line) => !(source === 'file' && line.trimStart().startsWith('#')));
+  const entries = lines
+    .flatMap((line) => line.split(','))
+    .map((entry) => entry.trim())
     .filter(Boolean);
   const keys = entries.map((entry, i) => {
     const colon = entry.indexOf(':');

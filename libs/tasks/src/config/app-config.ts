@@ -2,7 +2,7 @@ import { Inject } from '@nestjs/common';
 import { availableParallelism } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { ApiKey, parseApiKeys } from './api-keys';
+import { ApiKey, ApiKeysSource, parseApiKeys } from './api-keys';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -172,7 +172,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       problems.push(`${name}: must be at least MAX_IMAGE_BYTES (${e.MAX_IMAGE_BYTES})`);
   let apiKeys: ApiKey[] | undefined;
   try {
-    apiKeys = e.API_KEYS === undefined ? undefined : parseApiKeys(readKeysSource(e.API_KEYS));
+    apiKeys = e.API_KEYS === undefined ? undefined : parseApiKeys(...readKeysSource(e.API_KEYS));
   } catch (err) {
     problems.push(`API_KEYS: ${(err as Error).message}`);
   }
@@ -231,10 +231,10 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
 }
 
 /** API_KEYS is either the list itself or the path of a file holding it (no ':' means a path). */
-function readKeysSource(value: string): string {
+function readKeysSource(value: string): [string, ApiKeysSource] {
   return value.includes(':') && !value.startsWith('/') && !value.startsWith('.')
-    ? value
-    : readFileSync(value, 'utf8');
+    ? [value, 'inline']
+    : [readFileSync(value, 'utf8'), 'file'];
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -1,4 +1,4 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, Logger } from '@nestjs/common';
 import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import Redis from 'ioredis';
@@ -11,6 +11,8 @@ const PROBE_TIMEOUT_MS = 2000;
 @ApiTags('health')
 @Controller('health')
 export class HealthController {
+  private readonly logger = new Logger(HealthController.name);
+
   constructor(
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
@@ -44,21 +46,31 @@ export class HealthController {
     ]);
   }
 
+  // The route is open: the answer names the failing check only. The raw error (internal paths,
+  // addresses) goes to the log, where an operator looks next.
   private async probe(key: string, check: () => Promise<unknown>) {
     const indicator = this.indicators.check(key);
     try {
       await withTimeout(check(), PROBE_TIMEOUT_MS);
       return indicator.up();
     } catch (err) {
-      return indicator.down({ message: (err as Error).message });
+      const timedOut = err instanceof ProbeTimeoutError;
+      this.logger.warn({ check: key, err: (err as Error).message }, 'readiness check failed');
+      return indicator.down({
+        message: timedOut
+          ? `${key} check: no answer within ${PROBE_TIMEOUT_MS} ms`
+          : `${key} check failed`,
+      });
     }
   }
 }
 
+class ProbeTimeoutError extends Error {}
+
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    timer = setTimeout(() => reject(new ProbeTimeoutError(`no answer within ${ms} ms`)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -6,7 +6,7 @@ import {
   HttpStatus,
   Logger,
 } from '@nestjs/common';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { isRedisUnavailable } from '../redis/redis-unavailable';
 import {
   BlobNotFoundError,
@@ -24,14 +24,26 @@ export class JsonErrorFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
+    const req = host.switchToHttp().getRequest<Request>();
+    if (!res.headersSent && req.socket?.destroyed) {
+      // The client hung up (or went idle past UPLOAD_IDLE_TIMEOUT_MS) mid-request: nobody to answer,
+      // and not our failure, so no 500 and no error-level line.
+      this.logger.warn(
+        {
+          route: `${req.method} ${req.originalUrl}`,
+          bytesReceived: req.socket.bytesRead,
+          err: (exception as Error)?.message,
+        },
+        'client closed the connection before the answer',
+      );
+      return;
+    }
     const [status, body] = this.describe(exception);
     if (status >= 500) this.logger.error({ err: exception }, 'request failed');
     if (res.headersSent) {
       res.destroy();
       return;
     }
-    // The rest of a refused upload is not worth reading: close the connection after answering.
-    if (status === HttpStatus.PAYLOAD_TOO_LARGE) res.setHeader('Connection', 'close');
     res.status(status).json(body);
   }
 

@@ -1,6 +1,7 @@
 import { BullModule } from '@nestjs/bull';
 import { Module } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { QueueErrorLog } from './queue-error-log.service';
 import { QueueName } from './queue-names';
 import { TaskQueue } from './task-queue.service';
 
@@ -25,7 +26,7 @@ import { TaskQueue } from './task-queue.service';
     }),
     BullModule.registerQueue(...Object.values(QueueName).map((name) => ({ name }))),
   ],
-  providers: [TaskQueue],
+  providers: [TaskQueue, QueueErrorLog],
   exports: [TaskQueue, BullModule],
 })
 export class QueuesModule {}

@@ -1,6 +1,7 @@
-import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { Global, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { logRedisErrors } from './redis-error-log';
 
 export const REDIS = Symbol('REDIS');
 
@@ -9,7 +10,7 @@ export const InjectRedis = (): ParameterDecorator => Inject(REDIS);
 
 /** Builds the task-record client: fails fast instead of queueing commands while Redis is away. */
 export function createRedisClient(config: AppConfig): Redis {
-  return new Redis(config.redisUrl, {
+  const client = new Redis(config.redisUrl, {
     // A request handler waiting on a dead Redis must answer 503 promptly, not hang:
     // no offline queue, one retry, short connect timeout. Reconnection still happens in the background.
     enableOfflineQueue: false,
@@ -18,6 +19,8 @@ export function createRedisClient(config: AppConfig): Redis {
     lazyConnect: true,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
   });
+  logRedisErrors(client, 'tasks', new Logger('Redis'));
+  return client;
 }
 
 @Global()
