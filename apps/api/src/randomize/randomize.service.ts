@@ -46,7 +46,7 @@ export class RandomizeService {
       bytes: req.png.length,
       job: JobName.Randomize,
       data: { token, inputKey, blockSize: req.blockSize, seed: req.seed },
-      cost: unitCost.image(header.width * header.height * rawBytesPerPixel(header)),
+      cost: unitCost.image(header.width * header.height * rawBytesPerPixel(header), header.height),
     });
     return token;
   }
