@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { connect, Socket } from 'node:net';
 import { FsBlobStore } from '@app/tasks/storage/fs-blob-store';
-import { blobKeys } from '@app/tasks/storage/blob-store';
+import { resultKeyOf } from '../support/faults';
 import { readRss } from '../../scripts/bench/rss-sampler';
 import { http, waitForTask } from '../support/http';
 import { randomPng } from '../support/images';
@@ -253,7 +253,7 @@ describe('api memory under slow readers of a big result (real api + worker)', ()
     const token = submitted.body.token as string;
     expect((await waitForTask(stack.url, 'randomize', token)).status).toBe('finished');
     const result = randomBytes(RESULT_BYTES);
-    await new FsBlobStore(stack.dataDir).putBuffer(blobKeys.randomizeOutput(token), result);
+    await new FsBlobStore(stack.dataDir).putBuffer(await resultKeyOf(stack, token), result);
 
     // One ordinary reader gets it whole, with its length announced.
     const whole = await http(`${stack.url}/randomize/${token}/result`);

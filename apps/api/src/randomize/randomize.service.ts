@@ -47,7 +47,7 @@ export class RandomizeService {
       bytes: req.png.length,
       job: JobName.Randomize,
       data: { token, inputKey, blockSize: req.blockSize, seed: req.seed },
-      cost: unitCost.image(header.width * header.height * rawBytesPerPixel(header)),
+      cost: unitCost.image(header.width * header.height * rawBytesPerPixel(header), header.height),
       // The result counts against the client's stored bytes too: its bound is reserved now (a
       // small input can shuffle into a big output), and the worker settles it to the real size.
       reservedBytes: req.png.length + pngOutputBound(header),

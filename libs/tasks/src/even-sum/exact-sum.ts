@@ -1,3 +1,4 @@
+import { addDecimal, addUnits, limbsToDecimal } from './decimal-limbs';
 import { ScanState } from './scan-state';
 
 /**
@@ -24,5 +25,9 @@ export function addSmall(st: ScanState, value: number): void {
 
 /** The state's exact sum as a decimal string. */
 export function stateSum(st: ScanState): string {
-  return (BigInt(st.bigSum) + BigInt(st.hi) * BigInt(TWO_POW_32) + BigInt(st.lo)).toString();
+  // hi * 2^32 + lo is below 2^86: BigInt is quick at that size; the limbs may be millions of digits.
+  const limbs = st.big.slice();
+  addUnits(limbs, 1, st.e15);
+  addDecimal(limbs, (BigInt(st.hi) * BigInt(TWO_POW_32) + BigInt(st.lo)).toString());
+  return limbsToDecimal(limbs);
 }

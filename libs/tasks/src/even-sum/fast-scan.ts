@@ -1,3 +1,4 @@
+import { addDigitBytes, addUnits } from './decimal-limbs';
 import { ScanState } from './scan-state';
 
 // Local copies of exact-sum.ts's FLUSH_ABOVE (2^53 - 10^15) and TWO_POW_32: an imported binding
@@ -9,8 +10,8 @@ const TWO_POW_32 = 4294967296;
 const { imul, clz32, abs, floor } = Math;
 
 /**
- * The hot loop: whole tokens (optional sign, digits) below 10^15 in magnitude and followed by a
- * separator, read four bytes at a time.
+ * The hot loop: whole tokens (optional sign, digits) followed by a separator, read four bytes
+ * at a time; values below 10^15 are summed in Numbers, larger ones in decimal limbs.
  *
  * Why words and not bytes: in V8 every typed-array read costs a map check, a bounds check and
  * two loads, so a byte loop tops out near 500 MB/s before doing any work. One DataView word read
@@ -21,13 +22,14 @@ const { imul, clz32, abs, floor } = Math;
  * cuts off goes to the slow path like any other exception.
  *
  * Processes tokens that start before `lim` and returns where it stopped: at or past `lim` when it
- * ran out of token starts, else the start of a token for the slow path (10^15 or more, not a
- * number, or running into the end of the slice). Counts and sums land in `st`; the
+ * ran out of token starts, else the start of a token for the slow path (not a number, or running
+ * into the end of the slice). Counts and sums land in `st`; the
  * stopped-at token is untouched.
  */
 export function fastScan(st: ScanState, view: DataView, from: number, lim: number): number {
   let i = from;
   let lo = st.lo;
+  const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
   // count + evenCount * 2^21 in one Number, one register fewer: a call covers a piece of at
   // most 2^20 bytes, so fewer than 2^21 tokens.
   let tally = 0;
@@ -99,21 +101,47 @@ export function fastScan(st: ScanState, view: DataView, from: number, lim: numbe
       i += k;
     }
     const term = (w >>> nb) & 0xff;
-    // v < 10^15 iff the token's value is below 10^15 (then every step computing it was exact,
-    // however many leading zeros): the test for tokens the fast path may sum.
-    if (v >= 1e15 || !(term === 10 || term === 32 || term === 44 || (term - 9) >>> 0 <= 4)) {
+    if (!(term === 10 || term === 32 || term === 44 || (term - 9) >>> 0 <= 4)) {
       i = tokenStart;
       break;
     }
     // q ends in the token's last digit, and 10 is even: the token's parity is q's.
     const even = 1 - (q & 1);
     tally += 1 + even * 2097152;
-    lo += sign * even * v;
-    // The flush rule of exact-sum.ts, inline.
-    if (abs(lo) > FLUSH_ABOVE) {
-      const r = lo % TWO_POW_32;
-      st.hi += (lo - r) / TWO_POW_32;
-      lo = r;
+    // v < 10^15 iff the token's value is below 10^15 (then every step computing it was exact,
+    // however many leading zeros). Larger values (v inexact, even Infinity) are summed from
+    // their digits into decimal limbs: linear in the token, and no slow path for 16+ digits.
+    if (v >= 1e15) {
+      if (even === 1) {
+        const first = bytes[tokenStart];
+        const digitsFrom = first === 45 || first === 43 ? tokenStart + 1 : tokenStart;
+        if (i - digitsFrom <= 30) {
+          // 16..30 digits: the low 15 go to lo like any small value, the rest (below 10^15)
+          // to e15, which counts units of 10^15 under the same flush rule.
+          lo += sign * digitsValue(view, i - 15, i);
+          if (abs(lo) > FLUSH_ABOVE) {
+            const r = lo % TWO_POW_32;
+            st.hi += (lo - r) / TWO_POW_32;
+            lo = r;
+          }
+          let e15 = st.e15 + sign * digitsValue(view, digitsFrom, i - 15);
+          if (abs(e15) > FLUSH_ABOVE) {
+            addUnits(st.big, 1, e15);
+            e15 = 0;
+          }
+          st.e15 = e15;
+        } else {
+          addDigitBytes(st.big, bytes, digitsFrom, i, sign < 0);
+        }
+      }
+    } else {
+      lo += sign * even * v;
+      // The flush rule of exact-sum.ts, inline.
+      if (abs(lo) > FLUSH_ABOVE) {
+        const r = lo % TWO_POW_32;
+        st.hi += (lo - r) / TWO_POW_32;
+        lo = r;
+      }
     }
     // The separator after the token is consumed here: one word read per token saved.
     if (term === 10) newlines++;
@@ -127,4 +155,20 @@ export function fastScan(st: ScanState, view: DataView, from: number, lim: numbe
   st.evenCount += evenCount;
   st.newlines += newlines;
   return i;
+}
+
+/**
+ * The value of the ASCII digits [from, to) of the view: at most 15 of them, so exact. Four at a
+ * time with fastScan's word conversion, after the 0..3 leading ones.
+ */
+function digitsValue(view: DataView, from: number, to: number): number {
+  let v = 0;
+  let k = from;
+  for (const head = from + ((to - from) & 3); k < head; k++) v = v * 10 + (view.getUint8(k) - 48);
+  for (; k < to; k += 4) {
+    const x = view.getUint32(k, true) ^ 0x30303030;
+    const y = (imul(x, 10) + (x >>> 8)) & 0x00ff00ff;
+    v = v * 1e4 + imul(y & 0xff, 100) + (y >>> 16);
+  }
+  return v;
 }

@@ -1,3 +1,4 @@
+import { addDecimal, limbsToDecimal } from './decimal-limbs';
 import type { ChunkScanResult } from './even-sum.scanner';
 
 /**
@@ -7,19 +8,22 @@ import type { ChunkScanResult } from './even-sum.scanner';
  * a single scan of the union would have stopped there too.
  */
 export function joinChunkResults(results: readonly ChunkScanResult[]): ChunkScanResult {
-  let sum = 0n;
+  // One range is its own union (its sum is already a canonical decimal string): no conversion.
+  if (results.length === 1) return { ...results[0] };
+  // Decimal limbs, not BigInt: a sum of millions of digits converts in linear time.
+  const sum: number[] = [];
   let evenCount = 0;
   let count = 0;
   let newlines = 0;
   for (const r of results) {
-    sum += BigInt(r.sum);
+    addDecimal(sum, r.sum);
     evenCount += r.evenCount;
     count += r.count;
     if (r.error) {
       const error = { ...r.error, line: newlines + r.error.line };
-      return { sum: sum.toString(), evenCount, count, newlines: newlines + r.newlines, error };
+      return { sum: limbsToDecimal(sum), evenCount, count, newlines: newlines + r.newlines, error };
     }
     newlines += r.newlines;
   }
-  return { sum: sum.toString(), evenCount, count, newlines };
+  return { sum: limbsToDecimal(sum), evenCount, count, newlines };
 }

@@ -100,14 +100,19 @@ export async function scanRange(
     if (!done) {
       const head = await nextHead;
       if (head) {
-        ({ state, done } = await scanSliceImpl(state, head, undefined));
+        // In this thread: a round trip costs more than scanning 256 bytes, and the state may
+        // hold a long token's digits (see below).
+        ({ state, done } = await inThread(state, head, undefined));
         from += head.length;
       }
     }
-    // A token running past what this part was given: read on from the store, a window at a time.
+    // A token running past what this part was given: read on from the store, a window at a
+    // time, and scan it in this thread. The state holds the token's digits so far; a round trip
+    // to a worker thread per window would copy them each time, quadratic in the token's length
+    // (a 6 MB run of digits took seconds). Only such a token's tail is scanned here.
     for (; !done && from < size; from += TAIL_WINDOW) {
       for await (const piece of read(from, Math.min(size, from + TAIL_WINDOW))) {
-        ({ state, done } = await scanSliceImpl(state, piece, undefined));
+        ({ state, done } = await inThread(state, piece, undefined));
         if (done) break;
       }
     }

@@ -1,6 +1,6 @@
 /**
- * Where a chunk scan stands between two slices. Plain numbers, strings and booleans only, so it
- * survives structured clone (worker_threads) and JSON unchanged.
+ * Where a chunk scan stands between two slices. Plain numbers, strings, booleans and arrays of
+ * numbers only, so it survives structured clone (worker_threads) and JSON unchanged.
  */
 export interface ScanState {
   /** The chunk's byte range [start, end) in the file: it owns every token that starts inside. */
@@ -12,20 +12,33 @@ export interface ScanState {
   phase: number;
   /** How many bytes of the UTF-8 BOM matched so far (chunk at 0 only). */
   bomMatched: number;
-  /** The sum is bigSum + hi * 2^32 + lo: lo is an exact Number, hi counts 2^32 units. */
+  /** The sum is big + e15 * 10^15 + hi * 2^32 + lo: lo is an exact Number, hi counts 2^32 units. */
   lo: number;
   hi: number;
-  /** Decimal sum of the tokens longer than 15 digits (BigInt only for those). */
-  bigSum: string;
+  /** Units of 10^15 from tokens of 16..30 digits, exact by the same rule as lo (then moved to big). */
+  e15: number;
+  /**
+   * Sum of the tokens of 10^15 or more, as decimal limbs (decimal-limbs.ts): linear in a
+   * token's digits, where BigInt ↔ decimal string conversions are not.
+   */
+  big: number[];
   count: number;
   evenCount: number;
   /** '\n' bytes in [start, pos), up to the first bad token. */
   newlines: number;
-  /** The token that the slow path holds open (across slices or longer than 15 digits); -1: none. */
+  /** The token that the slow path holds open (across slices, or not a number); -1: none. */
   tokStart: number;
   /** 0: no sign, 1: '+', -1: '-'. */
   tokSign: number;
-  tokDigits: string;
+  /**
+   * The open token's digits, folded as they arrive (O(1) each, whatever the token's length):
+   * full 15-digit groups from its start, then the value of the partial group and its digit count.
+   */
+  tokGroups: number[];
+  tokPart: number;
+  tokPartDigits: number;
+  /** Its first BAD_TOKEN_BYTES digits, for the error message should the token turn out bad. */
+  tokHead: string;
   tokBad: boolean;
   /** First bad token: offset -1 when none; text is its raw bytes as latin1, capped. */
   errOffset: number;
@@ -60,13 +73,17 @@ export function createScanState(range: { start: number; end: number }): ScanStat
     bomMatched: 0,
     lo: 0,
     hi: 0,
-    bigSum: '0',
+    e15: 0,
+    big: [],
     count: 0,
     evenCount: 0,
     newlines: 0,
     tokStart: -1,
     tokSign: 0,
-    tokDigits: '',
+    tokGroups: [],
+    tokPart: 0,
+    tokPartDigits: 0,
+    tokHead: '',
     tokBad: false,
     errOffset: -1,
     errLine: 0,

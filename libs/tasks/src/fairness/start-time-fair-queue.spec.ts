@@ -4,6 +4,8 @@ import {
   priorityOf,
   tagUnits,
   takesExpressLane,
+  ROW_RAW_BYTES,
+  unitCost,
 } from './start-time-fair-queue';
 
 /** A small simulation: clients' units tagged against a shared clock, served in tag order. */
@@ -98,5 +100,31 @@ describe(priorityOf.name, () => {
     expect(priorityOf(0)).toBe(1);
     expect(priorityOf(41.6)).toBe(43);
     expect(priorityOf(2 ** 40)).toBe(MAX_PRIORITY);
+  });
+});
+
+describe('unitCost.image', () => {
+  const sut = unitCost.image;
+
+  it('charges a square photo-sized image by its pixels: 4096² RGB ≈ 2 s', () => {
+    const cost = sut(4096 * 4096 * 3, 4096);
+    expect(cost).toBeGreaterThan(2000);
+    expect(cost).toBeLessThan(2030);
+  });
+
+  it('charges a 1 × 16M-pixel gray PNG for its rows: ~22 s, as measured, not 0.7 s', () => {
+    const rows = 16_777_216;
+    expect(sut(rows, rows)).toBeCloseTo(1 + (rows * (1 + ROW_RAW_BYTES)) / 25_000, 6);
+    expect(sut(rows, rows)).toBeGreaterThan(20_000);
+  });
+
+  it('charges the same pixels more as rows than as columns', () => {
+    expect(sut(1_000_000, 1_000_000)).toBeGreaterThan(10 * sut(1_000_000, 1));
+  });
+
+  it('grows linearly in raw bytes and in rows', () => {
+    const base = sut(0, 0);
+    expect(sut(50_000, 0) - base).toBeCloseTo(2, 9);
+    expect(sut(0, 25_000) - base).toBeCloseTo(ROW_RAW_BYTES, 9);
   });
 });

@@ -51,6 +51,12 @@ export function priorityOf(tag: number): number {
 export const unitCost = {
   // Scanner: ~700 MB/s per core.
   scanBytes: (bytes: number) => bytes / 700_000,
-  // PNG decode + shuffle + encode: ~25 KB of raw pixels per ms, plus fixed overhead.
-  image: (rawBytes: number) => 1 + rawBytes / 25_000,
+  // PNG decode + shuffle + encode: ~25 KB of raw pixels per ms, plus fixed overhead, plus
+  // ~1.3 µs per row (libvips and libpng work row by row), as much as 32 raw bytes of pixels:
+  // without it a 1 × 16M-pixel PNG was estimated at 0.7 s and took 21 s (docs/architecture.md,
+  // "Fair scheduling", has the measurements; scripts/bench-image-cost.ts refits them).
+  image: (rawBytes: number, height: number) => 1 + (rawBytes + height * ROW_RAW_BYTES) / 25_000,
 };
+
+/** What one image row costs beyond its pixels, in raw bytes of pixels (fitted, see unitCost.image). */
+export const ROW_RAW_BYTES = 32;

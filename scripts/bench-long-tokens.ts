@@ -1,0 +1,172 @@
+/**
+ * Long tokens against normal ones, in memory: npx tsx scripts/bench-long-tokens.ts [--size 6MB] [--runs 3]
+ *
+ * The scanner must be linear in the length of a token and as fast per byte on 16–19-digit
+ * numbers as on 10–15-digit ones. Data sets of the same size: the generator's default file,
+ * one run of digits, numbers of 10–15 digits, of 16–19 digits and of 20–40 digits (random
+ * signs, one per line). Each is scanned in this thread (1 MiB slices) and by ScanPool over two
+ * ranges (the worker's path); the median of the runs, checked against BigInt arithmetic.
+ */
+import { cpus } from 'node:os';
+import {
+  combineChunkResults,
+  createScanState,
+  EvenSumTotal,
+  finishScan,
+  scanSlice,
+} from '../libs/tasks/src/even-sum/even-sum.scanner';
+import { generateNumbers } from '../libs/tasks/src/even-sum/number-generator';
+import { parseSize } from '../libs/tasks/src/even-sum/parse-size';
+import { ScanPool } from '../libs/tasks/src/even-sum/scan-pool';
+import { ReadRange, scanRange } from '../libs/tasks/src/even-sum/scan-range';
+
+const MiB = 1 << 20;
+
+function arg(name: string, fallback: string): string {
+  const at = process.argv.indexOf(`--${name}`);
+  return at >= 0 && process.argv[at + 1] ? process.argv[at + 1] : fallback;
+}
+
+/** xorshift32: the same data on every run. */
+function rng(seed: number): () => number {
+  let x = seed;
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 2 ** 32;
+  };
+}
+
+/** Numbers of minDigits..maxDigits digits (no leading zero), random signs, '\n' after each. */
+function numbers(bytes: number, minDigits: number, maxDigits: number, seed: number): Buffer {
+  const next = rng(seed);
+  const out = Buffer.alloc(bytes, 10);
+  let at = 0;
+  for (;;) {
+    const digits = minDigits + Math.floor(next() * (maxDigits - minDigits + 1));
+    const negative = next() < 0.5;
+    if (at + digits + (negative ? 1 : 0) + 1 > bytes) break;
+    if (negative) out[at++] = 45;
+    out[at++] = 49 + Math.floor(next() * 9);
+    for (let k = 1; k < digits; k++) out[at++] = 48 + Math.floor(next() * 10);
+    out[at++] = 10;
+  }
+  return out.subarray(0, at);
+}
+
+/** One token: bytes − 1 digits and a '\n'. */
+function digitRun(bytes: number, seed: number): Buffer {
+  const next = rng(seed);
+  const out = Buffer.alloc(bytes, 10);
+  out[0] = 49 + Math.floor(next() * 9);
+  for (let k = 1; k < bytes - 1; k++) out[k] = 48 + Math.floor(next() * 10);
+  out[bytes - 2] = 56; // even, so the whole run is summed
+  return out;
+}
+
+/** The expected answer by BigInt, token by token (exact, slow on huge tokens: run once). */
+function expectedOf(data: Buffer): EvenSumTotal {
+  let sum = 0n;
+  let count = 0;
+  let evenCount = 0;
+  for (const token of data.toString('latin1').split('\n')) {
+    if (token === '') continue;
+    count++;
+    const last = token.charCodeAt(token.length - 1);
+    if ((last & 1) === 0) {
+      evenCount++;
+      sum += BigInt(token);
+    }
+  }
+  return { sum: sum.toString(), count, evenCount };
+}
+
+function scanInThread(data: Buffer): EvenSumTotal {
+  const state = createScanState({ start: 0, end: data.length });
+  for (let at = 0; at < data.length; at += MiB)
+    scanSlice(state, data.subarray(at, Math.min(data.length, at + MiB)));
+  return combineChunkResults([finishScan(state)]);
+}
+
+async function scanPooled(pool: ScanPool, data: Buffer): Promise<EvenSumTotal> {
+  // 64 KiB pieces, as a file stream yields them.
+  const read: ReadRange = async function* (start, end) {
+    for (let at = start; at < end; at += 64 * 1024)
+      yield data.subarray(at, Math.min(end, at + 64 * 1024));
+  };
+  const half = Math.floor(data.length / 2);
+  const size = data.length;
+  const viaPool = pool.scanSlice.bind(pool);
+  const results = await Promise.all([
+    scanRange(read, { start: 0, end: half, size }, viaPool),
+    scanRange(read, { start: half, end: size, size }, viaPool),
+  ]);
+  return combineChunkResults(results);
+}
+
+async function median(
+  runs: number,
+  bytes: number,
+  run: () => EvenSumTotal | Promise<EvenSumTotal>,
+): Promise<{ mbps: number; result: EvenSumTotal }> {
+  const rates: number[] = [];
+  let result: EvenSumTotal = { sum: '', evenCount: 0, count: 0 };
+  for (let k = 0; k < runs; k++) {
+    const t0 = performance.now();
+    result = await run();
+    rates.push(bytes / 1e6 / ((performance.now() - t0) / 1000));
+  }
+  rates.sort((a, b) => a - b);
+  return { mbps: rates[Math.floor(rates.length / 2)], result };
+}
+
+async function main(): Promise<void> {
+  const bytes = parseSize(arg('size', '6MB'));
+  const runs = Math.max(1, Number(arg('runs', '3')));
+  const normal = generateNumbers({ bytes, seed: 1 });
+  const parts: Buffer[] = [];
+  for await (const part of normal.stream) parts.push(part as Buffer);
+  const datasets: [string, Buffer, EvenSumTotal | undefined][] = [
+    ['generator default (10-digit)', Buffer.concat(parts), await normal.expected],
+    ['one run of digits', digitRun(bytes, 3), undefined],
+    ['10-15 digits', numbers(bytes, 10, 15, 4), undefined],
+    ['16-19 digits', numbers(bytes, 16, 19, 5), undefined],
+    ['20-40 digits', numbers(bytes, 20, 40, 6), undefined],
+  ];
+  console.log(`# long tokens, ${new Date().toISOString()}`);
+  console.log(
+    `# ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}, ${bytes / 1e6} MB per data set, median of ${runs}`,
+  );
+  console.log('');
+  console.log('| data | scanSlice, 1 thread: MB/s | ScanPool 2 threads, 2 ranges: MB/s |');
+  console.log('| --- | ---: | ---: |');
+  const pool = new ScanPool(2);
+  let failed = false;
+  try {
+    await scanPooled(pool, datasets[0][1].subarray(0, 4 * MiB)); // thread start-up, not measured
+    for (const [label, data, known] of datasets) {
+      const expected = known ?? expectedOf(data);
+      const cells: string[] = [];
+      for (const run of [() => scanInThread(data), () => scanPooled(pool, data)]) {
+        const { mbps, result } = await median(runs, data.length, run);
+        const agrees =
+          result.sum === expected.sum &&
+          result.count === expected.count &&
+          result.evenCount === expected.evenCount &&
+          !result.error;
+        if (!agrees) failed = true;
+        cells.push(`${mbps.toFixed(1)}${agrees ? '' : ' WRONG RESULT'}`);
+      }
+      console.log(`| ${label} | ${cells.join(' | ')} |`);
+    }
+  } finally {
+    await pool.destroy();
+  }
+  if (failed) {
+    console.error('results disagree with BigInt arithmetic');
+    process.exitCode = 1;
+  }
+}
+
+void main();
