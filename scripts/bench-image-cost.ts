@@ -96,14 +96,14 @@ async function main(): Promise<void> {
     const samples: number[][] = [];
     for (let r = 0; r < runs; r++) {
       let t = cpuMs();
-      const image = await codec.decode(png);
+      const { image, format } = await codec.decode(png);
       const decode = cpuMs() - t;
       t = cpuMs();
       const { cols, rows: blockRows } = blockGrid(image.width, image.height, 60);
       const data = shuffleBlocks(image, 60, blockPermutation(cols * blockRows, 1));
       const shuffle = cpuMs() - t;
       t = cpuMs();
-      await codec.encode({ ...image, data });
+      await codec.encode({ ...image, data }, format);
       const encode = cpuMs() - t;
       samples.push([decode, shuffle, encode, decode + shuffle + encode]);
     }
