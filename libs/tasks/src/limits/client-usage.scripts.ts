@@ -6,8 +6,9 @@
 // ARGV[1] is the token, ARGV[2] now (epoch ms).
 //
 // Entries past their expiry are dropped first, so a crashed api or worker, an expired task or an
-// abandoned upload cannot hold a client's quota forever. Key TTLs only ever grow (PEXPIRE when
-// the new horizon is later), so a short upload lease never shortens a task's entries.
+// abandoned upload cannot hold a client's quota forever. Each key expires with its latest entry
+// (PEXPIREAT its highest score): a key outlives no entry, and nothing of a client outlives its last
+// task's RESULT_TTL_SECONDS, even after an upload's longer lease was converted into the task.
 
 const SWEEP = `
 local now = tonumber(ARGV[2])
@@ -16,13 +17,13 @@ for _, token in ipairs(expired) do redis.call('HDEL', KEYS[3], token) end
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now)
-local function keep(until_ms)
-  local ms = math.max(1, math.ceil(until_ms - now))
-  for i = 1, 4 do
-    if redis.call('EXISTS', KEYS[i]) == 1 and redis.call('PTTL', KEYS[i]) < ms then
-      redis.call('PEXPIRE', KEYS[i], ms)
-    end
-  end
+local function expire_with_last(key, scored)
+  local last = redis.call('ZRANGE', scored, -1, -1, 'WITHSCORES')
+  if last[2] then redis.call('PEXPIREAT', key, math.ceil(tonumber(last[2]))) end
+end
+local function keep()
+  for _, i in ipairs({1, 2, 4}) do expire_with_last(KEYS[i], KEYS[i]) end
+  expire_with_last(KEYS[3], KEYS[2])
 end
 local function used_by_others(token)
   local used = 0
@@ -48,7 +49,7 @@ redis.call('ZADD', KEYS[1], expires, token)
 redis.call('ZADD', KEYS[2], expires, token)
 redis.call('HSET', KEYS[3], token, bytes)
 redis.call('ZREM', KEYS[4], token)
-keep(expires)
+keep()
 return 0`;
 
 /**
@@ -74,7 +75,7 @@ redis.call('HSET', KEYS[3], token, granted)
 redis.call('ZADD', KEYS[1], lease, token)
 redis.call('ZADD', KEYS[2], lease, token)
 redis.call('ZADD', KEYS[4], lease, token)
-keep(lease)
+keep()
 return {0, granted}`;
 
 /**
