@@ -52,6 +52,8 @@ async function main(): Promise<void> {
   }
   const summary = summarize(reports);
   console.log(`\n${formatSummary(summary)}`);
+  // A worker started during an outage exits at boot ("Connection is closed"); the rig starts it again.
+  console.log(`worker starts that failed while booting: ${rig.bootFailures}`);
   if (summary.wrong || summary.stuck) process.exitCode = 1;
 }
 

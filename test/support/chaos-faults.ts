@@ -117,6 +117,7 @@ export class FaultInjector {
    * kinds are drawn by weight.
    */
   async injectOne(tasks: TaskSnapshot[] | undefined): Promise<boolean> {
+    if (!this.kinds.length) return false;
     const owed = this.owed.shift();
     const kind = owed ?? this.draw();
     const injected = await this.inject(kind, tasks);
