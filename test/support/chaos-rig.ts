@@ -14,6 +14,8 @@ export interface ChaosRigOptions {
   chunkBytes?: number;
   /** Extra env for the api and workers. */
   env?: Record<string, string>;
+  /** Redis' AOF fsync policy: `always` (default here) loses no acknowledged write to a SIGKILL. */
+  appendfsync?: 'always' | 'everysec';
 }
 
 /** The queues the harness re-adds jobs to (duplicate deliveries). */
@@ -26,8 +28,8 @@ const DUPLICATE_QUEUES: DuplicateQueue[] = [
 ];
 
 /**
- * The system under chaos: a private redis-server (AOF, appendfsync always, so a SIGKILL loses no
- * acknowledged write), the real api and workers from dist with small chunks and fast stalled-job
+ * The system under chaos: a private redis-server (AOF, by default appendfsync always, so a SIGKILL
+ * loses no acknowledged write), the real api and workers from dist with small chunks and fast stalled-job
  * recovery, and the means to hurt them: SIGKILL a worker (a replacement starts), SIGKILL Redis
  * (it restarts after an outage), re-add jobs through bull queues of the same prefix.
  */
@@ -68,7 +70,7 @@ export class ChaosRig {
   static async start(options: ChaosRigOptions = {}): Promise<ChaosRig> {
     const chunkBytes = options.chunkBytes ?? 128 * KiB;
     const workers = options.workers ?? 2;
-    const redis = await RedisServer.start({ appendfsync: 'always' });
+    const redis = await RedisServer.start({ appendfsync: options.appendfsync ?? 'always' });
     const stack = await Stack.start({
       redisUrl: redis.url,
       workers,
