@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Job } from 'bull';
-import { EvenSumRunner } from '@app/tasks/even-sum/even-sum.runner';
+import { EvenSumChunkRunner } from '@app/tasks/even-sum/even-sum-chunk.runner';
 import { JobOf } from '@app/tasks/queues/job-payloads';
 import { JobName } from '@app/tasks/queues/queue-names';
 import { JobHandler } from '../queues/job-handler';
@@ -10,9 +10,9 @@ import { JobHandler } from '../queues/job-handler';
 export class EvenSumChunkProcessor implements JobHandler<JobName.EvenSumChunk> {
   readonly jobName = JobName.EvenSumChunk;
 
-  constructor(private readonly runner: EvenSumRunner) {}
+  constructor(private readonly runner: EvenSumChunkRunner) {}
 
   handle(job: Job<JobOf<JobName.EvenSumChunk>>): Promise<void> {
-    return this.runner.chunk(job.data);
+    return this.runner.run(job.data);
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Job } from 'bull';
-import { EvenSumRunner } from '@app/tasks/even-sum/even-sum.runner';
+import { EvenSumPlanner } from '@app/tasks/even-sum/even-sum.planner';
 import { JobOf } from '@app/tasks/queues/job-payloads';
 import { JobName } from '@app/tasks/queues/queue-names';
 import { JobHandler } from '../queues/job-handler';
@@ -10,7 +10,7 @@ import { JobHandler } from '../queues/job-handler';
 export class EvenSumPlanProcessor implements JobHandler<JobName.EvenSumPlan> {
   readonly jobName = JobName.EvenSumPlan;
 
-  constructor(private readonly runner: EvenSumRunner) {}
+  constructor(private readonly runner: EvenSumPlanner) {}
 
   handle(job: Job<JobOf<JobName.EvenSumPlan>>): Promise<void> {
     return this.runner.plan(job.data);

@@ -2,7 +2,9 @@ import { Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { WorkModule } from '../work.module';
 import { ChunkResultsStore } from './chunk-results.store';
-import { EvenSumRunner } from './even-sum.runner';
+import { EvenSumChunkRunner } from './even-sum-chunk.runner';
+import { EvenSumCombiner } from './even-sum.combiner';
+import { EvenSumPlanner } from './even-sum.planner';
 import { ScanPool } from './scan-pool';
 
 /** The even-sum work: planning, chunk scanning on a thread pool sized to the worker's cores, combining. */
@@ -10,7 +12,9 @@ import { ScanPool } from './scan-pool';
   imports: [WorkModule],
   providers: [
     ChunkResultsStore,
-    EvenSumRunner,
+    EvenSumPlanner,
+    EvenSumChunkRunner,
+    EvenSumCombiner,
     // Scanning is CPU-bound: WORKER_CONCURRENCY threads let one process use every core it is given.
     {
       provide: ScanPool,
@@ -18,7 +22,7 @@ import { ScanPool } from './scan-pool';
       useFactory: (config: AppConfig) => new ScanPool(config.workerConcurrency),
     },
   ],
-  exports: [EvenSumRunner],
+  exports: [EvenSumPlanner, EvenSumChunkRunner],
 })
 export class EvenSumModule implements OnApplicationShutdown {
   constructor(@Inject(ScanPool) private readonly pool: ScanPool) {}

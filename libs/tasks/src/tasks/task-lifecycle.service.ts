@@ -26,17 +26,22 @@ export class TaskLifecycle {
     return { ...record, status: 'received', startedAt };
   }
 
-  /** Marks the task finished with its result fields and durations; logs one line per task. */
+  /**
+   * Marks the task finished with its result fields and durations; logs one line per task. Resolves
+   * false when nothing was written: the task had already ended or expired or, with `allChunksIn`,
+   * not every chunk result is recorded (see TaskStore.update).
+   */
   async finish(
     record: TaskRecord,
     fields: Partial<TaskRecord> & { executionMs: number },
-    now = Date.now(),
-  ): Promise<void> {
+    { allChunksIn = false, now = Date.now() }: EndOptions = {},
+  ): Promise<boolean> {
     const durations = durationsOf(record, now);
     const written = await this.store.update(
       record.token,
       { ...fields, ...durations, status: 'finished', finishedAt: now },
       ['requested', 'received'],
+      { allChunksIn },
     );
     if (written) {
       await this.usage.finished(record.client, record.token);
@@ -54,17 +59,23 @@ export class TaskLifecycle {
         'task finished',
       );
     }
+    return written;
   }
 
   /** Marks the task errored with a reason a client can act on (no-op if it already ended or expired). */
-  async fail(token: string, error: string, now = Date.now()): Promise<void> {
+  async fail(
+    token: string,
+    error: string,
+    { allChunksIn = false, now = Date.now() }: EndOptions = {},
+  ): Promise<boolean> {
     const record = await this.store.get(token);
-    if (!record) return;
+    if (!record) return false;
     const durations = durationsOf(record, now);
     const written = await this.store.update(
       token,
       { ...durations, status: 'errored', error, finishedAt: now },
       ['requested', 'received'],
+      { allChunksIn },
     );
     if (written) {
       await this.usage.finished(record.client, token);
@@ -74,7 +85,14 @@ export class TaskLifecycle {
         'task errored',
       );
     }
+    return written;
   }
+}
+
+export interface EndOptions {
+  /** Only if every chunk result of the task is recorded (an even-sum fan-in). */
+  allChunksIn?: boolean;
+  now?: number;
 }
 
 /** Queue wait (request or enqueue → start) and lead time (request → finish), wall-clock epoch ms. */
