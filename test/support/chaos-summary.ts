@@ -76,7 +76,7 @@ export function trialLine(index: number, report: TrialReport): string {
   return (
     `trial ${index} seed ${report.seed}: ${report.tasks.length} tasks in ${(report.durationMs / 1000).toFixed(1)} s; ` +
     `exact ${count('exact')}, wrong ${count('wrong')}, errored ${count('errored')}, stuck ${count('stuck')}; ` +
-    `faults: ${faults || 'none'}${report.drained ? '' : '; queues not drained'}`
+    `faults: ${faults || 'none'}${report.drained ? '' : `; queues not drained: ${report.leftover}`}`
   );
 }
 

@@ -50,6 +50,8 @@ export interface TrialReport {
   resubmits: number;
   /** Whether the plan, chunk and express queues were empty at the end (late duplicates ran). */
   drained: boolean;
+  /** When not drained: the jobs left, by queue and state, and which worker processes were live. */
+  leftover?: string;
   tasks: TaskOutcome[];
 }
 
@@ -89,6 +91,21 @@ async function drained(rig: ChaosRig): Promise<boolean> {
   const queues = names.map((q) => rig.queue(q));
   const counts = await Promise.all(queues.map((q) => q.getJobCounts())).catch(() => undefined);
   return !!counts?.every((c) => c.waiting + c.active + c.delayed === 0);
+}
+
+/** The jobs still queued after the settle deadline, with their states and attempts. */
+async function leftoverJobs(rig: ChaosRig): Promise<string> {
+  const names: DuplicateQueue[] = [QueueName.EvenSum, QueueName.EvenSumChunk, QueueName.Express];
+  const parts: string[] = [`live workers ${rig.liveWorkers().length}`];
+  for (const name of names) {
+    const jobs = await rig
+      .queue(name)
+      .getJobs(['waiting', 'active', 'delayed'], 0, 20)
+      .catch(() => []);
+    for (const job of jobs.filter(Boolean))
+      parts.push(`${name}/${job.id}: ${await job.getState()}, attempts ${job.attemptsMade}`);
+  }
+  return parts.join('; ');
 }
 
 /** Compares a task's final state with its known answer. */
@@ -211,6 +228,7 @@ export async function runChaosTrial(
     await sleep(200);
   }
 
+  const leftover = queuesEmpty ? undefined : await leftoverJobs(rig);
   const outcomes: TaskOutcome[] = [];
   for (const [i, token] of known.entries()) {
     const outcome: TaskOutcome = await judge(rig, token, inputs[i]);
@@ -225,6 +243,7 @@ export async function runChaosTrial(
     events: injector.events,
     resubmits,
     drained: queuesEmpty,
+    leftover,
     tasks: outcomes,
   };
 }
