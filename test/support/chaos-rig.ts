@@ -50,17 +50,20 @@ export class ChaosRig {
   ) {
     const { port } = new URL(redis.url);
     // No offline queue: an add during an outage fails now rather than landing, uncounted, later.
-    const connection = {
+    // Reconnect within 200 ms (bull's default backs off up to 20 s); a fresh object for each
+    // client, as bull fills in the options it is given.
+    const connection = () => ({
       host: '127.0.0.1',
       port: Number(port),
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
-    };
-    this.probe = new Redis(connection);
+      retryStrategy: () => 200,
+    });
+    this.probe = new Redis(connection());
     this.probe.on('error', () => undefined);
     this.queues = new Map(
       DUPLICATE_QUEUES.map((name) => {
-        const queue = new Queue(name, { prefix: stack.prefix, redis: connection });
+        const queue = new Queue(name, { prefix: stack.prefix, redis: connection() });
         queue.on('error', () => undefined);
         return [name, queue];
       }),

@@ -87,10 +87,15 @@ async function statusOf(rig: ChaosRig, token: string): Promise<Record<string, un
 const isEnded = (status: unknown) => status === 'finished' || status === 'errored';
 
 async function drained(rig: ChaosRig): Promise<boolean> {
-  const names: DuplicateQueue[] = [QueueName.EvenSum, QueueName.EvenSumChunk, QueueName.Express];
-  const queues = names.map((q) => rig.queue(q));
-  const counts = await Promise.all(queues.map((q) => q.getJobCounts())).catch(() => undefined);
-  return !!counts?.every((c) => c.waiting + c.active + c.delayed === 0);
+  // Read with the plain probe client: bull's own clients reconnect with a backoff of up to 20 s.
+  const pipeline = rig.probe.pipeline();
+  for (const name of [QueueName.EvenSum, QueueName.EvenSumChunk, QueueName.Express]) {
+    pipeline.llen(`${rig.prefix}:${name}:wait`);
+    pipeline.llen(`${rig.prefix}:${name}:active`);
+    pipeline.zcard(`${rig.prefix}:${name}:delayed`);
+  }
+  const replies = await pipeline.exec().catch(() => null);
+  return !!replies && replies.every(([err, n]) => !err && n === 0);
 }
 
 /** The jobs still queued after the settle deadline, with their states and attempts. */
