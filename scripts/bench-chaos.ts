@@ -52,16 +52,20 @@ async function main(): Promise<void> {
       console.log(trialLine(i, report));
     }
   } finally {
+    // The figures first: they must not depend on the teardown.
+    const summary = summarize(reports);
+    console.log(`\n${formatSummary(summary)}`);
+    // A worker started during an outage exits at boot ("Connection is closed"); the rig starts it again.
+    console.log(`worker starts that failed while booting: ${rig.bootFailures}`);
+    process.exitCode = summary.wrong || summary.stuck ? 1 : 0;
     await rig.stop();
   }
-  const summary = summarize(reports);
-  console.log(`\n${formatSummary(summary)}`);
-  // A worker started during an outage exits at boot ("Connection is closed"); the rig starts it again.
-  console.log(`worker starts that failed while booting: ${rig.bootFailures}`);
-  if (summary.wrong || summary.stuck) process.exitCode = 1;
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(2);
-});
+main().then(
+  () => process.exit(),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(2);
+  },
+);

@@ -190,7 +190,11 @@ export class ChaosRig {
 
   async stop(): Promise<void> {
     await this.recover().catch(() => undefined);
-    await Promise.all([...this.queues.values()].map((q) => q.close().catch(() => undefined)));
+    // bull's close() can wait forever on a client that is still reconnecting: bounded.
+    const closed = Promise.all(
+      [...this.queues.values()].map((q) => q.close().catch(() => undefined)),
+    );
+    await Promise.race([closed, new Promise((r) => setTimeout(r, 5000).unref())]);
     this.probe.disconnect();
     await this.stack.stop().catch(() => undefined);
     await this.redis.dispose();
