@@ -5,6 +5,15 @@ import { join } from 'node:path';
 import { freePort, pings } from '../../scripts/redis-ensure';
 import { pollUntil } from './poll';
 
+export interface RedisServerOptions {
+  /**
+   * AOF fsync policy (redis' default `everysec`): with `always`, every acknowledged write is on
+   * disk, so a SIGKILL loses nothing acknowledged; with `everysec` it may lose the last second of
+   * writes, which is another fault (acknowledged data lost) than a restart.
+   */
+  appendfsync?: 'always' | 'everysec';
+}
+
 /**
  * A private redis-server for tests that stop and restart Redis (the shared test Redis is never
  * stopped): its own port and directory, append-only persistence as in docker-compose.
@@ -16,10 +25,12 @@ export class RedisServer {
   private constructor(
     readonly port: number,
     readonly dir: string,
+    private readonly options: RedisServerOptions,
   ) {}
 
-  static async start(): Promise<RedisServer> {
-    const server = new RedisServer(await freePort(), mkdtempSync(join(tmpdir(), 'tasks-redis-')));
+  static async start(options: RedisServerOptions = {}): Promise<RedisServer> {
+    const dir = mkdtempSync(join(tmpdir(), 'tasks-redis-'));
+    const server = new RedisServer(await freePort(), dir, options);
     await server.restart();
     return server;
   }
@@ -44,6 +55,8 @@ export class RedisServer {
       this.dir,
       '--appendonly',
       'yes',
+      '--appendfsync',
+      this.options.appendfsync ?? 'everysec',
       '--save',
       '',
     ];

@@ -118,7 +118,14 @@ export class Stack {
     const [command, ...args] = (app === 'api' && this.options.wrapApi?.(argv)) || argv;
     const proc = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const service = new ServiceProcess(app, proc, `http://127.0.0.1:${port}`);
-    await pollUntil(
+    // A process that dies while starting (e.g. a worker booted while Redis is down) fails the start
+    // at once instead of after the whole poll timeout.
+    let up = false;
+    const diedStarting = service.exited.then((code) => {
+      if (!up) throw new Error(`${app} exited with ${code} while starting`);
+    });
+    diedStarting.catch(() => undefined);
+    const ready = pollUntil(
       async () => {
         if (proc.exitCode !== null)
           throw new Error(`${app} exited with ${proc.exitCode}:\n${service.output.join('\n')}`);
@@ -129,10 +136,15 @@ export class Stack {
       },
       30_000,
       `${app} to become ready`,
-    ).catch((err: Error) => {
-      proc.kill('SIGKILL');
-      throw new Error(`${err.message}\n${service.output.slice(-20).join('\n')}`);
-    });
+    );
+    await Promise.race([ready, diedStarting]).then(
+      () => (up = true),
+      (err: Error) => {
+        ready.catch(() => undefined);
+        proc.kill('SIGKILL');
+        throw new Error(`${err.message}\n${service.output.slice(-20).join('\n')}`);
+      },
+    );
     return service;
   }
 
