@@ -18,7 +18,8 @@ import {
 import { generateNumbers } from '../libs/tasks/src/even-sum/number-generator';
 import { parseSize } from '../libs/tasks/src/even-sum/parse-size';
 import { ScanPool } from '../libs/tasks/src/even-sum/scan-pool';
-import { ReadRange, scanRange } from '../libs/tasks/src/even-sum/scan-range';
+import { medianRate, scanPooled } from './bench/scan-bench';
+import { prng } from '../test/support/fuzz';
 
 const MiB = 1 << 20;
 
@@ -27,20 +28,9 @@ function arg(name: string, fallback: string): string {
   return at >= 0 && process.argv[at + 1] ? process.argv[at + 1] : fallback;
 }
 
-/** xorshift32: the same data on every run. */
-function rng(seed: number): () => number {
-  let x = seed;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 2 ** 32;
-  };
-}
-
 /** Numbers of minDigits..maxDigits digits (no leading zero), random signs, '\n' after each. */
 function numbers(bytes: number, minDigits: number, maxDigits: number, seed: number): Buffer {
-  const next = rng(seed);
+  const next = prng(seed);
   const out = Buffer.alloc(bytes, 10);
   let at = 0;
   for (;;) {
@@ -57,7 +47,7 @@ function numbers(bytes: number, minDigits: number, maxDigits: number, seed: numb
 
 /** One token: bytes − 1 digits and a '\n'. */
 function digitRun(bytes: number, seed: number): Buffer {
-  const next = rng(seed);
+  const next = prng(seed);
   const out = Buffer.alloc(bytes, 10);
   out[0] = 49 + Math.floor(next() * 9);
   for (let k = 1; k < bytes - 1; k++) out[k] = 48 + Math.floor(next() * 10);
@@ -89,38 +79,6 @@ function scanInThread(data: Buffer): EvenSumTotal {
   return combineChunkResults([finishScan(state)]);
 }
 
-async function scanPooled(pool: ScanPool, data: Buffer): Promise<EvenSumTotal> {
-  // 64 KiB pieces, as a file stream yields them.
-  const read: ReadRange = async function* (start, end) {
-    for (let at = start; at < end; at += 64 * 1024)
-      yield data.subarray(at, Math.min(end, at + 64 * 1024));
-  };
-  const half = Math.floor(data.length / 2);
-  const size = data.length;
-  const viaPool = pool.scanSlice.bind(pool);
-  const results = await Promise.all([
-    scanRange(read, { start: 0, end: half, size }, viaPool),
-    scanRange(read, { start: half, end: size, size }, viaPool),
-  ]);
-  return combineChunkResults(results);
-}
-
-async function median(
-  runs: number,
-  bytes: number,
-  run: () => EvenSumTotal | Promise<EvenSumTotal>,
-): Promise<{ mbps: number; result: EvenSumTotal }> {
-  const rates: number[] = [];
-  let result: EvenSumTotal = { sum: '', evenCount: 0, count: 0 };
-  for (let k = 0; k < runs; k++) {
-    const t0 = performance.now();
-    result = await run();
-    rates.push(bytes / 1e6 / ((performance.now() - t0) / 1000));
-  }
-  rates.sort((a, b) => a - b);
-  return { mbps: rates[Math.floor(rates.length / 2)], result };
-}
-
 async function main(): Promise<void> {
   const bytes = parseSize(arg('size', '6MB'));
   const runs = Math.max(1, Number(arg('runs', '3')));
@@ -144,12 +102,12 @@ async function main(): Promise<void> {
   const pool = new ScanPool(2);
   let failed = false;
   try {
-    await scanPooled(pool, datasets[0][1].subarray(0, 4 * MiB)); // thread start-up, not measured
+    await scanPooled(pool, datasets[0][1].subarray(0, 4 * MiB), 64 * 1024); // thread start-up, not measured
     for (const [label, data, known] of datasets) {
       const expected = known ?? expectedOf(data);
       const cells: string[] = [];
-      for (const run of [() => scanInThread(data), () => scanPooled(pool, data)]) {
-        const { mbps, result } = await median(runs, data.length, run);
+      for (const run of [() => scanInThread(data), () => scanPooled(pool, data, 64 * 1024)]) {
+        const { mbps, result } = await medianRate(runs, data.length, run);
         const agrees =
           result.sum === expected.sum &&
           result.count === expected.count &&

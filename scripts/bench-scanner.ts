@@ -22,7 +22,7 @@ import {
   GenerateNumbersOptions,
 } from '../libs/tasks/src/even-sum/number-generator';
 import { ScanPool } from '../libs/tasks/src/even-sum/scan-pool';
-import { ReadRange, scanRange } from '../libs/tasks/src/even-sum/scan-range';
+import { medianRate, scanPooled } from './bench/scan-bench';
 import { parseSize } from '../libs/tasks/src/even-sum/parse-size';
 
 const MiB = 1 << 20;
@@ -73,36 +73,6 @@ async function scanPlain(data: Buffer): Promise<EvenSumTotal> {
   return { sum: sum.toString(), evenCount, count };
 }
 
-async function scanPooled(pool: ScanPool, data: Buffer): Promise<EvenSumTotal> {
-  const read: ReadRange = async function* (start, end) {
-    for (let at = start; at < end; at += MiB) yield data.subarray(at, Math.min(end, at + MiB));
-  };
-  const half = Math.floor(data.length / 2);
-  const size = data.length;
-  const viaPool = pool.scanSlice.bind(pool);
-  const results = await Promise.all([
-    scanRange(read, { start: 0, end: half, size }, viaPool),
-    scanRange(read, { start: half, end: size, size }, viaPool),
-  ]);
-  return combineChunkResults(results);
-}
-
-async function measure(
-  runs: number,
-  bytes: number,
-  run: () => EvenSumTotal | Promise<EvenSumTotal>,
-): Promise<{ mbps: number; result: EvenSumTotal }> {
-  const rates: number[] = [];
-  let result: EvenSumTotal = { sum: '', evenCount: 0, count: 0 };
-  for (let k = 0; k < runs; k++) {
-    const t0 = performance.now();
-    result = await run();
-    rates.push(bytes / 1e6 / ((performance.now() - t0) / 1000));
-  }
-  rates.sort((a, b) => a - b);
-  return { mbps: rates[Math.floor(rates.length / 2)], result };
-}
-
 async function main(): Promise<void> {
   const bytes = parseSize(arg('size', '256MB'));
   const runs = Math.max(1, Number(arg('runs', '3')));
@@ -123,20 +93,21 @@ async function main(): Promise<void> {
     for (const [label, opts] of datasets) {
       const { data, expected } = await generate(opts);
       // Thread start-up (and tsx compiling the worker from source) is not what is measured.
-      for (const pool of Object.values(pools)) await scanPooled(pool, data.subarray(0, 4 * MiB));
+      for (const pool of Object.values(pools))
+        await scanPooled(pool, data.subarray(0, 4 * MiB), MiB);
       const rows: [string, { mbps: number; result: EvenSumTotal }][] = [
-        ['scanSlice, 1 thread', await measure(runs, data.length, () => scanInThread(data))],
+        ['scanSlice, 1 thread', await medianRate(runs, data.length, () => scanInThread(data))],
         [
           'plain: readline + BigInt',
-          await measure(Math.min(runs, 3), data.length, () => scanPlain(data)),
+          await medianRate(Math.min(runs, 3), data.length, () => scanPlain(data)),
         ],
         [
           'ScanPool 1 thread, 2 ranges',
-          await measure(runs, data.length, () => scanPooled(pools[1], data)),
+          await medianRate(runs, data.length, () => scanPooled(pools[1], data, MiB)),
         ],
         [
           'ScanPool 2 threads, 2 ranges',
-          await measure(runs, data.length, () => scanPooled(pools[2], data)),
+          await medianRate(runs, data.length, () => scanPooled(pools[2], data, MiB)),
         ],
       ];
       for (const [name, { mbps, result }] of rows) {

@@ -27,20 +27,9 @@ import { randomPng } from '../support/images';
 import { pollUntil } from '../support/poll';
 import { Stack } from '../support/stack';
 import { upload } from '../support/upload';
+import { prng } from '../support/fuzz';
 
 type ChunkJob = JobOf<JobName.EvenSumChunk>;
-
-/** A small seeded PRNG (mulberry32): the same seed gives the same delivery order. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A numbers file with long, negative and padded tokens, and its exact even sum computed apart. */
 function numbersFile(

@@ -1,15 +1,5 @@
 import { addDecimal, addDigitBytes, addDigitGroups, limbsToDecimal } from './decimal-limbs';
-
-/** xorshift32, for reproducible random digits. */
-function rng(seed: number): () => number {
-  let x = seed;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 2 ** 32;
-  };
-}
+import { prng } from '../../../../test/support/fuzz';
 
 function randomDigits(next: () => number, length: number): string {
   let s = '';
@@ -34,7 +24,7 @@ describe('decimal limbs', () => {
   });
 
   it('adds and subtracts numbers of 1 to 200 digits exactly, as BigInt does', () => {
-    const next = rng(7);
+    const next = prng(7);
     const sut: number[] = [];
     let want = 0n;
     for (let k = 0; k < 2000; k++) {
@@ -64,7 +54,7 @@ describe('decimal limbs', () => {
 
   it('realigns groups for every length of the last group', () => {
     for (let length = 1; length <= 61; length++) {
-      const digits = randomDigits(rng(length), length);
+      const digits = randomDigits(prng(length), length);
       const sut: number[] = [];
       const { groups, last } = groupsOf(digits);
       addDigitGroups(sut, groups, last, false);
@@ -73,7 +63,7 @@ describe('decimal limbs', () => {
   });
 
   it('adds numbers of a million digits exactly', () => {
-    const digits = randomDigits(rng(3), 1_000_000);
+    const digits = randomDigits(prng(3), 1_000_000);
     const sut: number[] = [];
     addDecimal(sut, digits);
     addDecimal(sut, '-' + digits.slice(1));

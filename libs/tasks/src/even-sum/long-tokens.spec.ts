@@ -8,17 +8,7 @@ import {
 } from './even-sum.scanner';
 import { ScanPool } from './scan-pool';
 import { ReadRange, scanRange } from './scan-range';
-
-/** xorshift32, for reproducible random digits. */
-function rng(seed: number): () => number {
-  let x = seed;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 2 ** 32;
-  };
-}
+import { prng } from '../../../../test/support/fuzz';
 
 /** A token of exactly `digits` digits (the first nonzero unless `zeros` leading zeros are asked for). */
 function token(next: () => number, digits: number, sign = '', zeros = 0): string {
@@ -76,7 +66,7 @@ function scanSlices(data: Uint8Array, slice: number): EvenSumTotal {
 }
 
 describe('long tokens', () => {
-  const next = rng(12);
+  const next = prng(12);
   // Every length the fast path splits differently (16..30 digits), the slow one (past 30), and
   // signs and leading zeros; even and odd last digits alike.
   const tokens: string[] = [];
@@ -114,8 +104,8 @@ describe('long tokens', () => {
   });
 
   describe('a token of a million digits', () => {
-    const big = token(rng(5), 1_000_000) + '4';
-    const neg = '-' + token(rng(6), 999_999, '', 2) + '6';
+    const big = token(prng(5), 1_000_000) + '4';
+    const neg = '-' + token(prng(6), 999_999, '', 2) + '6';
     const text = `12 ${big}\n7 ${neg},${big.slice(0, 999_990)} 8\n`;
     const bytes = Buffer.from(text, 'latin1');
     const answer = expected(text);
