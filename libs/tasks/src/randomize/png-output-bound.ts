@@ -1,7 +1,8 @@
 import { PngHeader } from './png-header';
 
-// Every pixel is counted as RGBA: the worker writes grey and palette inputs back as RGB(A), and a
-// tRNS chunk adds an alpha channel. Samples keep the input's depth: 2 bytes when 16-bit, else 1.
+// Every pixel is counted as RGBA, the most any output colour type stores (the worker keeps the
+// input's type, but turns a tRNS colour key into an alpha channel). Samples keep the input's depth:
+// 2 bytes when 16-bit, else 1 (palette and 1/2/4-bit gray take less).
 const MAX_CHANNELS = 4;
 
 // Deflate never expands a block by more than a stored block's 5-byte header, and zlib's blocks
