@@ -1,6 +1,11 @@
+import type { Job } from 'bull';
+import type { AppConfig } from '@app/tasks/config/app-config';
+import type { FairScheduler } from '@app/tasks/fairness/fair-scheduler.service';
 import { JobName } from '@app/tasks/queues/queue-names';
+import type { TaskQueue } from '@app/tasks/queues/task-queue.service';
+import type { TaskLifecycle } from '@app/tasks/tasks/task-lifecycle.service';
 import { JobHandler } from './job-handler';
-import { indexHandlers } from './queue-consumer.service';
+import { indexHandlers, QueueConsumer } from './queue-consumer.service';
 
 const handler = (jobName: JobName): JobHandler => ({ jobName, handle: async () => undefined });
 
@@ -21,5 +26,38 @@ describe(indexHandlers.name, () => {
     expect(() => indexHandlers([...all, handler(JobName.Randomize)])).toThrow(
       'two handlers for job randomize',
     );
+  });
+});
+
+describe(QueueConsumer.name, () => {
+  const job = { name: JobName.EvenSumChunk, id: 'c1', attemptsMade: 5, data: { token: 't1' } };
+
+  const consumer = (fail: jest.Mock) =>
+    new QueueConsumer(
+      {} as AppConfig,
+      Object.values(JobName).map(handler),
+      {} as TaskQueue,
+      { fail } as unknown as TaskLifecycle,
+      {} as FairScheduler,
+    );
+
+  it('keeps trying to record the final failure of a job while Redis is still coming back', async () => {
+    const fail = jest
+      .fn()
+      .mockRejectedValueOnce(new Error("Stream isn't writeable"))
+      .mockRejectedValueOnce(new Error("Stream isn't writeable"))
+      .mockResolvedValueOnce(true);
+    const sut = consumer(fail);
+    const failedJob = { ...job, isFailed: async () => true } as unknown as Job;
+    await sut['failed'](failedJob, new Error('boom'));
+    expect(fail).toHaveBeenCalledTimes(3);
+    expect(fail).toHaveBeenLastCalledWith('t1', 'processing failed after retries: boom');
+  });
+
+  it('records nothing for a job that bull will try again', async () => {
+    const fail = jest.fn();
+    const sut = consumer(fail);
+    await sut['failed']({ ...job, isFailed: async () => false } as unknown as Job, new Error('x'));
+    expect(fail).not.toHaveBeenCalled();
   });
 });

@@ -114,13 +114,28 @@ export class QueueConsumer implements OnApplicationBootstrap, BeforeApplicationS
       { token, job: job.name, jobId: job.id, attempt: job.attemptsMade, err },
       'job failed',
     );
-    try {
-      if (token && (await job.isFailed())) await this.lifecycle.fail(token, clientMessage(err));
-    } catch (recordErr) {
-      this.logger.error({ token, err: recordErr }, 'could not record the failure');
+    if (!token) return;
+    // The end of a task must not be lost: bull can report a failure the moment its own client is
+    // back after a Redis outage while the task-record client is still reconnecting, and a task left
+    // `received` with no job to finish it would wait forever. So keep trying, with backoff.
+    for (let attempt = 1, delayMs = 200; ; attempt++, delayMs = Math.min(delayMs * 2, 5000)) {
+      try {
+        if (await job.isFailed()) await this.lifecycle.fail(token, clientMessage(err));
+        return;
+      } catch (recordErr) {
+        if (attempt >= RECORD_FAILURE_ATTEMPTS) {
+          this.logger.error({ token, err: recordErr, attempt }, 'could not record the failure');
+          return;
+        }
+        this.logger.warn({ token, err: recordErr, attempt }, 'recording the failure: retrying');
+        await new Promise((resolve) => setTimeout(resolve, delayMs).unref());
+      }
     }
   }
 }
+
+/** 200 ms doubling up to 5 s a try: about two minutes, longer than a Redis restart takes. */
+const RECORD_FAILURE_ATTEMPTS = 30;
 
 /** Every job name must have exactly one handler: a missing or doubled one fails the boot. */
 export function indexHandlers(handlers: JobHandler[]): Map<JobName, JobHandler> {

@@ -9,9 +9,10 @@ import { withRedisTimeout } from '../redis/redis-unavailable';
 const ADD_TIMEOUT_MS = 5000;
 
 const RETRY: JobOptions = {
-  // Three tries with 1 s, 2 s backoff: enough for a Redis blip or a worker restart,
-  // while bad input is discarded on the first try (PermanentTaskError).
-  attempts: 3,
+  // Five tries with 1, 2, 4, 8 s backoff: a job that failed because Redis was restarting (its task
+  // record unreachable) gets ~15 s for Redis to come back; bad input is discarded on the first try
+  // (PermanentTaskError). bench:chaos ended a task errored with three tries (1 + 2 s).
+  attempts: 5,
   backoff: { type: 'exponential', delay: 1000 },
   // The task record is the source of truth; finished jobs would only fill Redis.
   removeOnComplete: true,
