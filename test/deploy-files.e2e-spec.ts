@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { CORE_SCHEMA, load, mergeTag } from 'js-yaml';
 import { CONFIG_ENV_KEYS, loadConfig } from '@app/tasks/config/app-config';
 
-// Offline checks of the container setup (no Docker engine on the build machines): Dockerfiles,
+// Offline checks of the container setup (no Docker engine on the build machines): the Dockerfile,
 // docker-compose.yml, Prometheus/Grafana provisioning and Travis, against the apps' real config.
 
 const ROOT = resolve(__dirname, '..');
@@ -20,7 +20,7 @@ const DEFAULTS = loadConfig({});
 /**
  * Variables images may set that are not app config: they tune Node and glibc, not the service.
  * NODE_ENV: production mode of libraries; MALLOC_ARENA_MAX / UV_THREADPOOL_SIZE: memory and
- * threadpool sizing (see the Dockerfiles); NODE_OPTIONS: heap size flags where needed.
+ * threadpool sizing (see the Dockerfile); NODE_OPTIONS: heap size flags where needed.
  */
 const RUNTIME_ENV = ['NODE_ENV', 'MALLOC_ARENA_MAX', 'UV_THREADPOOL_SIZE', 'NODE_OPTIONS'];
 const ALLOWED_ENV = new Set<string>([...CONFIG_ENV_KEYS, ...RUNTIME_ENV]);
@@ -47,6 +47,37 @@ function parseDockerfile(text: string): Instruction[] {
       if (keyword.toUpperCase() === 'FROM') stage++;
       return { stage, keyword: keyword.toUpperCase(), args: args.trim() };
     });
+}
+
+/**
+ * The instructions as BuildKit sees them with `--build-arg name=value`: `$name`/`${name}` replaced in
+ * a FROM when a global `ARG name` (before the first FROM) declares it, and elsewhere only after an
+ * `ARG name` in the same stage, as Docker's scoping rules say (undeclared, it stays empty in RUN).
+ */
+function withBuildArg(instructions: Instruction[], name: string, value: string): Instruction[] {
+  const declares = (i: Instruction) => i.keyword === 'ARG' && i.args.split('=')[0] === name;
+  const reference = new RegExp(`\\$\\{${name}\\}|\\$${name}\\b`, 'g');
+  const global = instructions.some((i) => i.stage === -1 && declares(i));
+  return instructions.map((i, index) => {
+    const inScope =
+      i.keyword === 'FROM'
+        ? global
+        : instructions.slice(0, index).some((j) => j.stage === i.stage && declares(j));
+    return inScope ? { ...i, args: i.args.replace(reference, value) } : i;
+  });
+}
+
+/** The instructions that make up stage `stage`'s image: those of the stage it is FROM, then its own. */
+function imageOf(instructions: Instruction[], stage: number): Instruction[] {
+  const own = instructions.filter((i) => i.stage === stage);
+  const parentName = own[0].args.split(/\s+/)[0].toLowerCase();
+  const parent = instructions.find(
+    (i) =>
+      i.keyword === 'FROM' &&
+      i.stage < stage &&
+      /\bAS\s+(\S+)$/i.exec(i.args)?.[1].toLowerCase() === parentName,
+  );
+  return parent ? [...imageOf(instructions, parent.stage), ...own] : own;
 }
 
 /** `ENV A=1 B="x y"` and the legacy `ENV A 1`. */
@@ -78,21 +109,31 @@ const services: Doc = compose.services;
 describe.each([
   { app: 'api', portKey: 'PORT', port: DEFAULTS.port },
   { app: 'worker', portKey: 'WORKER_HTTP_PORT', port: DEFAULTS.workerHttpPort },
-])('apps/$app/Dockerfile', ({ app, portKey, port }) => {
-  const instructions = parseDockerfile(read(`apps/${app}/Dockerfile`));
+])('Dockerfile with APP=$app', ({ app, portKey, port }) => {
+  // One Dockerfile for both apps: the image is its last stage as built with --build-arg APP=<app>.
+  const instructions = withBuildArg(parseDockerfile(read('Dockerfile')), 'APP', app);
   const last = Math.max(...instructions.map((i) => i.stage));
-  const final = instructions.filter((i) => i.stage === last);
+  const final = imageOf(instructions, last);
   const one = (keyword: string) => final.filter((i) => i.keyword === keyword).at(-1)?.args ?? '';
-  const env = Object.assign(
-    {},
-    ...instructions.filter((i) => i.keyword === 'ENV').map((i) => envOf(i.args)),
-  );
-  const service = Object.values(services).find(
-    (s: Doc) => s.build?.dockerfile === `apps/${app}/Dockerfile`,
-  ) as Doc;
+  const envIn = (from: Instruction[]) =>
+    Object.assign({}, ...from.filter((i) => i.keyword === 'ENV').map((i) => envOf(i.args)));
+  // What the container starts with; every stage's ENV is still checked against the schema.
+  const env: Record<string, string> = envIn(final);
+  const service = Object.values(services).find((s: Doc) => s.build?.args?.APP === app) as Doc;
+
+  it('takes APP as a build argument without a default, and compose passes it', () => {
+    const globalArgs = instructions.filter((i) => i.stage === -1).map((i) => i.args);
+    expect(globalArgs).toEqual(['APP']);
+    expect(service).toBeDefined();
+    expect({ context: service.build.context, dockerfile: service.build.dockerfile }).toEqual({
+      context: '.',
+      dockerfile: 'Dockerfile',
+    });
+  });
 
   it('sets only variables of the config schema, plus the allow-listed runtime ones', () => {
-    expect(Object.keys(env).filter((k) => !ALLOWED_ENV.has(k))).toEqual([]);
+    const everyStage = envIn(instructions);
+    expect(Object.keys(everyStage).filter((k) => !ALLOWED_ENV.has(k))).toEqual([]);
     expect(env).toMatchObject({
       NODE_ENV: 'production',
       MALLOC_ARENA_MAX: expect.stringMatching(/^\d+$/),

@@ -27,9 +27,9 @@ export interface ServiceImages {
 }
 
 /**
- * The two images. `asset`: built from apps/api/Dockerfile and apps/worker/Dockerfile at deploy time
- * (synth only stages and hashes the context; `cdk deploy` needs Docker). `ecr`: images someone
- * already pushed, e.g. by CI, to two ECR repositories in the target account.
+ * The two images. `asset`: built from the repo's one Dockerfile with `--build-arg APP=api` and
+ * `APP=worker` at deploy time (synth only stages and hashes the context; `cdk deploy` needs Docker).
+ * `ecr`: images someone already pushed, e.g. by CI, to two ECR repositories in the target account.
  */
 export function serviceImages(
   scope: Construct,
@@ -49,17 +49,20 @@ export function serviceImages(
     };
   }
   const platform = arm64 ? Platform.LINUX_ARM64 : Platform.LINUX_AMD64;
-  const fromDockerfile = (file: string) =>
+  const file = 'Dockerfile';
+  const fromDockerfile = (app: 'api' | 'worker') =>
     ecs.ContainerImage.fromAsset(source.repoRoot, {
       file,
+      // The Dockerfile's last stage is `FROM ${APP}`: the build argument picks the app.
+      buildArgs: { APP: app },
       platform,
-      // The repo's .dockerignore leaves apps/*/Dockerfile out (BuildKit reads -f from outside the
+      // The repo's .dockerignore leaves the Dockerfile out (BuildKit reads -f from outside the
       // context), but CDK builds from the staged copy, so the Dockerfile must be staged: these
       // patterns come after .dockerignore's, and the last match wins.
       exclude: [...ASSET_EXCLUDES, `!${file}`],
     });
   return {
-    api: fromDockerfile('apps/api/Dockerfile'),
-    worker: fromDockerfile('apps/worker/Dockerfile'),
+    api: fromDockerfile('api'),
+    worker: fromDockerfile('worker'),
   };
 }

@@ -96,12 +96,17 @@ describe('TaskServiceStack services', () => {
       });
     });
 
-    it('builds both images from the repo Dockerfiles as deploy-time assets, leaving node_modules and infra out', () => {
+    it('builds both images from the repo Dockerfile, APP=api and APP=worker, as deploy-time assets, leaving node_modules and infra out', () => {
       const images = Object.values(sut.assets.dockerImages);
-      expect(images.map((i) => i.source.dockerFile).sort()).toEqual([
-        'apps/api/Dockerfile',
-        'apps/worker/Dockerfile',
-      ]);
+      expect(
+        images.map((i) => ({ file: i.source.dockerFile, args: i.source.dockerBuildArgs })),
+      ).toEqual(
+        expect.arrayContaining([
+          { file: 'Dockerfile', args: { APP: 'api' } },
+          { file: 'Dockerfile', args: { APP: 'worker' } },
+        ]),
+      );
+      expect(images).toHaveLength(2);
       for (const image of images) expect(image.source.platform).toBe('linux/amd64');
       for (const image of images) {
         const context = path.join(sut.outdir, image.source.directory);

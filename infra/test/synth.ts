@@ -15,30 +15,31 @@ export interface Synthesized {
   readonly assets: {
     dockerImages: Record<
       string,
-      { source: { directory: string; dockerFile?: string; platform?: string } }
+      {
+        source: {
+          directory: string;
+          dockerFile?: string;
+          dockerBuildArgs?: Record<string, string>;
+          platform?: string;
+        };
+      }
     >;
     files: Record<string, { source: { path: string; packaging: string } }>;
   };
 }
 
 /**
- * A stand-in repo root with the two Dockerfiles, so the tests stage a tiny Docker build context
- * instead of the whole repository, and do not depend on the apps' Dockerfiles being written yet.
+ * A stand-in repo root with a Dockerfile, so the tests stage a tiny Docker build context instead of
+ * the whole repository, and do not depend on the repo's Dockerfile.
  */
 export function fakeRepoRoot(): string {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'task-service-repo-'));
-  for (const app of ['api', 'worker']) {
-    fs.mkdirSync(path.join(root, 'apps', app), { recursive: true });
-    fs.writeFileSync(
-      path.join(root, 'apps', app, 'Dockerfile'),
-      `FROM node:22-slim\nCMD ["node", "dist/apps/${app}/main.js"]\n`,
-    );
-  }
+  fs.writeFileSync(path.join(root, 'Dockerfile'), 'ARG APP\nFROM node:22-slim\n');
   fs.mkdirSync(path.join(root, 'node_modules', 'left-out'), { recursive: true });
   fs.writeFileSync(path.join(root, 'node_modules', 'left-out', 'index.js'), '');
   fs.writeFileSync(path.join(root, 'package.json'), '{}\n');
-  // Like the repo's: the Dockerfiles are left out of the Docker context.
-  fs.writeFileSync(path.join(root, '.dockerignore'), 'node_modules\ninfra\napps/*/Dockerfile\n');
+  // Like the repo's: the Dockerfile is left out of the Docker context.
+  fs.writeFileSync(path.join(root, '.dockerignore'), 'node_modules\ninfra\nDockerfile\n');
   return root;
 }
 

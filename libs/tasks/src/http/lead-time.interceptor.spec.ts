@@ -1,19 +1,45 @@
-import { Controller, INestApplication, Post } from '@nestjs/common';
+import {
+  CallHandler,
+  Controller,
+  INestApplication,
+  Injectable,
+  NestInterceptor,
+  Post,
+  UseInterceptors,
+} from '@nestjs/common';
 import { Test } from '@nestjs/testing';
+import { Observable } from 'rxjs';
 import request from 'supertest';
 import { SubmissionMetrics } from '../metrics/submission-metrics.service';
 import { TaskKind } from '../queues/queue-names';
 import { LeadTimeInterceptor, RequestedAt, SubmitsTask } from './lead-time.interceptor';
 
-let handlerRanAt = 0;
+const ARRIVED_AT = 1_000;
+const UPLOAD_MS = 60_000;
+// The controlled clock Date.now() reads; only the test moves it.
+let clock = ARRIVED_AT;
+
+/**
+ * Runs after the LeadTimeInterceptor and before the handler's parameters are read: a minute passes
+ * on the clock, as it does while a long upload streams in. Without the stamp, `@RequestedAt()`
+ * would fall back to the time of reading, a minute late.
+ */
+@Injectable()
+class MinutePassesInterceptor implements NestInterceptor {
+  intercept(_: unknown, next: CallHandler): Observable<unknown> {
+    clock += UPLOAD_MS;
+    return next.handle();
+  }
+}
 
 @Controller('submit')
 class SubmitController {
   @Post()
+  // Listed above @SubmitsTask so that Nest runs it after the LeadTimeInterceptor (decorators apply bottom-up).
+  @UseInterceptors(MinutePassesInterceptor)
   @SubmitsTask(TaskKind.Randomize)
   submit(@RequestedAt() requestedAt: number) {
-    handlerRanAt = Date.now();
-    return { requestedAt };
+    return { requestedAt, readAt: Date.now() };
   }
 }
 
@@ -31,12 +57,12 @@ describe(LeadTimeInterceptor.name, () => {
   });
   afterAll(() => app.close());
 
-  it('stamps requestedAt before the handler runs and hands it to the handler', async () => {
-    let clock = 1_000;
-    const now = jest.spyOn(Date, 'now').mockImplementation(() => (clock += 1_000));
+  it('hands the handler the arrival time, not the time the handler reads it', async () => {
+    clock = ARRIVED_AT;
+    const now = jest.spyOn(Date, 'now').mockImplementation(() => clock);
     try {
       const res = await request(app.getHttpServer()).post('/submit').expect(201);
-      expect(res.body.requestedAt).toBeLessThan(handlerRanAt);
+      expect(res.body).toEqual({ requestedAt: ARRIVED_AT, readAt: ARRIVED_AT + UPLOAD_MS });
     } finally {
       now.mockRestore();
     }
