@@ -10,8 +10,10 @@
 import { cpus } from 'node:os';
 import {
   combineChunkResults,
-  createScanState,
   EvenSumTotal,
+} from '../libs/tasks/src/even-sum/combine-chunk-results';
+import {
+  createScanState,
   finishScan,
   scanSlice,
 } from '../libs/tasks/src/even-sum/even-sum.scanner';

@@ -12,8 +12,10 @@ import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import {
   combineChunkResults,
-  createScanState,
   EvenSumTotal,
+} from '../libs/tasks/src/even-sum/combine-chunk-results';
+import {
+  createScanState,
   finishScan,
   scanSlice,
 } from '../libs/tasks/src/even-sum/even-sum.scanner';

@@ -1,4 +1,7 @@
-import { combineChunkResults, EvenSumTotal } from '../../libs/tasks/src/even-sum/even-sum.scanner';
+import {
+  combineChunkResults,
+  EvenSumTotal,
+} from '../../libs/tasks/src/even-sum/combine-chunk-results';
 import { ScanPool } from '../../libs/tasks/src/even-sum/scan-pool';
 import { ReadRange, scanRange } from '../../libs/tasks/src/even-sum/scan-range';
 

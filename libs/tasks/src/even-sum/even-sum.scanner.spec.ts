@@ -1,12 +1,7 @@
-import {
-  ChunkScanResult,
-  combineChunkResults,
-  createScanState,
-  finishScan,
-  scanBuffer,
-  scanSlice,
-} from './even-sum.scanner';
+import { combineChunkResults } from './combine-chunk-results';
+import { ChunkScanResult, createScanState, finishScan, scanSlice } from './even-sum.scanner';
 import { generateNumbers, GenerateNumbersOptions } from './number-generator';
+import { scanBuffer } from '../../../../test/support/scan-buffer';
 
 /** The obviously correct answer: split on separators, BigInt every token. Valid input only. */
 function reference(text: string): { sum: string; evenCount: number; count: number } {

@@ -1,4 +1,3 @@
-import { combineChunkResults, EvenSumTotal } from './combine-chunk-results';
 import { stateSum } from './exact-sum';
 import { fastScan } from './fast-scan';
 import { displayToken } from './invalid-token';
@@ -14,8 +13,8 @@ import {
 } from './scan-state';
 import { continueToken, endToken, isSeparator, markBad, openToken } from './slow-token';
 
-export { combineChunkResults, createScanState };
-export type { EvenSumTotal, ScanState };
+export { createScanState };
+export type { ScanState };
 
 /** One chunk's result; `error.line` is relative to the chunk (1 + newlines before the token in it). */
 export interface ChunkScanResult {
@@ -76,13 +75,6 @@ export function finishScan(state: ScanState): ChunkScanResult {
     };
   }
   return result;
-}
-
-/** Scans a whole file held in memory (small inputs, tests). */
-export function scanBuffer(bytes: Uint8Array): EvenSumTotal {
-  const state = createScanState({ start: 0, end: bytes.length });
-  scanSlice(state, bytes);
-  return combineChunkResults([finishScan(state)]);
 }
 
 /** At most PIECE bytes: copy to the scratch, then alternate fast path and slow path. */

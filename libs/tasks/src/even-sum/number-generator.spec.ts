@@ -1,5 +1,5 @@
-import { scanBuffer } from './even-sum.scanner';
 import { generateNumbers, GenerateNumbersOptions } from './number-generator';
+import { scanBuffer } from '../../../../test/support/scan-buffer';
 
 async function run(opts: GenerateNumbersOptions) {
   const { stream, expected } = generateNumbers(opts);
