@@ -3,9 +3,10 @@ import { FAULT_KINDS } from '../support/chaos-faults';
 import { ChaosRig } from '../support/chaos-rig';
 import { formatSummary, summarize } from '../support/chaos-summary';
 
-// Trials start while less than this has passed (each takes ~2-20 s): the file stays under ~90 s.
+// Trials start while less than this has passed (each takes ~2-20 s), and go on past it only until
+// every fault kind was injected once (a kind can miss a trial whose tasks all ended early).
 const BUDGET_MS = 30_000;
-const MAX_TRIALS = 3;
+const MAX_TRIALS = 8;
 const MIN_TRIALS = 2;
 
 describe('even-sum under random faults: duplicate deliveries, worker SIGKILLs, Redis SIGKILL and restart (AOF, appendfsync always)', () => {
@@ -21,9 +22,11 @@ describe('even-sum under random faults: duplicate deliveries, worker SIGKILLs, R
     const seed = Number(process.env.CHAOS_SEED ?? Date.now() % 1_000_000_000);
     const started = Date.now();
     const reports: TrialReport[] = [];
+    const everyKindInjected = () =>
+      FAULT_KINDS.every((kind) => summarize(reports).faults[kind] > 0);
     while (
       reports.length < MIN_TRIALS ||
-      (reports.length < MAX_TRIALS && Date.now() - started < BUDGET_MS)
+      (reports.length < MAX_TRIALS && (Date.now() - started < BUDGET_MS || !everyKindInjected()))
     )
       reports.push(await runChaosTrial(rig, { seed: seed + reports.length, settleMs: 40_000 }));
     const summary = summarize(reports);
