@@ -1,3 +1,5 @@
+import { doubleArray } from './decimal-limbs';
+
 /**
  * Where a chunk scan stands between two slices. Plain numbers, strings, booleans and arrays of
  * numbers only, so it survives structured clone (worker_threads) and JSON unchanged.
@@ -74,13 +76,13 @@ export function createScanState(range: { start: number; end: number }): ScanStat
     lo: 0,
     hi: 0,
     e15: 0,
-    big: [],
+    big: doubleArray(),
     count: 0,
     evenCount: 0,
     newlines: 0,
     tokStart: -1,
     tokSign: 0,
-    tokGroups: [],
+    tokGroups: doubleArray(),
     tokPart: 0,
     tokPartDigits: 0,
     tokHead: '',
