@@ -41,6 +41,17 @@ export function doubleArray(): number[] {
 }
 
 /**
+ * A copy of `values` as doubleArray() holds them. Arrays of doubles come out of structured clone
+ * (worker threads) holding boxed numbers: every store into one allocates, and code optimised for
+ * double arrays deoptimises on it ("wrong map"). Cheaper to copy once at the thread boundary.
+ */
+export function toDoubleArray(values: readonly number[]): number[] {
+  const a = doubleArray();
+  for (let k = 0; k < values.length; k++) a.push(values[k]);
+  return a;
+}
+
+/**
  * Grows `limbs` to `length` zeros first: one tight loop, where growing inside addAt (one push
  * per new limb, amid the carry logic) cost several times more on million-digit tokens.
  */

@@ -1,4 +1,4 @@
-import { doubleArray } from './decimal-limbs';
+import { doubleArray, toDoubleArray } from './decimal-limbs';
 
 /**
  * Where a chunk scan stands between two slices. Plain numbers, strings, booleans and arrays of
@@ -92,4 +92,14 @@ export function createScanState(range: { start: number; end: number }): ScanStat
     errText: '',
     errTruncated: false,
   };
+}
+
+/**
+ * The state as it arrives from another thread (structured clone) made fit for the scan again:
+ * its arrays of limbs and digit groups copied into double arrays (see toDoubleArray).
+ */
+export function adoptScanState(st: ScanState): ScanState {
+  if (st.big.length > 0) st.big = toDoubleArray(st.big);
+  if (st.tokGroups.length > 0) st.tokGroups = toDoubleArray(st.tokGroups);
+  return st;
 }
