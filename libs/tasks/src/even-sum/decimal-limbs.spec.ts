@@ -1,4 +1,12 @@
-import { addDecimal, addDigitBytes, addDigitGroups, limbsToDecimal } from './decimal-limbs';
+import {
+  addDecimal,
+  addDigitBytes,
+  addDigitGroups,
+  doubleArray,
+  groupsToLimbs,
+  limbsToDecimal,
+  toDoubleArray,
+} from './decimal-limbs';
 import { prng } from '../../../../test/support/fuzz';
 
 function randomDigits(next: () => number, length: number): string {
@@ -68,5 +76,32 @@ describe('decimal limbs', () => {
     addDecimal(sut, digits);
     addDecimal(sut, '-' + digits.slice(1));
     expect(limbsToDecimal(sut)).toBe((BigInt(digits) - BigInt(digits.slice(1))).toString());
+  });
+
+  it('turns groups into limbs in place for every length of the last group, either sign', () => {
+    for (let length = 1; length <= 61; length++) {
+      for (const negative of [false, true]) {
+        const digits = randomDigits(prng(100 + length), length);
+        const { groups, last } = groupsOf(digits);
+        const sut = toDoubleArray(groups);
+        expect(groupsToLimbs(sut, last, negative)).toBe(sut);
+        expect(limbsToDecimal(sut)).toBe(((negative ? -1n : 1n) * BigInt(digits)).toString());
+      }
+    }
+  });
+
+  it('writes limbs of mixed signs whose top limb borrows down to 0', () => {
+    expect(limbsToDecimal([-1, 1])).toBe('999999999999999');
+    expect(limbsToDecimal([1, -1])).toBe('-999999999999999');
+    expect(limbsToDecimal([-1, 0, 1])).toBe('9'.repeat(30));
+    expect(limbsToDecimal([5, -1, 1])).toBe((10n ** 30n - 10n ** 15n + 5n).toString());
+  });
+
+  it('copies values into a double array equal to them', () => {
+    const values = structuredClone([0.5, 123456789012345, -7]);
+    const sut = toDoubleArray(values);
+    expect(sut).toEqual(values);
+    expect(sut).not.toBe(values);
+    expect(doubleArray()).toEqual([]);
   });
 });

@@ -234,6 +234,15 @@ describe('scanSlice', () => {
 });
 
 describe('finishScan', () => {
+  it('gives the same sum when called twice', () => {
+    const data = bytes('8 -4 ' + '9'.repeat(20) + '6 ' + '3'.repeat(50) + '2 1234567890123456 2');
+    const state = createScanState({ start: 0, end: data.length });
+    scanSlice(state, data);
+    const first = finishScan(state);
+    expect(first.sum).toBe(scanBuffer(data).sum);
+    expect(finishScan(state)).toEqual(first);
+  });
+
   it('ends a pending token at EOF', () => {
     const state = createScanState({ start: 0, end: 3 });
     scanSlice(state, bytes('1 8'));

@@ -95,13 +95,13 @@ function scanPiece(st: ScanState, piece: Uint8Array): void {
         if (st.phase === PHASE_BOM) return pause(st, base + n);
         break;
       case PHASE_SKIP:
-        while (i < lim && !isSeparator(scratch[i])) i++;
+        i = skipTokenTail(i, lim);
         if (i < lim) st.phase = PHASE_SCAN;
         else if (endInPiece) return finish(st, base + i);
         else return pause(st, base + n);
         break;
       case PHASE_TOKEN:
-        i = continueToken(st, scratch, base, i, n);
+        i = continueToken(st, scratch, view, base, i, n);
         if (st.phase === PHASE_DONE) return finish(st, base + i);
         if (st.tokStart >= 0) return pause(st, base + n);
         st.phase = PHASE_SCAN;
@@ -121,6 +121,25 @@ function scanPiece(st: ScanState, piece: Uint8Array): void {
         return;
     }
   }
+}
+
+/**
+ * The index of the first separator in scratch[i, lim), or lim: four digits at a time while the
+ * tail is digits (a chunk that starts inside a run of millions of digits skips it all), then
+ * byte by byte. The zero padding after the piece ends any word run.
+ */
+function skipTokenTail(i: number, lim: number): number {
+  for (; i + 4 <= lim; i += 4) {
+    const x = view.getUint32(i, true) ^ 0x30303030;
+    if (((((x & 0x7f7f7f7f) + 0x76767676) | x) & 0x80808080) !== 0) break;
+  }
+  while (i < lim && !isSeparatorByte(scratch[i])) i++;
+  return i;
+}
+
+/** isSeparator, local: an imported function is called through a getter (tsx, jest) per byte. */
+function isSeparatorByte(c: number): boolean {
+  return c === 32 || c === 44 || (c >= 9 && c <= 13);
 }
 
 /** The piece is used up and the chunk goes on with the next bytes. */

@@ -23,11 +23,18 @@ export function addSmall(st: ScanState, value: number): void {
   st.lo = lo;
 }
 
-/** The state's exact sum as a decimal string. */
+/**
+ * The state's exact sum as a decimal string. Moves e15, hi and lo into the limbs (zeroing them,
+ * so a second call gives the same answer) rather than adding them to a copy: copying the limbs
+ * of a million-digit sum cost as much as writing its digits.
+ */
 export function stateSum(st: ScanState): string {
   // hi * 2^32 + lo is below 2^86: BigInt is quick at that size; the limbs may be millions of digits.
-  const limbs = st.big.slice();
+  const limbs = st.big;
   addUnits(limbs, 1, st.e15);
+  st.e15 = 0;
   addDecimal(limbs, (BigInt(st.hi) * BigInt(TWO_POW_32) + BigInt(st.lo)).toString());
+  st.hi = 0;
+  st.lo = 0;
   return limbsToDecimal(limbs);
 }

@@ -1,4 +1,4 @@
-import { addDigitBytes, addUnits } from './decimal-limbs';
+import { addDigitsOfView, addUnits } from './decimal-limbs';
 import { ScanState } from './scan-state';
 
 // Local copies of exact-sum.ts's FLUSH_ABOVE (2^53 - 10^15) and TWO_POW_32: an imported binding
@@ -131,7 +131,7 @@ export function fastScan(st: ScanState, view: DataView, from: number, lim: numbe
           }
           st.e15 = e15;
         } else {
-          addDigitBytes(st.big, bytes, digitsFrom, i, sign < 0);
+          addDigitsOfView(st.big, view, digitsFrom, i, sign < 0);
         }
       }
     } else {
@@ -159,15 +159,18 @@ export function fastScan(st: ScanState, view: DataView, from: number, lim: numbe
 
 /**
  * The value of the ASCII digits [from, to) of the view: at most 15 of them, so exact. Four at a
- * time with fastScan's word conversion, after the 0..3 leading ones.
+ * time with fastScan's word conversion: first the 1..4 leading ones (a word shifted so that only
+ * they remain, behind zeros), then whole words. No byte loop: 16..30-digit tokens cost about
+ * what shorter ones do.
  */
 function digitsValue(view: DataView, from: number, to: number): number {
-  let v = 0;
-  let k = from;
-  for (const head = from + ((to - from) & 3); k < head; k++) v = v * 10 + (view.getUint8(k) - 48);
-  for (; k < to; k += 4) {
+  const head = ((to - from - 1) & 3) + 1;
+  const z = (view.getUint32(from, true) ^ 0x30303030) << (32 - 8 * head);
+  let y = (imul(z, 10) + (z >>> 8)) & 0x00ff00ff;
+  let v = imul(y & 0xff, 100) + (y >>> 16);
+  for (let k = from + head; k < to; k += 4) {
     const x = view.getUint32(k, true) ^ 0x30303030;
-    const y = (imul(x, 10) + (x >>> 8)) & 0x00ff00ff;
+    y = (imul(x, 10) + (x >>> 8)) & 0x00ff00ff;
     v = v * 1e4 + imul(y & 0xff, 100) + (y >>> 16);
   }
   return v;

@@ -15,15 +15,26 @@ export function joinChunkResults(results: readonly ChunkScanResult[]): ChunkScan
   let evenCount = 0;
   let count = 0;
   let newlines = 0;
+  // A result whose sum is "0" adds nothing; when only one sum is not, it is the answer as it
+  // stands (a run of millions of digits is one chunk's sum, the chunks after it skip its tail).
+  let only: string | undefined = '0';
+  const joined = (): string => (only !== undefined ? only : limbsToDecimal(sum));
   for (const r of results) {
-    addDecimal(sum, r.sum);
+    if (r.sum !== '0') {
+      if (only === '0') only = r.sum;
+      else {
+        if (only !== undefined) addDecimal(sum, only);
+        only = undefined;
+        addDecimal(sum, r.sum);
+      }
+    }
     evenCount += r.evenCount;
     count += r.count;
     if (r.error) {
       const error = { ...r.error, line: newlines + r.error.line };
-      return { sum: limbsToDecimal(sum), evenCount, count, newlines: newlines + r.newlines, error };
+      return { sum: joined(), evenCount, count, newlines: newlines + r.newlines, error };
     }
     newlines += r.newlines;
   }
-  return { sum: limbsToDecimal(sum), evenCount, count, newlines };
+  return { sum: joined(), evenCount, count, newlines };
 }

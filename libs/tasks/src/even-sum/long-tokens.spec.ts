@@ -98,6 +98,26 @@ describe('long tokens', () => {
     expect(scanBuffer(Buffer.from(text))).toEqual(expected(text));
   });
 
+  it('folds a run of digits cut by slices at every offset of its 15-digit groups', () => {
+    const next = prng(21);
+    for (const digits of [14, 15, 16, 29, 30, 31, 44, 45, 46, 61]) {
+      const text = `3 ${token(next, digits - 1)}8 -${token(next, digits - 1)}6 ${token(next, digits)}\n`;
+      const bytes = Buffer.from(text, 'latin1');
+      const want = expected(text);
+      for (let slice = 1; slice <= 47; slice++) expect(scanSlices(bytes, slice)).toEqual(want);
+    }
+  });
+
+  it('skips the tail of a long token, digits or not, in a chunk that starts inside it', async () => {
+    const text = `1 ${'7'.repeat(40)}8 2${'5'.repeat(23)}x${'9'.repeat(9)} 4\n`;
+    const bytes = Buffer.from(text, 'latin1');
+    const whole = scanBuffer(bytes);
+    expect(whole.error).toMatch(/^invalid token "2555/);
+    for (let chunk = 1; chunk <= bytes.length; chunk++) {
+      expect(await scanChunks(bytes, chunk, 5)).toEqual(whole);
+    }
+  });
+
   describe('a token of a million digits', () => {
     const big = token(prng(5), 1_000_000) + '4';
     const neg = '-' + token(prng(6), 999_999, '', 2) + '6';

@@ -4,6 +4,7 @@ import Piscina from 'piscina';
 import type { ScanState } from './even-sum.scanner';
 import { PART_BYTES, recyclePartBuffer, takePartBuffer } from './part-buffers';
 import type { ScanSliceResult, ScanSliceTask } from './scan-slice.worker';
+import { adoptScanState } from './scan-state';
 
 /**
  * The worker-thread module. From source (ts-jest, tsx) this file is .ts and a .js shim loads
@@ -60,7 +61,7 @@ export class ScanPool {
       transferList: [owned.buffer as ArrayBuffer],
     });
     recyclePartBuffer(result.bytes.buffer);
-    return { state: result.state, done: result.done };
+    return { state: adoptScanState(result.state), done: result.done };
   }
 
   /** Stops the threads; later scanSlice calls reject. */

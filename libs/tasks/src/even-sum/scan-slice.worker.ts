@@ -1,5 +1,6 @@
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { scanSlice, ScanState } from './even-sum.scanner';
+import { adoptScanState } from './scan-state';
 
 /** What ScanPool sends to a worker thread: the state travels by copy, the bytes' buffer by transfer. */
 export interface ScanSliceTask {
@@ -17,7 +18,7 @@ export interface ScanSliceResult {
 
 /** The worker-thread side of ScanPool: scanSlice on the copy of the state, handed back. */
 export default function scanSliceTask({ state, bytes, prevByte }: ScanSliceTask): ScanSliceResult {
-  const done = scanSlice(state, bytes, prevByte);
+  const done = scanSlice(adoptScanState(state), bytes, prevByte);
   const result: ScanSliceResult = { state, done, bytes };
   // Piscina transfers what a movable result names under transferableSymbol, sending valueSymbol.
   return move({

@@ -1,3 +1,5 @@
+import { doubleArray, toDoubleArray } from './decimal-limbs';
+
 /**
  * Where a chunk scan stands between two slices. Plain numbers, strings, booleans and arrays of
  * numbers only, so it survives structured clone (worker_threads) and JSON unchanged.
@@ -74,13 +76,13 @@ export function createScanState(range: { start: number; end: number }): ScanStat
     lo: 0,
     hi: 0,
     e15: 0,
-    big: [],
+    big: doubleArray(),
     count: 0,
     evenCount: 0,
     newlines: 0,
     tokStart: -1,
     tokSign: 0,
-    tokGroups: [],
+    tokGroups: doubleArray(),
     tokPart: 0,
     tokPartDigits: 0,
     tokHead: '',
@@ -90,4 +92,14 @@ export function createScanState(range: { start: number; end: number }): ScanStat
     errText: '',
     errTruncated: false,
   };
+}
+
+/**
+ * The state as it arrives from another thread (structured clone) made fit for the scan again:
+ * its arrays of limbs and digit groups copied into double arrays (see toDoubleArray).
+ */
+export function adoptScanState(st: ScanState): ScanState {
+  if (st.big.length > 0) st.big = toDoubleArray(st.big);
+  if (st.tokGroups.length > 0) st.tokGroups = toDoubleArray(st.tokGroups);
+  return st;
 }

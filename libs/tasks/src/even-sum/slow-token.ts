@@ -1,7 +1,10 @@
-import { addDigitGroups } from './decimal-limbs';
+import { addLimbs, doubleArray, groupsToLimbs } from './decimal-limbs';
 import { addSmall } from './exact-sum';
 import { BAD_TOKEN_BYTES } from './invalid-token';
 import { PHASE_DONE, ScanState } from './scan-state';
+
+// Bound once: inside a vm context (jest) every global lookup such as `Math` is intercepted.
+const { imul } = Math;
 
 /** Separator bytes: \t \n \v \f \r, space and comma. */
 export function isSeparator(c: number): boolean {
@@ -21,7 +24,7 @@ export function openToken(st: ScanState, start: number): void {
 }
 
 function clearDigits(st: ScanState): void {
-  st.tokGroups = [];
+  st.tokGroups = doubleArray();
   st.tokPart = 0;
   st.tokPartDigits = 0;
   st.tokHead = '';
@@ -35,11 +38,13 @@ function digitCount(st: ScanState): number {
  * The slow path, one token at a time: the fast path hands over tokens it cannot finish
  * (cut by the end of a slice, or not a number). Consumes bytes
  * `b[i..n)` of the open token (b[0] is at absolute offset `base`) up to, not including, the
- * separator that ends it; returns the index reached (n while the token stays open).
+ * separator that ends it; returns the index reached (n while the token stays open). `view`
+ * reads the same bytes, followed by at least 8 zero bytes (as for fastScan).
  */
 export function continueToken(
   st: ScanState,
   b: Uint8Array,
+  view: DataView,
   base: number,
   i: number,
   n: number,
@@ -61,9 +66,7 @@ export function continueToken(
       st.errText += String.fromCharCode(c);
       i++;
     } else if (isDigit(c)) {
-      let j = i + 1;
-      while (j < n && isDigit(b[j])) j++;
-      foldDigits(st, b, i, j);
+      const j = foldDigits(st, b, view, i, n);
       if (st.tokHead.length < BAD_TOKEN_BYTES) {
         const take = Math.min(j - i, BAD_TOKEN_BYTES - st.tokHead.length);
         st.tokHead += Buffer.from(b.buffer, b.byteOffset + i, take).toString('latin1');
@@ -80,27 +83,64 @@ export function continueToken(
   return n;
 }
 
-/** Appends the digits b[i, j) to the open token's 15-digit groups: O(1) per digit, no strings. */
-function foldDigits(st: ScanState, b: Uint8Array, i: number, j: number): void {
+/** Bit 7 of each byte of x = word ^ 0x30303030 whose byte is not an ASCII digit (fastScan's test). */
+function nonDigits(x: number): number {
+  return (((x & 0x7f7f7f7f) + 0x76767676) | x) & 0x80808080;
+}
+
+/** The value of four digits (a word minus 0x30303030, first digit in the low byte); see group15. */
+function quad(x: number): number {
+  const y = (imul(x, 10) + (x >>> 8)) & 0x00ff00ff;
+  return imul(y & 0xff, 100) + (y >>> 16);
+}
+
+/**
+ * Appends the run of digits starting at b[i] (before n) to the open token's 15-digit groups and
+ * returns where the run ends: O(1) per digit, no strings. Whole groups are read as four words
+ * each (decimal-limbs' group15), each word checked before the next is read, so no read passes
+ * the zero padding after n.
+ */
+function foldDigits(st: ScanState, b: Uint8Array, view: DataView, i: number, n: number): number {
   let part = st.tokPart;
   let partDigits = st.tokPartDigits;
-  // Top up the partial group first; then whole groups in a loop without checks; then the rest.
-  while (partDigits !== 0 && i < j) {
+  const groups = st.tokGroups;
+  // Top up the partial group first; then whole groups; then the rest (fewer than 15 digits).
+  while (partDigits !== 0 && i < n && isDigit(b[i])) {
     part = part * 10 + (b[i++] - 48);
     if (++partDigits === 15) {
-      st.tokGroups.push(part);
+      groups.push(part);
       part = 0;
       partDigits = 0;
     }
   }
-  for (; j - i >= 15; i += 15) {
-    let g = 0;
-    for (let k = i; k < i + 15; k++) g = g * 10 + (b[k] - 48);
-    st.tokGroups.push(g);
+  if (partDigits === 0) {
+    i = foldGroups(groups, view, i);
+    for (; i < n && isDigit(b[i]); i++, partDigits++) part = part * 10 + (b[i] - 48);
   }
-  for (; i < j; i++, partDigits++) part = part * 10 + (b[i] - 48);
   st.tokPart = part;
   st.tokPartDigits = partDigits;
+  return i;
+}
+
+/**
+ * Appends whole 15-digit groups from view[i] on while they last; returns where it stopped (fewer
+ * than 15 digits on). A function of its own: a long run spends nearly all its time in this loop,
+ * and the rarer paths of foldDigits deoptimised it (insufficient type feedback) once per slice.
+ */
+function foldGroups(groups: number[], view: DataView, i: number): number {
+  for (;;) {
+    const x0 = view.getUint32(i, true) ^ 0x30303030;
+    if (nonDigits(x0) !== 0) return i;
+    const x1 = view.getUint32(i + 4, true) ^ 0x30303030;
+    if (nonDigits(x1) !== 0) return i;
+    const x2 = view.getUint32(i + 8, true) ^ 0x30303030;
+    if (nonDigits(x2) !== 0) return i;
+    // Bytes 11..14: byte 11 was checked in x2 and is masked off as a leading zero.
+    const x3 = (view.getUint32(i + 11, true) ^ 0x30303030) & 0xffffff00;
+    if (nonDigits(x3) !== 0) return i;
+    groups.push(((quad(x0) * 1e4 + quad(x1)) * 1e4 + quad(x2)) * 1e3 + quad(x3));
+    i += 15;
+  }
 }
 
 /** Ends the open token (a separator or EOF follows): counts it, or records it as the error. */
@@ -129,7 +169,13 @@ export function endToken(st: ScanState): void {
       st.evenCount++;
       const sign = st.tokSign < 0 ? -1 : 1;
       if (digits <= 15) addSmall(st, sign * groups[0]);
-      else addDigitGroups(st.big, groups, st.tokPartDigits || 15, sign < 0);
+      else {
+        // The groups become the token's limbs in place (clearDigits below lets go of them); a
+        // chunk's first long token hands them over as the sum, with no second array.
+        const limbs = groupsToLimbs(groups, st.tokPartDigits || 15, sign < 0);
+        if (st.big.length === 0) st.big = limbs;
+        else addLimbs(st.big, limbs);
+      }
     }
   }
   st.tokStart = -1;
