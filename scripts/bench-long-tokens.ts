@@ -8,27 +8,15 @@
  * ranges (the worker's path); the median of the runs, checked against BigInt arithmetic.
  */
 import { cpus } from 'node:os';
-import {
-  combineChunkResults,
-  EvenSumTotal,
-} from '../libs/tasks/src/even-sum/combine-chunk-results';
-import {
-  createScanState,
-  finishScan,
-  scanSlice,
-} from '../libs/tasks/src/even-sum/even-sum.scanner';
+import { EvenSumTotal } from '../libs/tasks/src/even-sum/combine-chunk-results';
 import { generateNumbers } from '../libs/tasks/src/even-sum/number-generator';
 import { parseSize } from '../libs/tasks/src/even-sum/parse-size';
 import { ScanPool } from '../libs/tasks/src/even-sum/scan-pool';
-import { medianRate, scanPooled } from './bench/scan-bench';
+import { arg } from './bench/bench-util';
+import { medianRate, scanInThread, scanPooled } from './bench/scan-bench';
 import { prng } from '../test/support/fuzz';
 
 const MiB = 1 << 20;
-
-function arg(name: string, fallback: string): string {
-  const at = process.argv.indexOf(`--${name}`);
-  return at >= 0 && process.argv[at + 1] ? process.argv[at + 1] : fallback;
-}
 
 /** Numbers of minDigits..maxDigits digits (no leading zero), random signs, '\n' after each. */
 function numbers(bytes: number, minDigits: number, maxDigits: number, seed: number): Buffer {
@@ -72,13 +60,6 @@ function expectedOf(data: Buffer): EvenSumTotal {
     }
   }
   return { sum: sum.toString(), count, evenCount };
-}
-
-function scanInThread(data: Buffer): EvenSumTotal {
-  const state = createScanState({ start: 0, end: data.length });
-  for (let at = 0; at < data.length; at += MiB)
-    scanSlice(state, data.subarray(at, Math.min(data.length, at + MiB)));
-  return combineChunkResults([finishScan(state)]);
 }
 
 async function main(): Promise<void> {

@@ -10,29 +10,17 @@
 import { cpus } from 'node:os';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
-import {
-  combineChunkResults,
-  EvenSumTotal,
-} from '../libs/tasks/src/even-sum/combine-chunk-results';
-import {
-  createScanState,
-  finishScan,
-  scanSlice,
-} from '../libs/tasks/src/even-sum/even-sum.scanner';
+import { EvenSumTotal } from '../libs/tasks/src/even-sum/combine-chunk-results';
 import {
   generateNumbers,
   GenerateNumbersOptions,
 } from '../libs/tasks/src/even-sum/number-generator';
 import { ScanPool } from '../libs/tasks/src/even-sum/scan-pool';
-import { medianRate, scanPooled } from './bench/scan-bench';
+import { arg } from './bench/bench-util';
+import { medianRate, scanInThread, scanPooled } from './bench/scan-bench';
 import { parseSize } from '../libs/tasks/src/even-sum/parse-size';
 
 const MiB = 1 << 20;
-
-function arg(name: string, fallback: string): string {
-  const at = process.argv.indexOf(`--${name}`);
-  return at >= 0 && process.argv[at + 1] ? process.argv[at + 1] : fallback;
-}
 
 async function generate(
   opts: GenerateNumbersOptions,
@@ -41,13 +29,6 @@ async function generate(
   const parts: Buffer[] = [];
   for await (const part of stream) parts.push(part as Buffer);
   return { data: Buffer.concat(parts), expected: await expected };
-}
-
-function scanInThread(data: Buffer): EvenSumTotal {
-  const state = createScanState({ start: 0, end: data.length });
-  for (let at = 0; at < data.length; at += MiB)
-    scanSlice(state, data.subarray(at, Math.min(data.length, at + MiB)));
-  return combineChunkResults([finishScan(state)]);
 }
 
 async function scanPlain(data: Buffer): Promise<EvenSumTotal> {
