@@ -2,20 +2,13 @@ import {
   combineChunkResults,
   EvenSumTotal,
 } from '../../libs/tasks/src/even-sum/combine-chunk-results';
-import {
-  createScanState,
-  finishScan,
-  scanSlice,
-} from '../../libs/tasks/src/even-sum/even-sum.scanner';
 import { ScanPool } from '../../libs/tasks/src/even-sum/scan-pool';
 import { ReadRange, scanRange } from '../../libs/tasks/src/even-sum/scan-range';
+import { scanBuffer } from '../../test/support/scan-buffer';
 
 /** Scans `data` as one chunk in this thread, in 1 MiB slices. */
 export function scanInThread(data: Buffer): EvenSumTotal {
-  const state = createScanState({ start: 0, end: data.length });
-  for (let at = 0; at < data.length; at += 1 << 20)
-    scanSlice(state, data.subarray(at, Math.min(data.length, at + (1 << 20))));
-  return combineChunkResults([finishScan(state)]);
+  return scanBuffer(data, 1 << 20);
 }
 
 /** Scans `data` as two chunks on `pool`, read in `pieceBytes` pieces as a file stream yields them. */

@@ -19,6 +19,18 @@ describe(TaskSubmitter.name, () => {
     fair as never,
   );
   const token = 'a'.repeat(32);
+  /** A one-byte even-sum submission of `client`. */
+  const evenSumSubmission = (client: string) => ({
+    token,
+    task: TaskKind.EvenSum,
+    client,
+    requestedAt: 1,
+    inputKey: `${token}/input.txt`,
+    bytes: 1,
+    job: JobName.EvenSumPlan,
+    data: { token, inputKey: `${token}/input.txt` },
+    cost: 1,
+  });
 
   it('carries the request stamp into the task record, then enqueues a reference-only job at its fair priority', async () => {
     await sut.submit({
@@ -45,19 +57,7 @@ describe(TaskSubmitter.name, () => {
 
   it('answers 503 and removes the record and blobs when the queue is down', async () => {
     queue.add.mockRejectedValueOnce(new Error('Connection is closed'));
-    await expect(
-      sut.submit({
-        token,
-        task: TaskKind.EvenSum,
-        client: 'anonymous',
-        requestedAt: 1,
-        inputKey: `${token}/input.txt`,
-        bytes: 1,
-        job: JobName.EvenSumPlan,
-        data: { token, inputKey: `${token}/input.txt` },
-        cost: 1,
-      }),
-    ).rejects.toMatchObject({ status: 503 });
+    await expect(sut.submit(evenSumSubmission('anonymous'))).rejects.toMatchObject({ status: 503 });
     expect(store.delete).toHaveBeenCalledWith(token);
     expect(blobs.deletePrefix).toHaveBeenCalledWith(`${token}/`);
     expect(usage.cancel).toHaveBeenCalledWith('anonymous', token);
@@ -65,19 +65,7 @@ describe(TaskSubmitter.name, () => {
 
   it('answers 429 naming the cap when the client has too many unfinished tasks', async () => {
     usage.reserve.mockResolvedValueOnce('too-many-pending');
-    await expect(
-      sut.submit({
-        token,
-        task: TaskKind.EvenSum,
-        client: 'bob',
-        requestedAt: 1,
-        inputKey: `${token}/input.txt`,
-        bytes: 1,
-        job: JobName.EvenSumPlan,
-        data: { token, inputKey: `${token}/input.txt` },
-        cost: 1,
-      }),
-    ).rejects.toMatchObject({
+    await expect(sut.submit(evenSumSubmission('bob'))).rejects.toMatchObject({
       status: 429,
       response: { error: expect.stringContaining('MAX_PENDING_TASKS_PER_CLIENT') },
     });
