@@ -1,4 +1,5 @@
-// Two tiers: unit specs beside the code (no Redis), e2e specs under test/ (real Redis, real processes).
+// Three tiers: unit specs beside the code (no Redis), config specs under test/config (the deployment
+// files read offline against the real config schema), e2e specs under test/ (real Redis, real processes).
 const common = {
   moduleFileExtensions: ['js', 'json', 'ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.spec.json' }] },
@@ -17,6 +18,12 @@ module.exports = {
       displayName: 'unit',
       rootDir: '.',
       testMatch: ['<rootDir>/{apps,libs,scripts}/**/*.spec.ts'],
+    },
+    {
+      ...common,
+      displayName: 'config',
+      rootDir: '.',
+      testMatch: ['<rootDir>/test/config/**/*.config-spec.ts'],
     },
     {
       ...common,
