@@ -11,7 +11,7 @@ module.exports = (options) => {
       main: entry,
       // commonjs2: piscina requires the file and calls its default export.
       'scan-slice.worker': {
-        import: require.resolve('./libs/tasks/src/even-sum/scan-slice.worker.ts'),
+        import: require.resolve('./libs/tasks/src/even-sum/engine/scan-slice.worker.ts'),
         library: { type: 'commonjs2' },
       },
     },

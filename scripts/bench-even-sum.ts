@@ -14,12 +14,12 @@ import {
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { generateNumbers } from '../libs/tasks/src/even-sum/number-generator';
+import { generateNumbers } from '../apps/cli/src/numbers/number-generator';
 import { http, waitForTask } from '../test/support/http';
 import { Stack } from '../test/support/stack';
 import { upload } from '../test/support/upload';
 import { arg, machineLine } from './bench/bench-util';
-import { parseSize } from '../libs/tasks/src/even-sum/parse-size';
+import { parseSize } from '../apps/cli/src/numbers/parse-size';
 
 /** Peak resident set (VmHWM) of a process, in MiB. */
 function peakRssMiB(pid: number | undefined): number {

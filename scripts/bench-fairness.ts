@@ -6,8 +6,8 @@
 // p95 alone, and the noisy client's total time; the three rounds are repeated (a p95 of 20 lead times
 // on a shared 2-core machine is noisy) and the targets are judged on the median.
 import { Readable } from 'node:stream';
-import { generateNumbers } from '../libs/tasks/src/even-sum/number-generator';
-import { parseSize } from '../libs/tasks/src/even-sum/parse-size';
+import { generateNumbers } from '../apps/cli/src/numbers/number-generator';
+import { parseSize } from '../apps/cli/src/numbers/parse-size';
 import { http, waitForTask } from '../test/support/http';
 import { Stack } from '../test/support/stack';
 import { upload } from '../test/support/upload';

@@ -9,10 +9,8 @@
  * cost estimate (unitCost.image) uses.
  */
 import sharp from 'sharp';
-import type { AppConfig } from '../libs/tasks/src/config/app-config';
-import { blockPermutation } from '../libs/tasks/src/randomize/block-permutation';
-import { PngCodec } from '../libs/tasks/src/randomize/png-codec.service';
-import { blockGrid, shuffleBlocks } from '../libs/tasks/src/randomize/shuffle-blocks';
+import type { AppConfig } from '@app/tasks/config';
+import { blockPermutation, PngCodec, blockGrid, shuffleBlocks } from '@app/tasks/randomize';
 import { arg, machineLine } from './bench/bench-util';
 
 type Shape = [width: number, height: number, channels: 1 | 2 | 3 | 4];

@@ -13,7 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { generateNumbers } from '../libs/tasks/src/even-sum/number-generator';
+import { generateNumbers } from '../apps/cli/src/numbers/number-generator';
 import { decodePng } from '../test/support/images';
 import { Stack } from '../test/support/stack';
 import { arg, machineLine, percentile } from './bench/bench-util';

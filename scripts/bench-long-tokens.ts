@@ -8,10 +8,9 @@
  * ranges (the worker's path); the median of the runs, checked against BigInt arithmetic.
  */
 import { cpus } from 'node:os';
-import { EvenSumTotal } from '../libs/tasks/src/even-sum/combine-chunk-results';
-import { generateNumbers } from '../libs/tasks/src/even-sum/number-generator';
-import { parseSize } from '../libs/tasks/src/even-sum/parse-size';
-import { ScanPool } from '../libs/tasks/src/even-sum/scan-pool';
+import { EvenSumTotal, ScanPool } from '@app/tasks/even-sum';
+import { generateNumbers } from '../apps/cli/src/numbers/number-generator';
+import { parseSize } from '../apps/cli/src/numbers/parse-size';
 import { arg } from './bench/bench-util';
 import { medianRate, scanInThread, scanPooled } from './bench/scan-bench';
 import { prng } from '../test/support/fuzz';

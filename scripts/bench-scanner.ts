@@ -10,15 +10,11 @@
 import { cpus } from 'node:os';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
-import { EvenSumTotal } from '../libs/tasks/src/even-sum/combine-chunk-results';
-import {
-  generateNumbers,
-  GenerateNumbersOptions,
-} from '../libs/tasks/src/even-sum/number-generator';
-import { ScanPool } from '../libs/tasks/src/even-sum/scan-pool';
+import { EvenSumTotal, ScanPool } from '@app/tasks/even-sum';
+import { generateNumbers, GenerateNumbersOptions } from '../apps/cli/src/numbers/number-generator';
 import { arg } from './bench/bench-util';
 import { medianRate, scanInThread, scanPooled } from './bench/scan-bench';
-import { parseSize } from '../libs/tasks/src/even-sum/parse-size';
+import { parseSize } from '../apps/cli/src/numbers/parse-size';
 
 const MiB = 1 << 20;
 

@@ -7,8 +7,8 @@
 import { createWriteStream } from 'node:fs';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { generateNumbers } from '../libs/tasks/src/even-sum/number-generator';
-import { parseSize } from '../libs/tasks/src/even-sum/parse-size';
+import { generateNumbers } from '../apps/cli/src/numbers/number-generator';
+import { parseSize } from '../apps/cli/src/numbers/parse-size';
 
 async function main(argv: string[]): Promise<void> {
   let size: number | undefined;

@@ -11,7 +11,7 @@ import { createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { ExpectedEvenSum, generateNumbers } from '@app/tasks/even-sum/number-generator';
+import { ExpectedEvenSum, generateNumbers } from '../apps/cli/src/numbers/number-generator';
 import { freePort } from '../scripts/redis-ensure';
 import { runCli, spawnCli } from './support/cli';
 import { blocksOf, decodePng, randomPng } from './support/images';

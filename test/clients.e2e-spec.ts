@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
-import { generateNumbers } from '@app/tasks/even-sum/number-generator';
+import { generateNumbers } from '../apps/cli/src/numbers/number-generator';
 import { randomPng } from './support/images';
 import { http, waitForTask } from './support/http';
 import { withRedis } from './support/faults';

@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { request } from 'node:http';
 import { Readable } from 'node:stream';
-import { generateNumbers } from '@app/tasks/even-sum/number-generator';
+import { generateNumbers } from '../apps/cli/src/numbers/number-generator';
 import { http, waitForTask } from './support/http';
 import { pollUntil } from './support/poll';
 import { withRedis } from './support/faults';

@@ -1,8 +1,7 @@
 import { blocksOf, decodePng, randomPng, remaindersOf } from './support/images';
 import { http, waitForTask } from './support/http';
 import sharp from 'sharp';
-import { readPngChunks } from '@app/tasks/randomize/png-chunks';
-import { readPngHeader } from '@app/tasks/randomize/png-header';
+import { readPngChunks, readPngHeader } from '@app/tasks/randomize';
 import { expectShuffled, withRedis } from './support/faults';
 import { Stack } from './support/stack';
 

@@ -1,9 +1,8 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { randomBytes } from 'node:crypto';
-import { blobStoreContract } from '@app/tasks/storage/blob-store.contract';
-import { BlobNotFoundError } from '@app/tasks/storage/blob-store';
-import { S3BlobStore } from '@app/tasks/storage/s3-blob-store';
-import { newTaskToken } from '@app/tasks/tasks/task-token';
+import { blobStoreContract } from './support/blob-store.contract';
+import { BlobNotFoundError, S3BlobStore } from '@app/tasks/storage';
+import { newTaskToken } from '@app/tasks/records';
 import { LocalS3 } from './support/s3-server';
 
 const MiB = 1024 * 1024;

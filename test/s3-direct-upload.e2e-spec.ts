@@ -1,6 +1,6 @@
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { request } from 'node:http';
-import { generateNumbers } from '@app/tasks/even-sum/number-generator';
+import { generateNumbers } from '../apps/cli/src/numbers/number-generator';
 import { blocksOf, decodePng, randomPng } from './support/images';
 import { http, waitForTask } from './support/http';
 import { pollUntil } from './support/poll';

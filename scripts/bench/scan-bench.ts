@@ -1,9 +1,10 @@
 import {
   combineChunkResults,
   EvenSumTotal,
-} from '../../libs/tasks/src/even-sum/combine-chunk-results';
-import { ScanPool } from '../../libs/tasks/src/even-sum/scan-pool';
-import { ReadRange, scanRange } from '../../libs/tasks/src/even-sum/scan-range';
+  ScanPool,
+  ReadRange,
+  scanRange,
+} from '@app/tasks/even-sum';
 import { scanBuffer } from '../../test/support/scan-buffer';
 
 /** Scans `data` as one chunk in this thread, in 1 MiB slices. */

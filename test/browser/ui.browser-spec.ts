@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { QueueName } from '@app/tasks/queues/queue-names';
+import { QueueName } from '@app/tasks/queues';
 import { randomPng } from '../support/images';
 import { http, waitForTask } from '../support/http';
 import { pollUntil } from '../support/poll';

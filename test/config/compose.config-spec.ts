@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { loadConfig } from '@app/tasks/config/app-config';
+import { loadConfig } from '@app/tasks/config';
 import {
   ALLOWED_ENV,
   compose,

@@ -3,7 +3,7 @@ import { readdirSync } from 'node:fs';
 import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { loadConfig } from '@app/tasks/config/app-config';
+import { loadConfig } from '@app/tasks/config';
 import {
   ALLOWED_ENV,
   composeEnv,

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { connect, Socket } from 'node:net';
-import { FsBlobStore } from '@app/tasks/storage/fs-blob-store';
+import { FsBlobStore } from '@app/tasks/storage';
 import { resultKeyOf } from '../support/faults';
 import { readRss } from '../../scripts/bench/rss-sampler';
 import { http, waitForTask } from '../support/http';

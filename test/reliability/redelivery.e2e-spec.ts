@@ -7,21 +7,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import Redis from 'ioredis';
-import { AppConfig, loadConfig } from '@app/tasks/config/app-config';
-import { ConfigModule } from '@app/tasks/config/config.module';
-import { ChunkResultsStore } from '@app/tasks/even-sum/chunk-results.store';
-import { EvenSumChunkRunner } from '@app/tasks/even-sum/even-sum-chunk.runner';
-import { EvenSumPlanner } from '@app/tasks/even-sum/even-sum.planner';
-import { EvenSumModule } from '@app/tasks/even-sum/even-sum.module';
-import { MetricsModule } from '@app/tasks/metrics/metrics.module';
-import { RandomizeModule } from '@app/tasks/randomize/randomize.module';
-import { RandomizeRunner } from '@app/tasks/randomize/randomize.runner';
-import { JobOf } from '@app/tasks/queues/job-payloads';
-import { JobName, QueueName, TaskKind } from '@app/tasks/queues/queue-names';
-import { BLOB_STORE, BlobStore, blobKeys } from '@app/tasks/storage/blob-store';
-import { TaskLifecycle } from '@app/tasks/tasks/task-lifecycle.service';
-import { TaskStore } from '@app/tasks/tasks/task-store.service';
-import { newTaskToken } from '@app/tasks/tasks/task-token';
+import { AppConfig, loadConfig, ConfigModule } from '@app/tasks/config';
+import {
+  ChunkResultsStore,
+  EvenSumChunkRunner,
+  EvenSumPlanner,
+  EvenSumRunnerModule,
+} from '@app/tasks/even-sum';
+import { MetricsModule } from '@app/tasks/metrics';
+import { RandomizeRunnerModule, RandomizeRunner } from '@app/tasks/randomize';
+import { JobOf, JobName, QueueName, TaskKind } from '@app/tasks/queues';
+import { BLOB_STORE, BlobStore, blobKeys } from '@app/tasks/storage';
+import { TaskLifecycle, TaskStore, newTaskToken } from '@app/tasks/records';
 import { http, waitForTask } from '../support/http';
 import { randomPng } from '../support/images';
 import { pollUntil } from '../support/poll';
@@ -76,8 +73,8 @@ describe('even-sum fan-in under repeated, late and reordered deliveries', () => 
       imports: [
         ConfigModule.forRoot(loadConfig(env)),
         MetricsModule,
-        EvenSumModule,
-        RandomizeModule,
+        EvenSumRunnerModule,
+        RandomizeRunnerModule,
       ],
     }).compile();
     built.useLogger(false);

@@ -1,4 +1,4 @@
-import { generateNumbers } from '@app/tasks/even-sum/number-generator';
+import { generateNumbers } from '../../apps/cli/src/numbers/number-generator';
 import { expectShuffled, withRedis } from '../support/faults';
 import { http, waitForTask } from '../support/http';
 import { randomPng } from '../support/images';

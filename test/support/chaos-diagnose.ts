@@ -1,4 +1,4 @@
-import { QueueName } from '../../libs/tasks/src/queues/queue-names';
+import { QueueName } from '@app/tasks/queues';
 import type { FaultEvent } from './chaos-faults';
 import type { ChaosRig } from './chaos-rig';
 

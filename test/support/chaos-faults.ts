@@ -1,7 +1,6 @@
 import type { JobOptions } from 'bull';
-import { planChunks } from '../../libs/tasks/src/even-sum/chunk-plan';
-import { JobOf } from '../../libs/tasks/src/queues/job-payloads';
-import { JobName, QueueName } from '../../libs/tasks/src/queues/queue-names';
+import { planChunks } from '@app/tasks/even-sum';
+import { JobOf, JobName, QueueName } from '@app/tasks/queues';
 import { ChaosRig, DuplicateQueue } from './chaos-rig';
 import { int, pick, Rand } from './fuzz';
 

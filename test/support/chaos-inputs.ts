@@ -1,5 +1,5 @@
-import { generateNumbers } from '../../libs/tasks/src/even-sum/number-generator';
-import { invalidTokenMessage } from '../../libs/tasks/src/even-sum/invalid-token';
+import { generateNumbers } from '../../apps/cli/src/numbers/number-generator';
+import { invalidTokenMessage } from '@app/tasks/even-sum';
 import { int, Rand } from './fuzz';
 
 /** What a chaos task must end with: this exact result, or errored with this exact message. */

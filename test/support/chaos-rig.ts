@@ -1,6 +1,6 @@
 import Queue from 'bull';
 import Redis from 'ioredis';
-import { QueueName } from '../../libs/tasks/src/queues/queue-names';
+import { QueueName } from '@app/tasks/queues';
 import { int, Rand } from './fuzz';
 import { pollUntil } from './poll';
 import { RedisServer } from './redis-server';

@@ -1,4 +1,4 @@
-import { QueueName } from '../../libs/tasks/src/queues/queue-names';
+import { QueueName } from '@app/tasks/queues';
 import { ChaosExpectation, chaosInput, ChaosInput } from './chaos-inputs';
 import { ChaosRig, DuplicateQueue } from './chaos-rig';
 import { FAULT_KINDS, FaultEvent, FaultInjector, FaultKind, snapshot } from './chaos-faults';

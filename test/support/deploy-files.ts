@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CORE_SCHEMA, load, mergeTag } from 'js-yaml';
-import { CONFIG_ENV_KEYS, loadConfig } from '@app/tasks/config/app-config';
+import { CONFIG_ENV_KEYS, loadConfig } from '@app/tasks/config';
 
 // Readers for the deployment files the config-tier specs (test/config) check offline: no Docker
 // engine runs on the build machines, so the Dockerfile and compose file are parsed, not built.

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { readdir, readFile, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createS3Client } from '@app/tasks/storage/s3-client';
+import { createS3Client } from '@app/tasks/storage';
 import { UPLOADS_DIR } from './s3rver-main';
 
 /** s3rver's built-in account: it checks request signatures against these. */

@@ -1,12 +1,10 @@
 import {
   combineChunkResults,
   EvenSumTotal,
-} from '../../libs/tasks/src/even-sum/combine-chunk-results';
-import {
   createScanState,
   finishScan,
   scanSlice,
-} from '../../libs/tasks/src/even-sum/even-sum.scanner';
+} from '@app/tasks/even-sum';
 
 /**
  * Scans a whole file held in memory as one chunk, in this thread, in slices of `sliceBytes` (one

@@ -1,14 +1,13 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
-import { AppConfig } from '@app/tasks/config/app-config';
-import { ConfigModule } from '@app/tasks/config/config.module';
-import { HealthModule } from '@app/tasks/health/health.module';
-import { JsonErrorFilter } from '@app/tasks/http/json-error.filter';
-import { pinoOptions } from '@app/tasks/logging/pino-options';
-import { TasksModule } from '@app/tasks/tasks.module';
-import { MetricsModule } from '@app/tasks/metrics/metrics.module';
-import { SubmissionMetrics } from '@app/tasks/metrics/submission-metrics.service';
+import { AppConfig, ConfigModule } from '@app/tasks/config';
+import { HealthModule } from '@app/tasks/health';
+import { JsonErrorFilter } from '@app/tasks/http';
+import { pinoOptions } from '@app/tasks/logging';
+import { TaskDataModule } from '@app/tasks/records';
+import { MetricsModule } from '@app/tasks/metrics';
+import { SubmissionMetrics } from './metrics/submission-metrics.service';
 import { QueueBoardModule } from './admin/queue-board.module';
 import { HttpDrain } from './http/http-drain.service';
 import { RateLimitModule } from './auth/rate-limit.module';
@@ -31,7 +30,7 @@ export class ApiModule {
       imports: [
         ConfigModule.forRoot(config),
         LoggerModule.forRoot(pinoOptions(config, 'api')),
-        TasksModule,
+        TaskDataModule,
         HealthModule,
         MetricsModule,
         QueueBoardModule.forRoot(config),

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
-import { ConfigError, loadConfig } from '@app/tasks/config/app-config';
+import { ConfigError, loadConfig } from '@app/tasks/config';
 import { ApiModule } from './api.module';
 import { closeUnreadBody } from './http/close-unread-body.middleware';
 import { setupSwagger } from './http/swagger';

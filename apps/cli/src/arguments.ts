@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import { parseSize } from '@app/tasks/even-sum/parse-size';
+import { parseSize } from './numbers/parse-size';
 
 /** Commander parser for a non-negative integer option. */
 export function integerArg(value: string): number {

@@ -1,8 +1,8 @@
 import { NestFactory } from '@nestjs/core';
 import type { AddressInfo } from 'node:net';
 import { Logger } from 'nestjs-pino';
-import { ConfigError, loadConfig } from '@app/tasks/config/app-config';
-import { JsonErrorFilter } from '@app/tasks/http/json-error.filter';
+import { ConfigError, loadConfig } from '@app/tasks/config';
+import { JsonErrorFilter } from '@app/tasks/http';
 import { lowerCpuPriority } from './cpu-priority';
 import { WorkerModule } from './worker.module';
 

@@ -1,13 +1,12 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
-import { AppConfig } from '@app/tasks/config/app-config';
-import { ConfigModule } from '@app/tasks/config/config.module';
-import { EvenSumModule } from '@app/tasks/even-sum/even-sum.module';
-import { HealthModule } from '@app/tasks/health/health.module';
-import { pinoOptions } from '@app/tasks/logging/pino-options';
-import { RandomizeModule } from '@app/tasks/randomize/randomize.module';
-import { WorkModule } from '@app/tasks/work.module';
-import { MetricsModule } from '@app/tasks/metrics/metrics.module';
+import { AppConfig, ConfigModule } from '@app/tasks/config';
+import { EvenSumRunnerModule } from '@app/tasks/even-sum';
+import { HealthModule } from '@app/tasks/health';
+import { pinoOptions } from '@app/tasks/logging';
+import { RandomizeRunnerModule } from '@app/tasks/randomize';
+import { TaskRunnerModule } from '@app/tasks/records';
+import { MetricsModule } from '@app/tasks/metrics';
 import { CleanupProcessor } from './maintenance/cleanup.processor';
 import { EvenSumChunkProcessor } from './even-sum/even-sum-chunk.processor';
 import { EvenSumPlanProcessor } from './even-sum/even-sum-plan.processor';
@@ -31,10 +30,10 @@ export class WorkerModule {
       imports: [
         ConfigModule.forRoot(config),
         LoggerModule.forRoot(pinoOptions(config, 'worker')),
-        WorkModule,
+        TaskRunnerModule,
         MetricsModule,
-        RandomizeModule,
-        EvenSumModule,
+        RandomizeRunnerModule,
+        EvenSumRunnerModule,
         HealthModule,
       ],
       providers: [

@@ -2,8 +2,8 @@ import { ExpressAdapter } from '@bull-board/express';
 import { BullAdapter } from '@bull-board/api/bullAdapter';
 import { BullBoardModule } from '@bull-board/nestjs';
 import { DynamicModule, Logger, Module } from '@nestjs/common';
-import { AppConfig } from '@app/tasks/config/app-config';
-import { QueueName } from '@app/tasks/queues/queue-names';
+import { AppConfig } from '@app/tasks/config';
+import { QueueName } from '@app/tasks/queues';
 import { adminAuth } from './admin-auth.middleware';
 
 /** Bull Board at /queues behind ADMIN_TOKEN; not mounted at all without a token. */

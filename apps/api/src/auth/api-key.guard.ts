@@ -1,8 +1,8 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
-import { AppConfig, InjectConfig } from '@app/tasks/config/app-config';
-import { ANONYMOUS_CLIENT, ClientRequest } from '@app/tasks/http/client-id.decorator';
-import { TaskHttpError } from '@app/tasks/http/task-http.errors';
+import { AppConfig, InjectConfig } from '@app/tasks/config';
+import { ANONYMOUS_CLIENT, ClientRequest } from '../http/client-id.decorator';
+import { TaskHttpError } from '../http/task-http.errors';
 import { presentedSecret, secretsEqual } from './secrets';
 
 /**

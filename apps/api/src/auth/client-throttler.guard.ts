@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ThrottlerGuard } from '@nestjs/throttler';
 import type { Request } from 'express';
-import { ClientRequest } from '@app/tasks/http/client-id.decorator';
+import { ClientRequest } from '../http/client-id.decorator';
 
 /** Rate-limits submissions per client (after ApiKeyGuard named it), not per IP. */
 @Injectable()

@@ -3,8 +3,8 @@ import { Module } from '@nestjs/common';
 import { ThrottlerModule } from '@nestjs/throttler';
 import Redis from 'ioredis';
 import { createHash } from 'node:crypto';
-import { APP_CONFIG, AppConfig } from '@app/tasks/config/app-config';
-import { REDIS } from '@app/tasks/redis/redis.module';
+import { APP_CONFIG, AppConfig } from '@app/tasks/config';
+import { REDIS } from '@app/tasks/redis';
 
 /** Submission rate limit per client, counted in Redis so it holds across api replicas. */
 @Module({

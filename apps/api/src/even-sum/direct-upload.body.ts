@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 import { z } from 'zod';
-import { badRequest, tooLarge } from '@app/tasks/http/task-http.errors';
-import { UploadedPart } from '@app/tasks/storage/direct-uploads';
+import { badRequest, tooLarge } from '../http/task-http.errors';
+import { UploadedPart } from '@app/tasks/storage';
 import { mediaType, readBody } from '../http/read-body';
 
 // The start route's body is {"size": n}: a few bytes, with room for whitespace.

@@ -14,9 +14,9 @@ import {
   ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { ClientId } from '@app/tasks/http/client-id.decorator';
-import { SubmitsTask } from '@app/tasks/http/lead-time.interceptor';
-import { TaskKind } from '@app/tasks/queues/queue-names';
+import { ClientId } from '../http/client-id.decorator';
+import { SubmitsTask } from '../http/lead-time.interceptor';
+import { TaskKind } from '@app/tasks/queues';
 import { ApiKeyGuard } from '../auth/api-key.guard';
 import { ClientThrottlerGuard } from '../auth/client-throttler.guard';
 import { ErrorDto, TokenDto } from '../tasks/task.dto';

@@ -1,24 +1,21 @@
 import { HttpStatus, Injectable, Logger } from '@nestjs/common';
 import type { Request } from 'express';
-import { AppConfig, InjectConfig } from '@app/tasks/config/app-config';
-import { unitCost } from '@app/tasks/fairness/start-time-fair-queue';
-import { badRequest, notFound, TaskHttpError, unavailable } from '@app/tasks/http/task-http.errors';
-import { ClientUsageStore } from '@app/tasks/limits/client-usage.store';
-import { JobName, TaskKind } from '@app/tasks/queues/queue-names';
+import { AppConfig, InjectConfig } from '@app/tasks/config';
+import { unitCost } from '@app/tasks/fairness';
+import { badRequest, notFound, TaskHttpError, unavailable } from '../http/task-http.errors';
+import { ClientUsageStore } from '@app/tasks/limits';
+import { JobName, TaskKind } from '@app/tasks/queues';
 import {
   BlobNotFoundError,
   blobKeys,
   BlobStore,
   InjectBlobStore,
-} from '@app/tasks/storage/blob-store';
-import {
   DirectUploads,
   supportsDirectUploads,
   UploadRejectedError,
-} from '@app/tasks/storage/direct-uploads';
-import { planUploadParts } from '@app/tasks/storage/upload-parts';
-import { isTaskToken, newTaskToken } from '@app/tasks/tasks/task-token';
-import { UploadSession, UploadSessionStore } from '@app/tasks/tasks/upload-session.store';
+} from '@app/tasks/storage';
+import { planUploadParts } from './upload-parts';
+import { isTaskToken, newTaskToken, UploadSession, UploadSessionStore } from '@app/tasks/records';
 import { TaskSubmitter } from '../tasks/task-submitter.service';
 import {
   completeBodyLimit,

@@ -18,9 +18,9 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { ClientId } from '@app/tasks/http/client-id.decorator';
-import { RequestedAt, SubmitsTask } from '@app/tasks/http/lead-time.interceptor';
-import { TaskKind } from '@app/tasks/queues/queue-names';
+import { ClientId } from '../http/client-id.decorator';
+import { RequestedAt, SubmitsTask } from '../http/lead-time.interceptor';
+import { TaskKind } from '@app/tasks/queues';
 import { mediaType } from '../http/read-body';
 import { ErrorDto, StatusDto, TokenDto } from '../tasks/task.dto';
 import { TaskReader } from '../tasks/task-reader.service';

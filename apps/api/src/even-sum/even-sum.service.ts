@@ -1,17 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import type { Request } from 'express';
-import { AppConfig, InjectConfig } from '@app/tasks/config/app-config';
-import { JobName, TaskKind } from '@app/tasks/queues/queue-names';
-import {
-  blobKeys,
-  BlobStore,
-  BlobTooLargeError,
-  InjectBlobStore,
-} from '@app/tasks/storage/blob-store';
-import { newTaskToken } from '@app/tasks/tasks/task-token';
-import { badRequest, tooLarge } from '@app/tasks/http/task-http.errors';
-import { ClientUsageStore } from '@app/tasks/limits/client-usage.store';
-import { unitCost } from '@app/tasks/fairness/start-time-fair-queue';
+import { AppConfig, InjectConfig } from '@app/tasks/config';
+import { JobName, TaskKind } from '@app/tasks/queues';
+import { blobKeys, BlobStore, BlobTooLargeError, InjectBlobStore } from '@app/tasks/storage';
+import { newTaskToken } from '@app/tasks/records';
+import { badRequest, tooLarge } from '../http/task-http.errors';
+import { ClientUsageStore } from '@app/tasks/limits';
+import { unitCost } from '@app/tasks/fairness';
 import { TaskSubmitter } from '../tasks/task-submitter.service';
 import { UploadQuota } from './upload-quota';
 

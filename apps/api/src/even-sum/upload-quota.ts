@@ -1,6 +1,6 @@
 import type { Request } from 'express';
-import { AppConfig } from '@app/tasks/config/app-config';
-import { ClientUsageStore } from '@app/tasks/limits/client-usage.store';
+import { AppConfig } from '@app/tasks/config';
+import { ClientUsageStore } from '@app/tasks/limits';
 import { quotaExceeded } from '../tasks/quota.errors';
 
 const MiB = 1024 * 1024;

@@ -1,5 +1,5 @@
 import { HttpStatus } from '@nestjs/common';
-import { TaskHttpError } from '@app/tasks/http/task-http.errors';
+import { TaskHttpError } from './task-http.errors';
 
 /** How long a refused client should wait: bodies in flight end within seconds (or their deadline). */
 export const BUDGET_RETRY_AFTER_SECONDS = 5;

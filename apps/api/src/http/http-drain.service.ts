@@ -1,7 +1,7 @@
 import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { Server } from 'node:http';
-import { AppConfig, InjectConfig } from '@app/tasks/config/app-config';
+import { AppConfig, InjectConfig } from '@app/tasks/config';
 
 /**
  * SIGTERM on the api: stop accepting connections, let in-flight requests (an upload included)

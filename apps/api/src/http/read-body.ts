@@ -1,6 +1,6 @@
 import { HttpStatus } from '@nestjs/common';
 import type { Request } from 'express';
-import { badRequest, TaskHttpError, tooLarge } from '@app/tasks/http/task-http.errors';
+import { badRequest, TaskHttpError, tooLarge } from './task-http.errors';
 
 export interface ReadBodyOptions {
   /** The whole body must arrive within this many ms of the start of reading, else 408. */

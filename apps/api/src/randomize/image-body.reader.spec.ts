@@ -2,7 +2,7 @@ import { HttpException, HttpStatus } from '@nestjs/common';
 import type { Request } from 'express';
 import { PassThrough } from 'node:stream';
 import { Registry } from 'prom-client';
-import { AppConfig } from '@app/tasks/config/app-config';
+import { AppConfig } from '@app/tasks/config';
 import { ImageBodyReader } from './image-body.reader';
 
 /** A request body as a stream, with the headers and the response headers the reader looks at. */

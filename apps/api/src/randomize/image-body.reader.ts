@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import { Gauge, Registry } from 'prom-client';
-import { AppConfig, InjectConfig } from '@app/tasks/config/app-config';
+import { AppConfig, InjectConfig } from '@app/tasks/config';
 import { BodyBudget, BodyReservation } from '../http/body-budget';
 import { declaredLength, readBody, refuseBody } from '../http/read-body';
 

@@ -23,12 +23,12 @@ import {
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { pipeline } from 'node:stream/promises';
-import { AppConfig, InjectConfig } from '@app/tasks/config/app-config';
-import { ClientId } from '@app/tasks/http/client-id.decorator';
-import { RequestedAt, SubmitsTask } from '@app/tasks/http/lead-time.interceptor';
-import { badRequest } from '@app/tasks/http/task-http.errors';
-import { TaskKind } from '@app/tasks/queues/queue-names';
-import { blobKeys, BlobStore, InjectBlobStore } from '@app/tasks/storage/blob-store';
+import { AppConfig, InjectConfig } from '@app/tasks/config';
+import { ClientId } from '../http/client-id.decorator';
+import { RequestedAt, SubmitsTask } from '../http/lead-time.interceptor';
+import { badRequest } from '../http/task-http.errors';
+import { TaskKind } from '@app/tasks/queues';
+import { blobKeys, BlobStore, InjectBlobStore } from '@app/tasks/storage';
 import { mediaType } from '../http/read-body';
 import { TaskReader } from '../tasks/task-reader.service';
 import { taskStatusView } from '../tasks/task-status.view';

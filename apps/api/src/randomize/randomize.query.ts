@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { badRequest } from '@app/tasks/http/task-http.errors';
+import { badRequest } from '../http/task-http.errors';
 
 const intParam = (name: string, min: number, max: number) =>
   z

@@ -1,12 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { AppConfig, InjectConfig } from '@app/tasks/config/app-config';
-import { JobName, TaskKind } from '@app/tasks/queues/queue-names';
-import { rawBytesPerPixel, readPngHeader } from '@app/tasks/randomize/png-header';
-import { pngOutputBound } from '@app/tasks/randomize/png-output-bound';
-import { unitCost } from '@app/tasks/fairness/start-time-fair-queue';
-import { blobKeys, BlobStore, InjectBlobStore } from '@app/tasks/storage/blob-store';
-import { newTaskToken } from '@app/tasks/tasks/task-token';
-import { badRequest } from '@app/tasks/http/task-http.errors';
+import { AppConfig, InjectConfig } from '@app/tasks/config';
+import { JobName, TaskKind } from '@app/tasks/queues';
+import { rawBytesPerPixel, readPngHeader, pngOutputBound } from '@app/tasks/randomize';
+import { unitCost } from '@app/tasks/fairness';
+import { blobKeys, BlobStore, InjectBlobStore } from '@app/tasks/storage';
+import { newTaskToken } from '@app/tasks/records';
+import { badRequest } from '../http/task-http.errors';
 import { TaskSubmitter } from '../tasks/task-submitter.service';
 
 export interface RandomizeRequest {

@@ -1,6 +1,6 @@
 import { HttpStatus } from '@nestjs/common';
-import { TaskHttpError } from '@app/tasks/http/task-http.errors';
-import type { HoldOutcome } from '@app/tasks/limits/client-usage.store';
+import { TaskHttpError } from '../http/task-http.errors';
+import type { HoldOutcome } from '@app/tasks/limits';
 
 export type QuotaRefusal = Exclude<HoldOutcome['outcome'], 'ok'>;
 

@@ -1,9 +1,7 @@
 import { HttpException, HttpStatus, Injectable } from '@nestjs/common';
-import { TaskKind } from '@app/tasks/queues/queue-names';
-import { TaskRecord } from '@app/tasks/tasks/task-record';
-import { TaskStore } from '@app/tasks/tasks/task-store.service';
-import { isTaskToken } from '@app/tasks/tasks/task-token';
-import { notFound } from '@app/tasks/http/task-http.errors';
+import { TaskKind } from '@app/tasks/queues';
+import { TaskRecord, TaskStore, isTaskToken } from '@app/tasks/records';
+import { notFound } from '../http/task-http.errors';
 
 /** Finds a client's task by token: malformed, unknown, expired, other client's or other kind → 404. */
 @Injectable()

@@ -1,4 +1,4 @@
-import { TaskKind } from '@app/tasks/queues/queue-names';
+import { TaskKind } from '@app/tasks/queues';
 import { taskStatusView } from './task-status.view';
 
 describe(taskStatusView.name, () => {

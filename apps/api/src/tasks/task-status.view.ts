@@ -1,4 +1,4 @@
-import { TaskRecord } from '@app/tasks/tasks/task-record';
+import { TaskRecord } from '@app/tasks/records';
 
 /** The status response: the old service's `{status}` plus timestamps, durations and progress when known. */
 export function taskStatusView(record: TaskRecord): Record<string, unknown> {

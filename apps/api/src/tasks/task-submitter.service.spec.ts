@@ -1,5 +1,5 @@
-import { JobName, TaskKind } from '@app/tasks/queues/queue-names';
-import { TaskRecord } from '@app/tasks/tasks/task-record';
+import { JobName, TaskKind } from '@app/tasks/queues';
+import { TaskRecord } from '@app/tasks/records';
 import { TaskSubmitter } from './task-submitter.service';
 
 describe(TaskSubmitter.name, () => {

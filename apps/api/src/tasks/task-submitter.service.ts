@@ -1,14 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { JobOf, QUEUE_OF } from '@app/tasks/queues/job-payloads';
-import { JobName, TaskKind } from '@app/tasks/queues/queue-names';
-import { TaskQueue } from '@app/tasks/queues/task-queue.service';
-import { BlobStore, InjectBlobStore } from '@app/tasks/storage/blob-store';
-import { TaskRecord } from '@app/tasks/tasks/task-record';
-import { TaskStore } from '@app/tasks/tasks/task-store.service';
-import { unavailable } from '@app/tasks/http/task-http.errors';
-import { ClientUsageStore } from '@app/tasks/limits/client-usage.store';
-import { FairScheduler } from '@app/tasks/fairness/fair-scheduler.service';
-import { SubmissionMetrics } from '@app/tasks/metrics/submission-metrics.service';
+import { JobOf, QUEUE_OF, JobName, TaskKind, TaskQueue } from '@app/tasks/queues';
+import { BlobStore, InjectBlobStore } from '@app/tasks/storage';
+import { TaskRecord, TaskStore } from '@app/tasks/records';
+import { unavailable } from '../http/task-http.errors';
+import { ClientUsageStore } from '@app/tasks/limits';
+import { FairScheduler } from '@app/tasks/fairness';
+import { SubmissionMetrics } from '../metrics/submission-metrics.service';
 import { quotaExceeded } from './quota.errors';
 
 export interface Submission<N extends JobName> {

@@ -3,7 +3,7 @@ import { rm } from 'node:fs/promises';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
-import { generateNumbers } from '@app/tasks/even-sum/number-generator';
+import { generateNumbers } from '../numbers/number-generator';
 import { integerArg, sizeArg } from '../arguments';
 import type { ContextFactory } from '../cli-context';
 import { InterruptedError } from '../exit-codes';

@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Job } from 'bull';
-import { EvenSumChunkRunner } from '@app/tasks/even-sum/even-sum-chunk.runner';
-import { JobOf } from '@app/tasks/queues/job-payloads';
-import { JobName } from '@app/tasks/queues/queue-names';
+import { EvenSumChunkRunner } from '@app/tasks/even-sum';
+import { JobOf, JobName } from '@app/tasks/queues';
 import { JobHandler } from '../queues/job-handler';
 
 /** Thin: scans one byte range of an uploaded file. */

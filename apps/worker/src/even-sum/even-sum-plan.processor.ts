@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Job } from 'bull';
-import { EvenSumPlanner } from '@app/tasks/even-sum/even-sum.planner';
-import { JobOf } from '@app/tasks/queues/job-payloads';
-import { JobName } from '@app/tasks/queues/queue-names';
+import { EvenSumPlanner } from '@app/tasks/even-sum';
+import { JobOf, JobName } from '@app/tasks/queues';
 import { JobHandler } from '../queues/job-handler';
 
 /** Thin: splits an uploaded file into chunk jobs. */

@@ -1,8 +1,7 @@
 import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
-import { AppConfig, InjectConfig } from '@app/tasks/config/app-config';
-import { JobName } from '@app/tasks/queues/queue-names';
-import { TaskQueue } from '@app/tasks/queues/task-queue.service';
-import { TaskCleaner } from '@app/tasks/tasks/task-cleaner.service';
+import { AppConfig, InjectConfig } from '@app/tasks/config';
+import { JobName, TaskQueue } from '@app/tasks/queues';
+import { TaskCleaner } from '@app/tasks/records';
 import { JobHandler } from '../queues/job-handler';
 
 /** Runs the expiry sweep as a repeatable job, so one worker among many does it each interval. */

@@ -1,5 +1,5 @@
-import { BlobNotFoundError } from '@app/tasks/storage/blob-store';
-import { PermanentTaskError } from '@app/tasks/tasks/task-errors';
+import { BlobNotFoundError } from '@app/tasks/storage';
+import { PermanentTaskError } from '@app/tasks/records';
 
 /** Bad input and missing blobs cannot be fixed by retrying. */
 export function isPermanent(err: unknown): boolean {

@@ -1,6 +1,5 @@
 import type { Job } from 'bull';
-import { JobOf } from '@app/tasks/queues/job-payloads';
-import { JobName } from '@app/tasks/queues/queue-names';
+import { JobOf, JobName } from '@app/tasks/queues';
 
 /** One handler per job name; the worker refuses to start if a name has none or two. */
 export interface JobHandler<N extends JobName = JobName> {

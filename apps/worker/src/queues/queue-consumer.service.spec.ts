@@ -1,9 +1,9 @@
 import type { Job } from 'bull';
-import type { AppConfig } from '@app/tasks/config/app-config';
-import type { FairScheduler } from '@app/tasks/fairness/fair-scheduler.service';
-import { JobName } from '@app/tasks/queues/queue-names';
-import type { TaskQueue } from '@app/tasks/queues/task-queue.service';
-import type { TaskLifecycle } from '@app/tasks/tasks/task-lifecycle.service';
+import type { AppConfig } from '@app/tasks/config';
+import type { FairScheduler } from '@app/tasks/fairness';
+import { JobName } from '@app/tasks/queues';
+import type { TaskQueue } from '@app/tasks/queues';
+import type { TaskLifecycle } from '@app/tasks/records';
 import { JobHandler } from './job-handler';
 import { indexHandlers, QueueConsumer } from './queue-consumer.service';
 

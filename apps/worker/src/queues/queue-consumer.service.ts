@@ -6,12 +6,10 @@ import {
   OnApplicationBootstrap,
 } from '@nestjs/common';
 import type { Job } from 'bull';
-import { AppConfig, InjectConfig } from '@app/tasks/config/app-config';
-import { JobName, QueueName } from '@app/tasks/queues/queue-names';
-import { FairUnit, QUEUE_OF } from '@app/tasks/queues/job-payloads';
-import { FairScheduler } from '@app/tasks/fairness/fair-scheduler.service';
-import { TaskQueue } from '@app/tasks/queues/task-queue.service';
-import { TaskLifecycle } from '@app/tasks/tasks/task-lifecycle.service';
+import { AppConfig, InjectConfig } from '@app/tasks/config';
+import { JobName, QueueName, FairUnit, QUEUE_OF, TaskQueue } from '@app/tasks/queues';
+import { FairScheduler } from '@app/tasks/fairness';
+import { TaskLifecycle } from '@app/tasks/records';
 import { clientMessage, isPermanent } from './job-failure';
 import { JOB_HANDLERS, JobHandler } from './job-handler';
 

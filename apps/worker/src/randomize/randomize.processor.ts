@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Job } from 'bull';
-import { JobOf } from '@app/tasks/queues/job-payloads';
-import { JobName } from '@app/tasks/queues/queue-names';
-import { RandomizeRunner } from '@app/tasks/randomize/randomize.runner';
+import { JobOf, JobName } from '@app/tasks/queues';
+import { RandomizeRunner } from '@app/tasks/randomize';
 import { JobHandler } from '../queues/job-handler';
 
 /** Thin: hands the payload to RandomizeRunner. */

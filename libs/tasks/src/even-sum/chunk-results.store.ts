@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import Redis from 'ioredis';
-import { InjectRedis } from '../redis/redis.module';
-import { TaskStore, throwOnMultiError } from '../tasks/task-store.service';
-import { ChunkScanResult } from './even-sum.scanner';
+import { InjectRedis } from '../redis';
+import { TaskStore, throwOnMultiError } from '../records';
+import { ChunkScanResult } from './engine';
 
 /** A chunk's scan result, the byte range it covers, and when it ran (for execution and wall times). */
 export interface ChunkOutcome extends ChunkScanResult {

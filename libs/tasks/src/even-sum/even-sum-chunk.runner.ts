@@ -1,13 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { CpuGate } from '../fairness/cpu-gate';
-import { TaskMetrics } from '../metrics/task-metrics.service';
-import { JobOf } from '../queues/job-payloads';
-import { JobName } from '../queues/queue-names';
-import { BlobStore, InjectBlobStore } from '../storage/blob-store';
+import { CpuGate } from '../fairness';
+import { TaskMetrics } from '../metrics';
+import { JobOf, JobName } from '../queues';
+import { BlobStore, InjectBlobStore } from '../storage';
 import { ChunkOutcome, ChunkResultsStore } from './chunk-results.store';
 import { EvenSumCombiner } from './even-sum.combiner';
-import { ScanPool } from './scan-pool';
-import { scanRange } from './scan-range';
+import { ScanPool, scanRange } from './engine';
 
 /**
  * A chunk job: scans one byte range and records its result once. bull may deliver it again, late,

@@ -1,9 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { TaskLifecycle } from '../tasks/task-lifecycle.service';
-import { TaskStore } from '../tasks/task-store.service';
-import { chunksInOrder } from './chunk-coverage';
+import { TaskLifecycle, TaskStore } from '../records';
+import { chunksInOrder, combineChunkResults } from './engine';
 import { ChunkResultsStore } from './chunk-results.store';
-import { combineChunkResults } from './combine-chunk-results';
 
 /**
  * The fan-in of an even-sum task: once every chunk result is in, sums them in chunk order and ends

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import Redis from 'ioredis';
-import { AppConfig, InjectConfig } from '../config/app-config';
-import { QueueName } from '../queues/queue-names';
-import { InjectRedis } from '../redis/redis.module';
+import { AppConfig, InjectConfig } from '../config';
+import { QueueName } from '../queues';
+import { InjectRedis } from '../redis';
 import { ClientClock, priorityOf, tagUnits, takesExpressLane } from './start-time-fair-queue';
 
 // The one step that must be atomic across processes: a client's new units take the virtual-time

@@ -2,8 +2,8 @@ import { Controller, Get, Logger } from '@nestjs/common';
 import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import Redis from 'ioredis';
-import { InjectRedis } from '../redis/redis.module';
-import { BlobStore, InjectBlobStore } from '../storage/blob-store';
+import { InjectRedis } from '../redis';
+import { BlobStore, InjectBlobStore } from '../storage';
 
 const PROBE_TIMEOUT_MS = 2000;
 

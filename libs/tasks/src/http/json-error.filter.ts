@@ -7,12 +7,8 @@ import {
   Logger,
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { isRedisUnavailable } from '../redis/redis-unavailable';
-import {
-  BlobNotFoundError,
-  BlobTooLargeError,
-  StorageUnavailableError,
-} from '../storage/blob-store';
+import { isRedisUnavailable } from '../redis';
+import { BlobNotFoundError, BlobTooLargeError, StorageUnavailableError } from '../storage';
 
 /**
  * Every error leaves as `{error}` JSON with its status; unexpected ones as a bare 500, logged with

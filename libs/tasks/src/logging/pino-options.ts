@@ -1,7 +1,7 @@
 import type { Params } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { AppConfig } from '../config/app-config';
+import { AppConfig } from '../config';
 
 const QUIET_ROUTES = /^\/(health|metrics)(\/|$|\?)/;
 

@@ -2,7 +2,7 @@ import { getQueueToken } from '@nestjs/bull';
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import type { Queue } from 'bull';
-import { logRedisErrors } from '../redis/redis-error-log';
+import { logRedisErrors } from '../redis';
 import { QueueName } from './queue-names';
 
 /**

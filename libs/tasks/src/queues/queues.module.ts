@@ -1,6 +1,6 @@
 import { BullModule } from '@nestjs/bull';
 import { Module } from '@nestjs/common';
-import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { APP_CONFIG, AppConfig } from '../config';
 import { QueueErrorLog } from './queue-error-log.service';
 import { QueueName } from './queue-names';
 import { TaskQueue } from './task-queue.service';

@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import type { JobOptions, Queue } from 'bull';
 import { JobName, QueueName } from './queue-names';
 import { JobOf, QUEUE_OF } from './job-payloads';
-import { withRedisTimeout } from '../redis/redis-unavailable';
+import { withRedisTimeout } from '../redis';
 
 // bull's own connections queue commands while Redis is away; a submission must fail fast (503) instead.
 const ADD_TIMEOUT_MS = 5000;

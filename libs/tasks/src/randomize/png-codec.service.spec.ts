@@ -1,6 +1,6 @@
 import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
-import { loadConfig } from '../config/app-config';
+import { loadConfig } from '../config';
 import { blockPermutation } from './block-permutation';
 import { encodePackedPng } from './packed-png.encoder';
 import { readPngChunks } from './png-chunks';

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import sharp, { Sharp } from 'sharp';
-import { AppConfig, InjectConfig } from '../config/app-config';
-import { PermanentTaskError } from '../tasks/task-errors';
+import { AppConfig, InjectConfig } from '../config';
+import { PermanentTaskError } from '../records';
 import { encodePackedPng } from './packed-png.encoder';
 import { readPngChunks } from './png-chunks';
 import { PngHeader, readPngHeader } from './png-header';

@@ -1,11 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { JobOf } from '../queues/job-payloads';
-import { JobName } from '../queues/queue-names';
-import { blobKeys, BlobStore, InjectBlobStore } from '../storage/blob-store';
-import { CpuGate } from '../fairness/cpu-gate';
-import { ClientUsageStore } from '../limits/client-usage.store';
-import { TaskLifecycle } from '../tasks/task-lifecycle.service';
+import { JobOf, JobName } from '../queues';
+import { blobKeys, BlobStore, InjectBlobStore } from '../storage';
+import { CpuGate } from '../fairness';
+import { ClientUsageStore } from '../limits';
+import { TaskLifecycle } from '../records';
 import { blockPermutation } from './block-permutation';
 import { PngCodec } from './png-codec.service';
 import { blockGrid, shuffleBlocks } from './shuffle-blocks';

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { blobStoreContract } from './blob-store.contract';
+import { blobStoreContract } from '../../../../test/support/blob-store.contract';
 import { FsBlobStore } from './fs-blob-store';
 
 blobStoreContract(FsBlobStore.name, async () => {

@@ -1,5 +1,5 @@
 import { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
-import { AppConfig } from '../config/app-config';
+import { AppConfig } from '../config';
 
 /** The S3 part of the configuration (STORAGE=s3). */
 export type S3StorageConfig = Extract<AppConfig['storage'], { kind: 's3' }>;

@@ -1,9 +1,9 @@
 import * as scanner from './even-sum.scanner';
 import { combineChunkResults } from './combine-chunk-results';
 import { createScanState, finishScan, scanSlice, ScanState } from './even-sum.scanner';
-import { generateNumbers } from './number-generator';
+import { generateNumbers } from '../../../../../apps/cli/src/numbers/number-generator';
 import { ReadRange, scanRange } from './scan-range';
-import { scanBuffer } from '../../../../test/support/scan-buffer';
+import { scanBuffer } from '../../../../../test/support/scan-buffer';
 
 const MiB = 1024 * 1024;
 

@@ -1,7 +1,10 @@
 import { combineChunkResults } from './combine-chunk-results';
 import { ChunkScanResult, createScanState, finishScan, scanSlice } from './even-sum.scanner';
-import { generateNumbers, GenerateNumbersOptions } from './number-generator';
-import { scanBuffer } from '../../../../test/support/scan-buffer';
+import {
+  generateNumbers,
+  GenerateNumbersOptions,
+} from '../../../../../apps/cli/src/numbers/number-generator';
+import { scanBuffer } from '../../../../../test/support/scan-buffer';
 
 /** The obviously correct answer: split on separators, BigInt every token. Valid input only. */
 function reference(text: string): { sum: string; evenCount: number; count: number } {

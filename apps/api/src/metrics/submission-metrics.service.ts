@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Registry } from 'prom-client';
-import { TaskQueue } from '../queues/task-queue.service';
-import { withRedisTimeout } from '../redis/redis-unavailable';
+import { TaskQueue } from '@app/tasks/queues';
+import { withRedisTimeout } from '@app/tasks/redis';
 
 const STATES = ['waiting', 'active', 'delayed', 'failed', 'paused'] as const;
 

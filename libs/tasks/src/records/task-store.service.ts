@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import Redis from 'ioredis';
-import { AppConfig, InjectConfig } from '../config/app-config';
-import { InjectRedis } from '../redis/redis.module';
+import { AppConfig, InjectConfig } from '../config';
+import { InjectRedis } from '../redis';
 import { parseTaskRecord, serializeTaskFields, TaskRecord, TaskStatus } from './task-record';
 
 // Writes only to an existing record: a late write after expiry must not resurrect a key with no TTL.

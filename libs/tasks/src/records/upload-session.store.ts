@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import Redis from 'ioredis';
-import { AppConfig, InjectConfig } from '../config/app-config';
-import { InjectRedis } from '../redis/redis.module';
+import { AppConfig, InjectConfig } from '../config';
+import { InjectRedis } from '../redis';
 
 /** A direct upload between `POST /even-sum/uploads` and its completion. */
 export interface UploadSession {

@@ -1,8 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { AppConfig, InjectConfig } from '../config/app-config';
-import { FairScheduler } from '../fairness/fair-scheduler.service';
-import { TaskQueue } from '../queues/task-queue.service';
-import { BlobStore, InjectBlobStore } from '../storage/blob-store';
+import { AppConfig, InjectConfig } from '../config';
+import { FairScheduler } from '../fairness';
+import { TaskQueue } from '../queues';
+import { BlobStore, InjectBlobStore } from '../storage';
 import { TaskStore } from './task-store.service';
 import { UploadSessionStore } from './upload-session.store';
 

@@ -1,4 +1,4 @@
-import { scanBuffer } from '../../../../test/support/scan-buffer';
+import { scanBuffer } from '../../../../../test/support/scan-buffer';
 
 // The separators README.md's "Input format" lists, byte for byte: space, \t \n \v \f \r and comma.
 const LISTED = [0x20, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x2c];

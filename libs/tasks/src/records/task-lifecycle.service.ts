@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { ClientUsageStore } from '../limits/client-usage.store';
-import { TaskMetrics } from '../metrics/task-metrics.service';
+import { ClientUsageStore } from '../limits';
+import { TaskMetrics } from '../metrics';
 import { PermanentTaskError } from './task-errors';
 import { TaskRecord } from './task-record';
 import { TaskStore } from './task-store.service';

@@ -1,4 +1,4 @@
-import { TaskKind } from '../queues/queue-names';
+import { TaskKind } from '../queues';
 
 /** `requested` → `received` → `finished` are the old service's states; `errored` is new. */
 export type TaskStatus = 'requested' | 'received' | 'finished' | 'errored';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { newTaskToken } from '../tasks/task-token';
-import { assertBlobKey, BlobNotFoundError, BlobStore, BlobTooLargeError } from './blob-store';
+import { newTaskToken } from '@app/tasks/records';
+import { assertBlobKey, BlobNotFoundError, BlobStore, BlobTooLargeError } from '@app/tasks/storage';
 
 const MiB = 1024 * 1024;
 

@@ -1,9 +1,9 @@
 import { combineChunkResults } from './combine-chunk-results';
 import { createScanState } from './even-sum.scanner';
-import { generateNumbers } from './number-generator';
+import { generateNumbers } from '../../../../../apps/cli/src/numbers/number-generator';
 import { ScanPool } from './scan-pool';
 import { ReadRange, scanRange } from './scan-range';
-import { scanBuffer } from '../../../../test/support/scan-buffer';
+import { scanBuffer } from '../../../../../test/support/scan-buffer';
 
 describe(ScanPool.name, () => {
   let sut: ScanPool;

@@ -11,7 +11,7 @@ import { Test } from '@nestjs/testing';
 import { Observable } from 'rxjs';
 import request from 'supertest';
 import { SubmissionMetrics } from '../metrics/submission-metrics.service';
-import { TaskKind } from '../queues/queue-names';
+import { TaskKind } from '@app/tasks/queues';
 import { LeadTimeInterceptor, RequestedAt, SubmitsTask } from './lead-time.interceptor';
 
 const ARRIVED_AT = 1_000;

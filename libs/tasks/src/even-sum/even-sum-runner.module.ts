@@ -1,15 +1,15 @@
 import { Inject, Module, OnApplicationShutdown } from '@nestjs/common';
-import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { WorkModule } from '../work.module';
+import { APP_CONFIG, AppConfig } from '../config';
+import { TaskRunnerModule } from '../records';
 import { ChunkResultsStore } from './chunk-results.store';
 import { EvenSumChunkRunner } from './even-sum-chunk.runner';
 import { EvenSumCombiner } from './even-sum.combiner';
 import { EvenSumPlanner } from './even-sum.planner';
-import { ScanPool } from './scan-pool';
+import { ScanPool } from './engine';
 
 /** The even-sum work: planning, chunk scanning on a thread pool sized to the worker's cores, combining. */
 @Module({
-  imports: [WorkModule],
+  imports: [TaskRunnerModule],
   providers: [
     ChunkResultsStore,
     EvenSumPlanner,
@@ -24,7 +24,7 @@ import { ScanPool } from './scan-pool';
   ],
   exports: [EvenSumPlanner, EvenSumChunkRunner],
 })
-export class EvenSumModule implements OnApplicationShutdown {
+export class EvenSumRunnerModule implements OnApplicationShutdown {
   constructor(@Inject(ScanPool) private readonly pool: ScanPool) {}
 
   async onApplicationShutdown(): Promise<void> {

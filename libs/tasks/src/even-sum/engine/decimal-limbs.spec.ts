@@ -7,7 +7,7 @@ import {
   limbsToDecimal,
   toDoubleArray,
 } from './decimal-limbs';
-import { prng } from '../../../../test/support/fuzz';
+import { prng } from '../../../../../test/support/fuzz';
 
 function randomDigits(next: () => number, length: number): string {
   let s = '';

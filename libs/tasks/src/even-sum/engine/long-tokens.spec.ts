@@ -2,8 +2,8 @@ import { combineChunkResults, EvenSumTotal } from './combine-chunk-results';
 import { createScanState, finishScan, scanSlice } from './even-sum.scanner';
 import { ScanPool } from './scan-pool';
 import { ReadRange, scanRange } from './scan-range';
-import { prng } from '../../../../test/support/fuzz';
-import { scanBuffer } from '../../../../test/support/scan-buffer';
+import { prng } from '../../../../../test/support/fuzz';
+import { scanBuffer } from '../../../../../test/support/scan-buffer';
 
 /** A token of exactly `digits` digits (the first nonzero unless `zeros` leading zeros are asked for). */
 function token(next: () => number, digits: number, sign = '', zeros = 0): string {

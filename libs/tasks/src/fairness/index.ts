@@ -1,0 +1,6 @@
+// Fair sharing between clients: start-time fair queuing tags, their scheduler, and the per-process
+// CPU gate.
+// Other areas, the apps, test/ and scripts/ import this area only through this file.
+export { unitCost } from './start-time-fair-queue';
+export { FairScheduler } from './fair-scheduler.service';
+export { CpuGate } from './cpu-gate';

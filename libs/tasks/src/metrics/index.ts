@@ -1,0 +1,4 @@
+// The Prometheus registry and /metrics (MetricsModule) and the task lead/execution-time metrics.
+// Other areas, the apps, test/ and scripts/ import this area only through this file.
+export { MetricsModule } from './metrics.module';
+export { TaskMetrics } from './task-metrics.service';

@@ -1,0 +1,13 @@
+// Task records in Redis (token, record, store, upload sessions), their lifecycle and expiry, and
+// the modules that provide them.
+// Other areas, the apps, test/ and scripts/ import this area only through this file.
+export { isTaskToken, newTaskToken } from './task-token';
+export type { TaskRecord } from './task-record';
+export { PermanentTaskError } from './task-errors';
+export { TaskStore, throwOnMultiError } from './task-store.service';
+export { UploadSessionStore } from './upload-session.store';
+export type { UploadSession } from './upload-session.store';
+export { TaskLifecycle } from './task-lifecycle.service';
+export { TaskCleaner } from './task-cleaner.service';
+export { TaskDataModule } from './task-data.module';
+export { TaskRunnerModule } from './task-runner.module';

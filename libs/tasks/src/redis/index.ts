@@ -1,0 +1,5 @@
+// The shared Redis connection, its error logging and the 503-fast timeout for calls to it.
+// Other areas, the apps, test/ and scripts/ import this area only through this file.
+export { InjectRedis, REDIS, RedisModule } from './redis.module';
+export { isRedisUnavailable, withRedisTimeout } from './redis-unavailable';
+export { logRedisErrors } from './redis-error-log';

@@ -1,0 +1,18 @@
+// Blob storage (filesystem or S3) behind one BlobStore interface, and S3 direct uploads.
+// Other areas, the apps, test/ and scripts/ import this area only through this file.
+export {
+  BLOB_STORE,
+  BlobNotFoundError,
+  BlobTooLargeError,
+  InjectBlobStore,
+  StorageUnavailableError,
+  assertBlobKey,
+  blobKeys,
+} from './blob-store';
+export type { BlobStore } from './blob-store';
+export { UploadRejectedError, supportsDirectUploads } from './direct-uploads';
+export type { DirectUploads, UploadedPart } from './direct-uploads';
+export { FsBlobStore } from './fs-blob-store';
+export { S3BlobStore } from './s3-blob-store';
+export { createS3Client } from './s3-client';
+export { StorageModule } from './storage.module';
