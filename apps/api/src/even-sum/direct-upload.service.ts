@@ -19,6 +19,7 @@ import {
 import { planUploadParts } from '@app/tasks/storage/upload-parts';
 import { isTaskToken, newTaskToken } from '@app/tasks/tasks/task-token';
 import { UploadSession, UploadSessionStore } from '@app/tasks/tasks/upload-session.store';
+import type { DirectUploadView } from '@app/tasks/tasks/task-views';
 import { TaskSubmitter } from '../tasks/task-submitter.service';
 import {
   completeBodyLimit,
@@ -27,7 +28,6 @@ import {
   readJson,
 } from './direct-upload.body';
 import { quotaExceeded } from '../tasks/quota.errors';
-import { DirectUploadDto } from './direct-upload.dto';
 
 const NOT_FOUND =
   'upload not found: unknown, expired, already completed, or started by another client';
@@ -64,7 +64,7 @@ export class DirectUploadService {
    * completion, when the task takes them over, on abort, or at expiry), starts the multipart upload
    * and presigns every part for its exact size.
    */
-  async start(body: unknown, client: string, requestedAt = Date.now()): Promise<DirectUploadDto> {
+  async start(body: unknown, client: string, requestedAt = Date.now()): Promise<DirectUploadView> {
     const uploads = this.uploads();
     const size = parseUploadSize(body, this.config.maxUploadBytes);
     const partBytes = this.config.storage.kind === 's3' ? this.config.storage.partBytes : 0;

@@ -1,6 +1,6 @@
 import { HttpException, HttpStatus, Injectable } from '@nestjs/common';
 import { TaskKind } from '@app/tasks/queues/queue-names';
-import { TaskRecord } from '@app/tasks/tasks/task-record';
+import { FinishedRecordOf, TaskRecord, TaskRecordOf } from '@app/tasks/tasks/task-record';
 import { TaskStore } from '@app/tasks/tasks/task-store.service';
 import { isTaskToken } from '@app/tasks/tasks/task-token';
 import { notFound } from '@app/tasks/http/task-http.errors';
@@ -10,11 +10,11 @@ import { notFound } from '@app/tasks/http/task-http.errors';
 export class TaskReader {
   constructor(private readonly store: TaskStore) {}
 
-  async find(token: string, task: TaskKind, client: string): Promise<TaskRecord> {
+  async find<K extends TaskKind>(token: string, task: K, client: string): Promise<TaskRecordOf<K>> {
     // Malformed tokens never reach Redis or the filesystem.
     if (!isTaskToken(token)) throw notFound();
     const record = await this.store.get(token);
-    if (!record || record.task !== task || record.client !== client) throw notFound();
+    if (!record || !isOfKind(record, task) || record.client !== client) throw notFound();
     return record;
   }
 
@@ -22,13 +22,25 @@ export class TaskReader {
    * Finds a finished task for its result route; until then 404 with the old service's exact body,
    * `{"message":"not found","status":...}`, which clients poll on.
    */
-  async findFinished(token: string, task: TaskKind, client: string): Promise<TaskRecord> {
+  async findFinished<K extends TaskKind>(
+    token: string,
+    task: K,
+    client: string,
+  ): Promise<FinishedRecordOf<K>> {
     const record = await this.find(token, task, client);
-    if (record.status !== 'finished')
+    if (!isFinished(record))
       throw new HttpException(
         { message: 'not found', status: record.status },
         HttpStatus.NOT_FOUND,
       );
     return record;
   }
+}
+
+function isFinished<R extends TaskRecord>(record: R): record is R & { status: 'finished' } {
+  return record.status === 'finished';
+}
+
+function isOfKind<K extends TaskKind>(record: TaskRecord, task: K): record is TaskRecordOf<K> {
+  return record.task === task;
 }
