@@ -1,10 +1,8 @@
 import { HttpStatus, Injectable, Logger } from '@nestjs/common';
 import type { Request } from 'express';
 import { AppConfig, InjectConfig } from '@app/tasks/config/app-config';
-import { unitCost } from '@app/tasks/fairness/start-time-fair-queue';
 import { badRequest, notFound, TaskHttpError, unavailable } from '@app/tasks/http/task-http.errors';
-import { ClientUsageStore } from '@app/tasks/limits/client-usage.store';
-import { JobName, TaskKind } from '@app/tasks/queues/queue-names';
+import { TaskKind } from '@app/tasks/queues/queue-names';
 import {
   BlobNotFoundError,
   blobKeys,
@@ -27,7 +25,6 @@ import {
   parseUploadSize,
   readJson,
 } from './direct-upload.body';
-import { quotaExceeded } from '../tasks/quota.errors';
 
 const NOT_FOUND =
   'upload not found: unknown, expired, already completed, or started by another client';
@@ -44,7 +41,6 @@ export class DirectUploadService {
     @InjectConfig() private readonly config: AppConfig,
     @InjectBlobStore() private readonly blobs: BlobStore,
     private readonly sessions: UploadSessionStore,
-    private readonly usage: ClientUsageStore,
     private readonly submitter: TaskSubmitter,
   ) {}
 
@@ -73,8 +69,7 @@ export class DirectUploadService {
     const key = blobKeys.evenSumInput(token);
     const expiresIn = this.config.presignExpiresSeconds;
     const expiresAt = requestedAt + expiresIn * 1000;
-    const reserved = await this.usage.reserve(client, token, size, Date.now(), expiresAt);
-    if (reserved !== 'ok') throw quotaExceeded(reserved, size);
+    await this.submitter.reserveUpload(client, token, size, expiresAt);
     let uploadId: string | undefined;
     let urls: string[];
     try {
@@ -100,7 +95,7 @@ export class DirectUploadService {
       });
     } catch (err) {
       if (uploadId) await uploads.abortMultipartUpload(key, uploadId).catch(() => undefined);
-      await this.usage.cancel(client, token).catch(() => undefined);
+      await this.submitter.release(client, token).catch(() => undefined);
       throw err;
     }
     this.logger.log(
@@ -144,7 +139,7 @@ export class DirectUploadService {
     } catch (err) {
       if (err instanceof BlobNotFoundError) {
         await this.sessions.delete(token);
-        await this.usage.cancel(client, token);
+        await this.submitter.release(client, token);
         throw notFound(NOT_FOUND);
       }
       // Wrong ETags and the like: the parts are still there, the client may complete again.
@@ -170,14 +165,10 @@ export class DirectUploadService {
         requestedAt: session.requestedAt,
         inputKey: key,
         bytes,
-        job: JobName.EvenSumPlan,
-        data: { token, inputKey: key },
-        // As for a streamed upload: a file of one chunk is scanned by the plan job itself.
-        cost: bytes <= this.config.chunkBytes ? unitCost.scanBytes(bytes) : 1,
       });
       submitted = true;
     } finally {
-      if (!submitted) await this.usage.cancel(client, token).catch(() => undefined);
+      if (!submitted) await this.submitter.release(client, token).catch(() => undefined);
       await this.sessions
         .delete(token)
         .catch((err: unknown) => this.logger.warn({ token, err }, 'cannot end the upload session'));
@@ -192,7 +183,7 @@ export class DirectUploadService {
       throw new TaskHttpError(HttpStatus.CONFLICT, 'this upload is being completed');
     await this.uploads().abortMultipartUpload(blobKeys.evenSumInput(token), session.uploadId);
     await this.sessions.delete(token);
-    await this.usage.cancel(client, token);
+    await this.submitter.release(client, token);
     this.logger.log({ token, task: TaskKind.EvenSum }, 'direct upload aborted');
   }
 }

@@ -1,9 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig, InjectConfig } from '@app/tasks/config/app-config';
-import { JobName, TaskKind } from '@app/tasks/queues/queue-names';
-import { rawBytesPerPixel, readPngHeader } from '@app/tasks/randomize/png-header';
-import { pngOutputBound } from '@app/tasks/randomize/png-output-bound';
-import { unitCost } from '@app/tasks/fairness/start-time-fair-queue';
+import { TaskKind } from '@app/tasks/queues/queue-names';
+import { readPngHeader } from '@app/tasks/randomize/png-header';
 import { blobKeys, BlobStore, InjectBlobStore } from '@app/tasks/storage/blob-store';
 import { newTaskToken } from '@app/tasks/tasks/task-token';
 import { badRequest } from '@app/tasks/http/task-http.errors';
@@ -45,12 +43,9 @@ export class RandomizeService {
       requestedAt: req.requestedAt,
       inputKey,
       bytes: req.png.length,
-      job: JobName.Randomize,
-      data: { token, inputKey, blockSize: req.blockSize, seed: req.seed },
-      cost: unitCost.image(header.width * header.height * rawBytesPerPixel(header), header.height),
-      // The result counts against the client's stored bytes too: its bound is reserved now (a
-      // small input can shuffle into a big output), and the worker settles it to the real size.
-      reservedBytes: req.png.length + pngOutputBound(header),
+      header,
+      blockSize: req.blockSize,
+      seed: req.seed,
     });
     return token;
   }
