@@ -34,20 +34,22 @@ describe(TaskSubmitter.name, () => {
     bytes,
   });
   const header: PngHeader = { width: 10, height: 20, bitDepth: 8, colorType: 2, interlaced: false };
+  /** A 9-byte PNG of 10 × 20 RGB pixels, requested at `requestedAt`. */
+  const imageSubmission = (requestedAt: number) => ({
+    token,
+    task: TaskKind.Randomize as const,
+    client: 'anonymous',
+    requestedAt,
+    inputKey: `${token}/input.png`,
+    bytes: 9,
+    header,
+    blockSize: 60,
+  });
 
   beforeEach(() => jest.clearAllMocks());
 
   it('carries the request stamp into the task record, then enqueues a reference-only job at its fair priority', async () => {
-    await sut.submit({
-      token,
-      task: TaskKind.Randomize,
-      client: 'anonymous',
-      requestedAt: 1234,
-      inputKey: `${token}/input.png`,
-      bytes: 9,
-      header,
-      blockSize: 60,
-    });
+    await sut.submit(imageSubmission(1234));
     expect(created[0]).toMatchObject({ token, requestedAt: 1234, status: 'requested', bytes: 9 });
     expect(created[0].enqueuedAt).toBeGreaterThanOrEqual(1234);
     expect(fair.tag).toHaveBeenCalledWith('anonymous', 'randomize', [
@@ -62,16 +64,7 @@ describe(TaskSubmitter.name, () => {
   });
 
   it('reserves an image with the bound of its result, which counts against the stored bytes too', async () => {
-    await sut.submit({
-      token,
-      task: TaskKind.Randomize,
-      client: 'anonymous',
-      requestedAt: 1,
-      inputKey: `${token}/input.png`,
-      bytes: 9,
-      header,
-      blockSize: 60,
-    });
+    await sut.submit(imageSubmission(1));
     expect(usage.reserve).toHaveBeenCalledWith('anonymous', token, 9 + pngOutputBound(header));
   });
 

@@ -19,14 +19,8 @@ import { hostname } from 'node:os';
 import { PassThrough, Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { isTaskToken } from '../tasks/task-token';
-import {
-  assertBlobKey,
-  assertBlobPrefix,
-  BlobNotFoundError,
-  BlobRead,
-  BlobStore,
-  PutOptions,
-} from './blob-store';
+import { assertBlobKey, assertBlobPrefix, BlobNotFoundError } from './blob-store';
+import type { BlobRead, BlobStore, PutOptions } from './blob-store';
 import { DirectUploads, UploadedPart, UploadRejectedError } from './direct-uploads';
 import { meterBody } from './metered-body';
 import { fromS3Error, s3ErrorName } from './s3-errors';
