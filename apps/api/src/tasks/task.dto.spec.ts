@@ -51,9 +51,9 @@ const result = evenSumResultView({
 
 // `implements` checks the fields a DTO declares; this checks it declares every field the api sends.
 describe.each([
-  [StatusDto, fullStatus],
-  [EvenSumResultDto, result],
-])('%p', (dto: new () => object, view: object) => {
+  [StatusDto.name, StatusDto, fullStatus],
+  [EvenSumResultDto.name, EvenSumResultDto, result],
+])('%s', (_name: string, dto: new () => object, view: object) => {
   it('documents every field the api sends', () => {
     expect(documented(dto).sort()).toEqual(Object.keys(view).sort());
   });
