@@ -51,7 +51,10 @@ interface EvenSumOutcome {
 export type EvenSumResultFields = EvenSumOutcome &
   Required<Pick<EvenSumProgressFields, 'bytesDone' | 'wallMs'>>;
 
-/** `T`'s fields, absent: a record never holds another kind's fields, nor a result before it finished. */
+/**
+ * `T`'s fields, absent: a record never holds another kind's fields, nor a result before it finished.
+ * Reading one unnarrowed gives `undefined`; a value needs narrowing by `task` (and `status`).
+ */
 type Absent<T> = { [K in keyof T]?: undefined };
 
 /** A randomize task's record. */
