@@ -6,8 +6,8 @@ import {
   statSync,
   truncateSync,
   writeFileSync,
+  createWriteStream,
 } from 'node:fs';
-import { createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';

@@ -2,7 +2,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { randomBytes } from 'node:crypto';
 import { blobStoreContract } from './support/blob-store.contract';
 import { BlobNotFoundError, S3BlobStore } from '@app/tasks/storage';
-import { newTaskToken } from '@app/tasks/records';
+import { newTaskToken } from '@app/tasks/contract';
 import { LocalS3 } from './support/s3-server';
 
 const MiB = 1024 * 1024;

@@ -16,9 +16,10 @@ import {
 } from '@app/tasks/even-sum';
 import { MetricsModule } from '@app/tasks/metrics';
 import { RandomizeRunnerModule, RandomizeRunner } from '@app/tasks/randomize';
-import { JobOf, JobName, QueueName, TaskKind } from '@app/tasks/queues';
+import { JobOf, JobName, QueueName } from '@app/tasks/queues';
+import { TaskKind, newTaskToken } from '@app/tasks/contract';
 import { BLOB_STORE, BlobStore, blobKeys } from '@app/tasks/storage';
-import { TaskLifecycle, TaskStore, newTaskToken } from '@app/tasks/records';
+import { TaskLifecycle, TaskStore } from '@app/tasks/records';
 import { http, waitForTask } from '../support/http';
 import { randomPng } from '../support/images';
 import { pollUntil } from '../support/poll';

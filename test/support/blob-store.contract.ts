@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { newTaskToken } from '@app/tasks/records';
+import { newTaskToken } from '@app/tasks/contract';
 import { assertBlobKey, BlobNotFoundError, BlobStore, BlobTooLargeError } from '@app/tasks/storage';
 
 const MiB = 1024 * 1024;

@@ -1,47 +1,16 @@
+import { TaskKind } from '@app/tasks/contract';
+import type {
+  DirectUploadView,
+  EvenSumResultView,
+  TaskStatusView,
+  TokenView,
+} from '@app/tasks/contract';
 import { ServerError } from './exit-codes';
 import { networkCode, requestError, serverError } from './http-errors';
 import { sendFile, sendHeaders } from './upload/send-file';
 
-export type TaskKind = 'randomize' | 'even-sum';
-export const TASK_KINDS: readonly TaskKind[] = ['randomize', 'even-sum'];
-
-export type TaskState = 'requested' | 'received' | 'finished' | 'errored';
-
-export interface EvenSumProgress {
-  bytesDone: number;
-  bytesTotal: number;
-  chunksDone: number;
-  chunksTotal: number;
-}
-
-/** GET /<kind>/:token/status */
-export interface TaskStatus {
-  status: TaskState;
-  error?: string;
-  requestedAt?: string;
-  startedAt?: string;
-  finishedAt?: string;
-  executionMs?: number;
-  queueWaitMs?: number;
-  leadTimeMs?: number;
-  /** even-sum only */
-  progress?: EvenSumProgress;
-}
-
-/** GET /even-sum/:token/result */
-export interface EvenSumResult {
-  sum: string;
-  evenCount: number;
-  count: number;
-  bytes: number;
-}
-
-/** POST /even-sum/uploads (S3 mode): presigned URLs of the parts, `partSize` bytes each (the last one shorter). */
-export interface UploadPlan {
-  token: string;
-  partSize: number;
-  parts: { partNumber: number; url: string }[];
-}
+/** Every task kind, in the order a token of unknown kind is looked up. */
+export const TASK_KINDS: readonly TaskKind[] = Object.values(TaskKind);
 
 export interface CompletedPart {
   partNumber: number;
@@ -83,7 +52,7 @@ export class ApiClient {
       contentType: 'image/png',
       query,
     });
-    return (await this.expectJson<{ token: string }>(res, [201])).token;
+    return (await this.expectJson<TokenView>(res, [201])).token;
   }
 
   /** POST /even-sum, the file streamed from disk with Content-Length. */
@@ -107,7 +76,7 @@ export class ApiClient {
       });
       if (reply.status !== 201)
         throw serverError(reply.status, reply.body, headerValue(reply.headers['retry-after']));
-      return (JSON.parse(reply.body) as { token: string }).token;
+      return (JSON.parse(reply.body) as TokenView).token;
     } catch (err) {
       // The api refuses an upload from its headers (413 size, 401 key, 429 quota) and closes the
       // connection at once: when that close reaches us mid-send, the reply is lost with it
@@ -135,13 +104,13 @@ export class ApiClient {
    * POST /even-sum/uploads: a presigned multipart upload, or undefined when the server stores
    * uploads itself (fs mode answers 404 or 409; an older server has no such route).
    */
-  async startUpload(size: number): Promise<UploadPlan | undefined> {
+  async startUpload(size: number): Promise<DirectUploadView | undefined> {
     const res = await this.call('POST', '/even-sum/uploads', { json: { size } });
     if ([404, 405, 409, 501].includes(res.status)) {
       await res.body?.cancel();
       return undefined;
     }
-    const plan = await this.expectJson<UploadPlan>(res, [200, 201]);
+    const plan = await this.expectJson<DirectUploadView>(res, [200, 201]);
     if (typeof plan.token !== 'string' || !(plan.partSize > 0) || !Array.isArray(plan.parts)) {
       throw new Error('the server answered POST /even-sum/uploads with an unexpected body');
     }
@@ -153,19 +122,19 @@ export class ApiClient {
     const res = await this.call('POST', `/even-sum/uploads/${encodeURIComponent(token)}/complete`, {
       json: { parts },
     });
-    return (await this.expectJson<{ token: string }>(res, [200, 201])).token;
+    return (await this.expectJson<TokenView>(res, [200, 201])).token;
   }
 
-  async status(kind: TaskKind, token: string): Promise<TaskStatus> {
+  async status(kind: TaskKind, token: string): Promise<TaskStatusView> {
     const res = await this.call('GET', `/${kind}/${encodeURIComponent(token)}/status`);
-    return this.expectJson<TaskStatus>(res, [200]);
+    return this.expectJson<TaskStatusView>(res, [200]);
   }
 
   /** The task's kind and status, asking each kind in turn (the token does not say which it is). */
   async findTask(
     token: string,
     kinds: readonly TaskKind[] = TASK_KINDS,
-  ): Promise<{ kind: TaskKind; status: TaskStatus }> {
+  ): Promise<{ kind: TaskKind; status: TaskStatusView }> {
     let notFound: ServerError | undefined;
     for (const kind of kinds) {
       try {
@@ -186,9 +155,9 @@ export class ApiClient {
   }
 
   /** The exact sum and counts, or undefined while the task is not finished. */
-  async evenSumResult(token: string): Promise<EvenSumResult | undefined> {
+  async evenSumResult(token: string): Promise<EvenSumResultView | undefined> {
     const res = await this.call('GET', `/even-sum/${encodeURIComponent(token)}/result`);
-    if (res.status === 200) return this.expectJson<EvenSumResult>(res, [200]);
+    if (res.status === 200) return this.expectJson<EvenSumResultView>(res, [200]);
     return this.notFinishedYet(res);
   }
 

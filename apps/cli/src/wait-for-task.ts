@@ -1,11 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ApiClient, TaskKind, TaskStatus } from './api-client';
+import { TaskKind } from '@app/tasks/contract';
+import type { TaskStatusView } from '@app/tasks/contract';
+import type { ApiClient } from './api-client';
 import { InterruptedError, ServerError, TaskErroredError, UnreachableError } from './exit-codes';
 import type { ProgressFactory } from './progress';
 
 export interface WaitOptions {
   /** Called with every status read, for progress displays. */
-  onStatus?: (status: TaskStatus) => void;
+  onStatus?: (status: TaskStatusView) => void;
   /** First poll interval; it grows by half each time up to `maxIntervalMs`. */
   firstIntervalMs?: number;
   maxIntervalMs?: number;
@@ -23,7 +25,7 @@ export async function waitForTask(
   kind: TaskKind,
   token: string,
   options: WaitOptions = {},
-): Promise<TaskStatus> {
+): Promise<TaskStatusView> {
   let interval = options.firstIntervalMs ?? 100;
   let failures = 0;
   for (;;) {
@@ -54,10 +56,10 @@ export async function waitForEvenSum(
   client: ApiClient,
   token: string,
   progress: ProgressFactory,
-): Promise<TaskStatus> {
+): Promise<TaskStatusView> {
   const bar = progress({ label: 'process', unit: 'chunks', total: 0, note: 'waiting' });
   try {
-    const final = await waitForTask(client, 'even-sum', token, {
+    const final = await waitForTask(client, TaskKind.EvenSum, token, {
       onStatus: ({ status, progress: p }) => {
         if (status === 'requested') bar.update(0, undefined, 'queued');
         else if (p && p.chunksTotal > 0) bar.update(p.chunksDone, p.chunksTotal);

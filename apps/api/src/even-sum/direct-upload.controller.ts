@@ -16,7 +16,8 @@ import {
 import type { Request } from 'express';
 import { ClientId } from '../http/client-id.decorator';
 import { SubmitsTask } from '../http/lead-time.interceptor';
-import { TaskKind } from '@app/tasks/queues';
+import { TaskKind } from '@app/tasks/contract';
+import type { DirectUploadView, TokenView } from '@app/tasks/contract';
 import { ApiKeyGuard } from '../auth/api-key.guard';
 import { ClientThrottlerGuard } from '../auth/client-throttler.guard';
 import { ErrorDto, TokenDto } from '../tasks/task.dto';
@@ -62,7 +63,7 @@ export class DirectUploadController {
     type: ErrorDto,
     description: 'The service stores blobs in a directory (STORAGE=fs): stream to POST /even-sum',
   })
-  async start(@Req() req: Request, @ClientId() client: string): Promise<DirectUploadDto> {
+  async start(@Req() req: Request, @ClientId() client: string): Promise<DirectUploadView> {
     return this.uploads.start(await readJson(req), client);
   }
 
@@ -97,7 +98,7 @@ export class DirectUploadController {
     @Param('token') token: string,
     @Req() req: Request,
     @ClientId() client: string,
-  ): Promise<TokenDto> {
+  ): Promise<TokenView> {
     return { token: await this.uploads.complete(token, req, client) };
   }
 

@@ -1,7 +1,9 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { TOKEN_PATTERN } from '@app/tasks/contract';
+import type { DirectUploadView, PresignedPartView } from '@app/tasks/contract';
 
 /** OpenAPI shapes of the direct-upload routes (documentation only). */
-export class PresignedPartDto {
+export class PresignedPartDto implements PresignedPartView {
   @ApiProperty({
     example: 1,
     description: 'Part number, 1-based; part n holds bytes [(n-1)·partSize, n·partSize)',
@@ -15,8 +17,8 @@ export class PresignedPartDto {
   url!: string;
 }
 
-export class DirectUploadDto {
-  @ApiProperty({ example: 'b27f6016f9cf46a6baaddf09d2e5b221', pattern: '^[0-9a-f]{32}$' })
+export class DirectUploadDto implements DirectUploadView {
+  @ApiProperty({ example: 'b27f6016f9cf46a6baaddf09d2e5b221', pattern: TOKEN_PATTERN.source })
   token!: string;
   @ApiProperty({ example: 8388608, description: 'Bytes per part (the last part holds the rest)' })
   partSize!: number;

@@ -1,10 +1,8 @@
 import { HttpStatus, Injectable, Logger } from '@nestjs/common';
 import type { Request } from 'express';
 import { AppConfig, InjectConfig } from '@app/tasks/config';
-import { unitCost } from '@app/tasks/fairness';
 import { badRequest, notFound, TaskHttpError, unavailable } from '../http/task-http.errors';
-import { ClientUsageStore } from '@app/tasks/limits';
-import { JobName, TaskKind } from '@app/tasks/queues';
+import { TaskKind, isTaskToken, newTaskToken } from '@app/tasks/contract';
 import {
   BlobNotFoundError,
   blobKeys,
@@ -15,7 +13,8 @@ import {
   UploadRejectedError,
 } from '@app/tasks/storage';
 import { planUploadParts } from './upload-parts';
-import { isTaskToken, newTaskToken, UploadSession, UploadSessionStore } from '@app/tasks/records';
+import { UploadSession, UploadSessionStore } from '@app/tasks/records';
+import type { DirectUploadView } from '@app/tasks/contract';
 import { TaskSubmitter } from '../tasks/task-submitter.service';
 import {
   completeBodyLimit,
@@ -23,8 +22,6 @@ import {
   parseUploadSize,
   readJson,
 } from './direct-upload.body';
-import { quotaExceeded } from '../tasks/quota.errors';
-import { DirectUploadDto } from './direct-upload.dto';
 
 const NOT_FOUND =
   'upload not found: unknown, expired, already completed, or started by another client';
@@ -41,7 +38,6 @@ export class DirectUploadService {
     @InjectConfig() private readonly config: AppConfig,
     @InjectBlobStore() private readonly blobs: BlobStore,
     private readonly sessions: UploadSessionStore,
-    private readonly usage: ClientUsageStore,
     private readonly submitter: TaskSubmitter,
   ) {}
 
@@ -61,7 +57,7 @@ export class DirectUploadService {
    * completion, when the task takes them over, on abort, or at expiry), starts the multipart upload
    * and presigns every part for its exact size.
    */
-  async start(body: unknown, client: string, requestedAt = Date.now()): Promise<DirectUploadDto> {
+  async start(body: unknown, client: string, requestedAt = Date.now()): Promise<DirectUploadView> {
     const uploads = this.uploads();
     const size = parseUploadSize(body, this.config.maxUploadBytes);
     const partBytes = this.config.storage.kind === 's3' ? this.config.storage.partBytes : 0;
@@ -70,8 +66,7 @@ export class DirectUploadService {
     const key = blobKeys.evenSumInput(token);
     const expiresIn = this.config.presignExpiresSeconds;
     const expiresAt = requestedAt + expiresIn * 1000;
-    const reserved = await this.usage.reserve(client, token, size, Date.now(), expiresAt);
-    if (reserved !== 'ok') throw quotaExceeded(reserved, size);
+    await this.submitter.reserveUpload(client, token, size, expiresAt);
     let uploadId: string | undefined;
     let urls: string[];
     try {
@@ -97,7 +92,7 @@ export class DirectUploadService {
       });
     } catch (err) {
       if (uploadId) await uploads.abortMultipartUpload(key, uploadId).catch(() => undefined);
-      await this.usage.cancel(client, token).catch(() => undefined);
+      await this.submitter.release(client, token).catch(() => undefined);
       throw err;
     }
     this.logger.log(
@@ -141,7 +136,7 @@ export class DirectUploadService {
     } catch (err) {
       if (err instanceof BlobNotFoundError) {
         await this.sessions.delete(token);
-        await this.usage.cancel(client, token);
+        await this.submitter.release(client, token);
         throw notFound(NOT_FOUND);
       }
       // Wrong ETags and the like: the parts are still there, the client may complete again.
@@ -167,14 +162,10 @@ export class DirectUploadService {
         requestedAt: session.requestedAt,
         inputKey: key,
         bytes,
-        job: JobName.EvenSumPlan,
-        data: { token, inputKey: key },
-        // As for a streamed upload: a file of one chunk is scanned by the plan job itself.
-        cost: bytes <= this.config.chunkBytes ? unitCost.scanBytes(bytes) : 1,
       });
       submitted = true;
     } finally {
-      if (!submitted) await this.usage.cancel(client, token).catch(() => undefined);
+      if (!submitted) await this.submitter.release(client, token).catch(() => undefined);
       await this.sessions
         .delete(token)
         .catch((err: unknown) => this.logger.warn({ token, err }, 'cannot end the upload session'));
@@ -189,7 +180,7 @@ export class DirectUploadService {
       throw new TaskHttpError(HttpStatus.CONFLICT, 'this upload is being completed');
     await this.uploads().abortMultipartUpload(blobKeys.evenSumInput(token), session.uploadId);
     await this.sessions.delete(token);
-    await this.usage.cancel(client, token);
+    await this.submitter.release(client, token);
     this.logger.log({ token, task: TaskKind.EvenSum }, 'direct upload aborted');
   }
 }

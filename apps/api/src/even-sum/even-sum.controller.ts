@@ -20,12 +20,14 @@ import {
 import type { Request } from 'express';
 import { ClientId } from '../http/client-id.decorator';
 import { RequestedAt, SubmitsTask } from '../http/lead-time.interceptor';
-import { TaskKind } from '@app/tasks/queues';
+import { TaskKind } from '@app/tasks/contract';
+import type { EvenSumResultView, TaskStatusView, TokenView } from '@app/tasks/contract';
 import { mediaType } from '../http/read-body';
 import { ErrorDto, StatusDto, TokenDto } from '../tasks/task.dto';
 import { TaskReader } from '../tasks/task-reader.service';
 import { taskStatusView } from '../tasks/task-status.view';
 import { EvenSumResultDto } from './even-sum.dto';
+import { evenSumResultView } from './even-sum-result.view';
 import { EvenSumService } from './even-sum.service';
 
 const INPUT_FORMAT =
@@ -79,7 +81,7 @@ export class EvenSumController {
     @Req() req: Request,
     @ClientId() client: string,
     @RequestedAt() requestedAt: number,
-  ): Promise<TokenDto> {
+  ): Promise<TokenView> {
     return { token: await this.evenSum.submit(req, mediaType(req), client, requestedAt) };
   }
 
@@ -96,7 +98,7 @@ export class EvenSumController {
     @Req() req: Request,
     @ClientId() client: string,
     @RequestedAt() requestedAt: number,
-  ): Promise<TokenDto> {
+  ): Promise<TokenView> {
     return this.submit(req, client, requestedAt);
   }
 
@@ -105,10 +107,7 @@ export class EvenSumController {
   @ApiParam({ name: 'token', example: 'b27f6016f9cf46a6baaddf09d2e5b221' })
   @ApiOkResponse({ type: StatusDto })
   @ApiNotFoundResponse({ type: ErrorDto, description: 'Malformed, unknown or expired token' })
-  async status(
-    @Param('token') token: string,
-    @ClientId() client: string,
-  ): Promise<Record<string, unknown>> {
+  async status(@Param('token') token: string, @ClientId() client: string): Promise<TaskStatusView> {
     return taskStatusView(await this.reader.find(token, TaskKind.EvenSum, client));
   }
 
@@ -122,13 +121,7 @@ export class EvenSumController {
   async result(
     @Param('token') token: string,
     @ClientId() client: string,
-  ): Promise<EvenSumResultDto> {
-    const record = await this.reader.findFinished(token, TaskKind.EvenSum, client);
-    return {
-      sum: record.sum!,
-      evenCount: record.evenCount!,
-      count: record.count!,
-      bytes: record.bytes,
-    };
+  ): Promise<EvenSumResultView> {
+    return evenSumResultView(await this.reader.findFinished(token, TaskKind.EvenSum, client));
   }
 }

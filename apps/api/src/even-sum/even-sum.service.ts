@@ -1,14 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import { AppConfig, InjectConfig } from '@app/tasks/config';
-import { JobName, TaskKind } from '@app/tasks/queues';
+import { TaskKind, newTaskToken } from '@app/tasks/contract';
 import { blobKeys, BlobStore, BlobTooLargeError, InjectBlobStore } from '@app/tasks/storage';
-import { newTaskToken } from '@app/tasks/records';
 import { badRequest, tooLarge } from '../http/task-http.errors';
-import { ClientUsageStore } from '@app/tasks/limits';
-import { unitCost } from '@app/tasks/fairness';
 import { TaskSubmitter } from '../tasks/task-submitter.service';
-import { UploadQuota } from './upload-quota';
 
 /**
  * Accepted body types: raw text (`text/plain`, `application/octet-stream`), none (`curl -T`), and
@@ -28,7 +24,6 @@ export class EvenSumService {
     @InjectConfig() private readonly config: AppConfig,
     @InjectBlobStore() private readonly blobs: BlobStore,
     private readonly submitter: TaskSubmitter,
-    private readonly usage: ClientUsageStore,
   ) {}
 
   async submit(
@@ -53,9 +48,7 @@ export class EvenSumService {
     // Reserved before the first byte is stored and grown as it arrives, atomically: concurrent
     // uploads cannot each see the whole remaining quota. Released on every path but success,
     // where the submission converts it into the task's reservation.
-    const quota = await UploadQuota.open(
-      this.usage,
-      this.config,
+    const quota = await this.submitter.openUpload(
       req,
       client,
       token,
@@ -85,10 +78,6 @@ export class EvenSumService {
         requestedAt,
         inputKey,
         bytes,
-        job: JobName.EvenSumPlan,
-        data: { token, inputKey },
-        // A file of one chunk is scanned by the plan job itself; a bigger one is only split there.
-        cost: bytes <= this.config.chunkBytes ? unitCost.scanBytes(bytes) : 1,
       });
       submitted = true;
     } finally {

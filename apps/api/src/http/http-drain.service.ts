@@ -2,6 +2,7 @@ import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { Server } from 'node:http';
 import { AppConfig, InjectConfig } from '@app/tasks/config';
+import { settlesWithin } from '@app/tasks/timing';
 
 /**
  * SIGTERM on the api: stop accepting connections, let in-flight requests (an upload included)
@@ -26,13 +27,7 @@ export class HttpDrain implements BeforeApplicationShutdown {
     const idleSweep = setInterval(() => server.closeIdleConnections(), 100);
     void closed.finally(() => clearInterval(idleSweep));
     server.closeIdleConnections();
-    const timedOut = await Promise.race([
-      closed.then(() => false),
-      new Promise<boolean>((resolve) =>
-        setTimeout(() => resolve(true), this.config.shutdownTimeoutMs).unref(),
-      ),
-    ]);
-    if (timedOut) {
+    if (!(await settlesWithin(closed, this.config.shutdownTimeoutMs))) {
       this.logger.warn(
         { timeoutMs: this.config.shutdownTimeoutMs },
         'in-flight requests cut off at shutdown',

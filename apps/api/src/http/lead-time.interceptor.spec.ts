@@ -11,7 +11,7 @@ import { Test } from '@nestjs/testing';
 import { Observable } from 'rxjs';
 import request from 'supertest';
 import { SubmissionMetrics } from '../metrics/submission-metrics.service';
-import { TaskKind } from '@app/tasks/queues';
+import { TaskKind } from '@app/tasks/contract';
 import { LeadTimeInterceptor, RequestedAt, SubmitsTask } from './lead-time.interceptor';
 
 const ARRIVED_AT = 1_000;

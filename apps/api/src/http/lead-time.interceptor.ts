@@ -12,7 +12,7 @@ import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { Observable, tap } from 'rxjs';
 import { SubmissionMetrics } from '../metrics/submission-metrics.service';
-import { TaskKind } from '@app/tasks/queues';
+import { TaskKind } from '@app/tasks/contract';
 
 type StampedRequest = Request & { requestedAt?: number };
 

@@ -27,7 +27,8 @@ import { AppConfig, InjectConfig } from '@app/tasks/config';
 import { ClientId } from '../http/client-id.decorator';
 import { RequestedAt, SubmitsTask } from '../http/lead-time.interceptor';
 import { badRequest } from '../http/task-http.errors';
-import { TaskKind } from '@app/tasks/queues';
+import { TaskKind } from '@app/tasks/contract';
+import type { TaskStatusView, TokenView } from '@app/tasks/contract';
 import { blobKeys, BlobStore, InjectBlobStore } from '@app/tasks/storage';
 import { mediaType } from '../http/read-body';
 import { TaskReader } from '../tasks/task-reader.service';
@@ -98,7 +99,7 @@ export class RandomizeController {
     @Query() query: Record<string, unknown>,
     @ClientId() client: string,
     @RequestedAt() requestedAt: number,
-  ): Promise<TokenDto> {
+  ): Promise<TokenView> {
     const { blockSize, seed } = parseRandomizeQuery(query);
     if (mediaType(req) !== 'image/png') {
       throw badRequest(`Content-Type must be image/png (got ${mediaType(req) ?? 'none'})`);
@@ -114,10 +115,7 @@ export class RandomizeController {
   @ApiParam({ name: 'token', example: 'b27f6016f9cf46a6baaddf09d2e5b221' })
   @ApiOkResponse({ type: StatusDto })
   @ApiNotFoundResponse({ type: ErrorDto, description: 'Malformed, unknown or expired token' })
-  async status(
-    @Param('token') token: string,
-    @ClientId() client: string,
-  ): Promise<Record<string, unknown>> {
+  async status(@Param('token') token: string, @ClientId() client: string): Promise<TaskStatusView> {
     return taskStatusView(await this.reader.find(token, TaskKind.Randomize, client));
   }
 

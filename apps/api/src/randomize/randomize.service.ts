@@ -1,10 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig, InjectConfig } from '@app/tasks/config';
-import { JobName, TaskKind } from '@app/tasks/queues';
-import { rawBytesPerPixel, readPngHeader, pngOutputBound } from '@app/tasks/randomize';
-import { unitCost } from '@app/tasks/fairness';
+import { TaskKind, newTaskToken } from '@app/tasks/contract';
+import { readPngHeader } from '@app/tasks/randomize';
 import { blobKeys, BlobStore, InjectBlobStore } from '@app/tasks/storage';
-import { newTaskToken } from '@app/tasks/records';
 import { badRequest } from '../http/task-http.errors';
 import { TaskSubmitter } from '../tasks/task-submitter.service';
 
@@ -44,12 +42,9 @@ export class RandomizeService {
       requestedAt: req.requestedAt,
       inputKey,
       bytes: req.png.length,
-      job: JobName.Randomize,
-      data: { token, inputKey, blockSize: req.blockSize, seed: req.seed },
-      cost: unitCost.image(header.width * header.height * rawBytesPerPixel(header), header.height),
-      // The result counts against the client's stored bytes too: its bound is reserved now (a
-      // small input can shuffle into a big output), and the worker settles it to the real size.
-      reservedBytes: req.png.length + pngOutputBound(header),
+      header,
+      blockSize: req.blockSize,
+      seed: req.seed,
     });
     return token;
   }

@@ -1,26 +1,40 @@
+import { TaskKind, TaskStatusView } from '@app/tasks/contract';
 import { TaskRecord } from '@app/tasks/records';
 
 /** The status response: the old service's `{status}` plus timestamps, durations and progress when known. */
-export function taskStatusView(record: TaskRecord): Record<string, unknown> {
-  const iso = (ms?: number) => (ms === undefined ? undefined : new Date(ms).toISOString());
-  const view: Record<string, unknown> = {
+export function taskStatusView(record: TaskRecord): TaskStatusView {
+  // Spread in this order, the fields reach the JSON as before; an unknown one is left out, not null.
+  const view: TaskStatusView = {
     status: record.status,
-    error: record.error,
-    requestedAt: iso(record.requestedAt),
-    startedAt: iso(record.startedAt),
-    finishedAt: iso(record.finishedAt),
-    executionMs: record.executionMs,
-    queueWaitMs: record.queueWaitMs,
-    leadTimeMs: record.leadTimeMs,
+    ...present('error', record.error),
+    ...present('requestedAt', iso(record.requestedAt)),
+    ...present('startedAt', iso(record.startedAt)),
+    ...present('finishedAt', iso(record.finishedAt)),
+    ...present('executionMs', record.executionMs),
+    ...present('queueWaitMs', record.queueWaitMs),
+    ...present('leadTimeMs', record.leadTimeMs),
   };
-  if (record.task === 'even-sum') {
-    view.wallMs = record.wallMs;
-    view.progress = {
+  if (record.task !== TaskKind.EvenSum) return view;
+  return {
+    ...view,
+    ...present('wallMs', record.wallMs),
+    progress: {
       bytesDone: record.bytesDone ?? 0,
       bytesTotal: record.bytes,
       chunksDone: record.chunksDone ?? 0,
       chunksTotal: record.chunksTotal ?? 0,
-    };
-  }
-  return JSON.parse(JSON.stringify(view));
+    },
+  };
+}
+
+function iso(ms: number | undefined): string | undefined {
+  return ms === undefined ? undefined : new Date(ms).toISOString();
+}
+
+/** `{[key]: value}`, or nothing when the value is not known. */
+function present<K extends keyof TaskStatusView>(
+  key: K,
+  value: TaskStatusView[K] | undefined,
+): Pick<TaskStatusView, K> | undefined {
+  return value === undefined ? undefined : ({ [key]: value } as Pick<TaskStatusView, K>);
 }

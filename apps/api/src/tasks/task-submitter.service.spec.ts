@@ -1,9 +1,13 @@
-import { JobName, TaskKind } from '@app/tasks/queues';
+import { unitCost } from '@app/tasks/fairness';
+import { JobName } from '@app/tasks/queues';
+import { TaskKind } from '@app/tasks/contract';
+import { PngHeader, pngOutputBound } from '@app/tasks/randomize';
 import { TaskRecord } from '@app/tasks/records';
 import { TaskSubmitter } from './task-submitter.service';
 
 describe(TaskSubmitter.name, () => {
   const created: TaskRecord[] = [];
+  const config = { chunkBytes: 100 };
   const store = { create: async (r: TaskRecord) => void created.push(r), delete: jest.fn() };
   const queue = { add: jest.fn(async () => undefined) };
   const blobs = { deletePrefix: jest.fn() };
@@ -11,6 +15,7 @@ describe(TaskSubmitter.name, () => {
   const usage = { reserve: jest.fn(async () => 'ok'), cancel: jest.fn(async () => undefined) };
   const fair = { tag: jest.fn(async () => [{ tag: 40, priority: 41, express: false }]) };
   const sut = new TaskSubmitter(
+    config as never,
     store as never,
     queue as never,
     blobs as never,
@@ -19,40 +24,62 @@ describe(TaskSubmitter.name, () => {
     fair as never,
   );
   const token = 'a'.repeat(32);
-  /** A one-byte even-sum submission of `client`. */
-  const evenSumSubmission = (client: string) => ({
+  /** An even-sum submission of `client`, `bytes` long. */
+  const evenSumSubmission = (client: string, bytes = 1) => ({
     token,
-    task: TaskKind.EvenSum,
+    task: TaskKind.EvenSum as const,
     client,
     requestedAt: 1,
     inputKey: `${token}/input.txt`,
-    bytes: 1,
-    job: JobName.EvenSumPlan,
-    data: { token, inputKey: `${token}/input.txt` },
-    cost: 1,
+    bytes,
+  });
+  const header: PngHeader = { width: 10, height: 20, bitDepth: 8, colorType: 2, interlaced: false };
+  /** A 9-byte PNG of 10 × 20 RGB pixels, requested at `requestedAt`. */
+  const imageSubmission = (requestedAt: number) => ({
+    token,
+    task: TaskKind.Randomize as const,
+    client: 'anonymous',
+    requestedAt,
+    inputKey: `${token}/input.png`,
+    bytes: 9,
+    header,
+    blockSize: 60,
   });
 
+  beforeEach(() => jest.clearAllMocks());
+
   it('carries the request stamp into the task record, then enqueues a reference-only job at its fair priority', async () => {
-    await sut.submit({
-      token,
-      task: TaskKind.Randomize,
-      client: 'anonymous',
-      requestedAt: 1234,
-      inputKey: `${token}/input.png`,
-      bytes: 9,
-      job: JobName.Randomize,
-      data: { token, inputKey: `${token}/input.png`, blockSize: 60 },
-      cost: 12,
-    });
+    await sut.submit(imageSubmission(1234));
     expect(created[0]).toMatchObject({ token, requestedAt: 1234, status: 'requested', bytes: 9 });
     expect(created[0].enqueuedAt).toBeGreaterThanOrEqual(1234);
-    expect(fair.tag).toHaveBeenCalledWith('anonymous', 'randomize', [12]);
+    expect(fair.tag).toHaveBeenCalledWith('anonymous', 'randomize', [
+      unitCost.image(10 * 20 * 3, 20),
+    ]);
     expect(queue.add).toHaveBeenCalledWith(
       JobName.Randomize,
       { token, inputKey: `${token}/input.png`, blockSize: 60, tag: 40 },
       { jobId: token, priority: 41, express: false },
     );
     expect(metrics.uploadBytes.inc).toHaveBeenCalledWith({ task: 'randomize' }, 9);
+  });
+
+  it('reserves an image with the bound of its result, which counts against the stored bytes too', async () => {
+    await sut.submit(imageSubmission(1));
+    expect(usage.reserve).toHaveBeenCalledWith('anonymous', token, 9 + pngOutputBound(header));
+  });
+
+  it('prices a file of one chunk as its scan and a bigger one as its plan alone', async () => {
+    await sut.submit(evenSumSubmission('anonymous', config.chunkBytes));
+    await sut.submit(evenSumSubmission('anonymous', config.chunkBytes + 1));
+    expect(fair.tag.mock.calls).toEqual([
+      ['anonymous', 'even-sum', [unitCost.scanBytes(config.chunkBytes)]],
+      ['anonymous', 'even-sum', [1]],
+    ]);
+    expect(queue.add).toHaveBeenCalledWith(
+      JobName.EvenSumPlan,
+      { token, inputKey: `${token}/input.txt`, tag: 40 },
+      { jobId: token, priority: 41, express: false },
+    );
   });
 
   it('answers 503 and removes the record and blobs when the queue is down', async () => {
@@ -68,6 +95,14 @@ describe(TaskSubmitter.name, () => {
     await expect(sut.submit(evenSumSubmission('bob'))).rejects.toMatchObject({
       status: 429,
       response: { error: expect.stringContaining('MAX_PENDING_TASKS_PER_CLIENT') },
+    });
+  });
+
+  it('answers 429 naming the cap when a direct upload does not fit in the stored bytes', async () => {
+    usage.reserve.mockResolvedValueOnce('too-many-bytes');
+    await expect(sut.reserveUpload('bob', token, 5, 99)).rejects.toMatchObject({
+      status: 429,
+      response: { error: expect.stringContaining('MAX_STORED_BYTES_PER_CLIENT') },
     });
   });
 });

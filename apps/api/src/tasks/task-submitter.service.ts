@@ -1,34 +1,56 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { JobOf, QUEUE_OF, JobName, TaskKind, TaskQueue } from '@app/tasks/queues';
-import { BlobStore, InjectBlobStore } from '@app/tasks/storage';
-import { TaskRecord, TaskStore } from '@app/tasks/records';
+import type { Request } from 'express';
+import { AppConfig, InjectConfig } from '@app/tasks/config';
+import { chunkCount } from '@app/tasks/even-sum';
+import { FairScheduler, unitCost } from '@app/tasks/fairness';
+import type { FairTag } from '@app/tasks/fairness';
 import { unavailable } from '../http/task-http.errors';
 import { ClientUsageStore } from '@app/tasks/limits';
-import { FairScheduler } from '@app/tasks/fairness';
 import { SubmissionMetrics } from '../metrics/submission-metrics.service';
+import { QUEUE_OF, JobName, TaskQueue } from '@app/tasks/queues';
+import { TaskKind } from '@app/tasks/contract';
+import type { Placement } from '@app/tasks/queues';
+import { PngHeader, rawBytesPerPixel, pngOutputBound } from '@app/tasks/randomize';
+import { BlobStore, InjectBlobStore } from '@app/tasks/storage';
+import { TaskRecord, TaskStore } from '@app/tasks/records';
 import { quotaExceeded } from './quota.errors';
+import { UploadQuota } from './upload-quota';
 
-export interface Submission<N extends JobName> {
+/** What every submission has: its input is stored under `inputKey`, `bytes` long. */
+interface SubmissionBase {
   token: string;
-  task: TaskKind;
   client: string;
   requestedAt: number;
   inputKey: string;
   bytes: number;
-  job: N;
-  data: JobOf<N>;
-  /** Estimated CPU ms of the first job: its fair-queuing cost. */
-  cost: number;
-  /** Bytes counted against MAX_STORED_BYTES_PER_CLIENT, when more than `bytes` (a result's bound). */
-  reservedBytes?: number;
 }
 
-/** Creates the task record and enqueues its first job; undoes both (and the blob) if either fails. */
+/** A PNG to shuffle; its header sets the job's cost and the result's reserved bytes. */
+export interface RandomizeSubmission extends SubmissionBase {
+  task: TaskKind.Randomize;
+  header: PngHeader;
+  blockSize: number;
+  seed?: number;
+}
+
+/** A stored file of numbers to sum. */
+export interface EvenSumSubmission extends SubmissionBase {
+  task: TaskKind.EvenSum;
+}
+
+export type Submission = RandomizeSubmission | EvenSumSubmission;
+
+/**
+ * The one way into the queues from the api: holds the client's caps (each refusal a 429 naming
+ * its setting), creates the task record, prices the first job for fair queuing and enqueues it;
+ * undoes all of it (and the blob) if any step fails.
+ */
 @Injectable()
 export class TaskSubmitter {
   private readonly logger = new Logger(TaskSubmitter.name);
 
   constructor(
+    @InjectConfig() private readonly config: AppConfig,
     private readonly store: TaskStore,
     private readonly queue: TaskQueue,
     @InjectBlobStore() private readonly blobs: BlobStore,
@@ -37,7 +59,36 @@ export class TaskSubmitter {
     private readonly fair: FairScheduler,
   ) {}
 
-  async submit<N extends JobName>(s: Submission<N>): Promise<void> {
+  /**
+   * Quota for a streamed upload, held before its first byte is stored and grown as bytes arrive
+   * (429 when a cap refuses); `submit` converts it into the task's, `release` gives it back.
+   */
+  openUpload(
+    req: Request,
+    client: string,
+    token: string,
+    declared: number | undefined,
+  ): Promise<UploadQuota> {
+    return UploadQuota.open(this.usage, this.config, req, client, token, declared);
+  }
+
+  /** Holds a direct upload's declared bytes and a pending slot until `expiresAt`; 429 when a cap refuses. */
+  async reserveUpload(
+    client: string,
+    token: string,
+    bytes: number,
+    expiresAt: number,
+  ): Promise<void> {
+    const reserved = await this.usage.reserve(client, token, bytes, Date.now(), expiresAt);
+    if (reserved !== 'ok') throw quotaExceeded(reserved, bytes);
+  }
+
+  /** Gives back what an upload, a session or a failed submission of `token` holds (idempotent). */
+  release(client: string, token: string): Promise<void> {
+    return this.usage.cancel(client, token);
+  }
+
+  async submit(s: Submission): Promise<void> {
     const record: TaskRecord = {
       token: s.token,
       task: s.task,
@@ -49,40 +100,76 @@ export class TaskSubmitter {
       bytes: s.bytes,
     };
     // Replaces the token's own upload or session reservation, if any, with the task's.
-    const reservedBytes = Math.max(s.bytes, s.reservedBytes ?? 0);
+    const reservedBytes = this.reservedBytes(s);
     const reserved = await this.usage
       .reserve(s.client, s.token, reservedBytes)
       .catch((err: unknown) => this.fail(s, err));
     if (reserved !== 'ok') {
       await this.discard(s.token);
-      await this.usage.cancel(s.client, s.token).catch(() => undefined);
+      await this.release(s.client, s.token).catch(() => undefined);
       throw quotaExceeded(reserved, reservedBytes);
     }
     try {
       // Record first: a worker that takes the job at once must find it.
       await this.store.create(record);
-      const [fair] = await this.fair.tag(s.client, QUEUE_OF[s.job], [s.cost]);
-      await this.queue.add(
-        s.job,
-        { ...s.data, tag: fair?.tag },
-        { jobId: s.token, priority: fair?.priority, express: fair?.express },
-      );
+      await this.enqueue(s);
     } catch (err) {
-      await this.usage.cancel(s.client, s.token).catch(() => undefined);
+      await this.release(s.client, s.token).catch(() => undefined);
       await this.fail(s, err);
     }
     this.metrics.uploadBytes.inc({ task: s.task }, s.bytes);
     this.logger.log({ token: s.token, task: s.task, bytes: s.bytes }, 'task submitted');
   }
 
-  private async fail(s: Pick<Submission<JobName>, 'token' | 'task'>, err: unknown): Promise<never> {
-    this.logger.error({ token: s.token, task: s.task, err }, 'submission failed');
-    await this.discard(s.token);
-    throw unavailable('the task queue is unavailable, try again shortly');
-  }
-
   /** Removes whatever a failed submission left behind. */
   async discard(token: string): Promise<void> {
     await Promise.allSettled([this.store.delete(token), this.blobs.deletePrefix(`${token}/`)]);
   }
+
+  /** Bytes counted against MAX_STORED_BYTES_PER_CLIENT. */
+  private reservedBytes(s: Submission): number {
+    // A shuffled PNG's result counts too: its bound is reserved now (a small input can shuffle
+    // into a big output), and the worker settles it to the real size.
+    return s.task === TaskKind.Randomize ? s.bytes + pngOutputBound(s.header) : s.bytes;
+  }
+
+  /** The first job, at its fair place: one image, or the plan of a file. */
+  private async enqueue(s: Submission): Promise<void> {
+    const { token, inputKey } = s;
+    if (s.task === TaskKind.Randomize) {
+      const { width, height } = s.header;
+      const cost = unitCost.image(width * height * rawBytesPerPixel(s.header), height);
+      const fair = await this.tag(s, JobName.Randomize, cost);
+      const data = { token, inputKey, blockSize: s.blockSize, seed: s.seed, tag: fair?.tag };
+      return this.queue.add(JobName.Randomize, data, placement(token, fair));
+    }
+    // A file of one chunk is scanned by the plan job itself; a bigger one is only split there.
+    const scannedByPlan = chunkCount(s.bytes, this.config.chunkBytes) <= 1;
+    const fair = await this.tag(
+      s,
+      JobName.EvenSumPlan,
+      scannedByPlan ? unitCost.scanBytes(s.bytes) : 1,
+    );
+    return this.queue.add(
+      JobName.EvenSumPlan,
+      { token, inputKey, tag: fair?.tag },
+      placement(token, fair),
+    );
+  }
+
+  private async tag(s: Submission, job: JobName, cost: number): Promise<FairTag | undefined> {
+    const [fair] = await this.fair.tag(s.client, QUEUE_OF[job], [cost]);
+    return fair;
+  }
+
+  private async fail(s: Pick<Submission, 'token' | 'task'>, err: unknown): Promise<never> {
+    this.logger.error({ token: s.token, task: s.task, err }, 'submission failed');
+    await this.discard(s.token);
+    throw unavailable('the task queue is unavailable, try again shortly');
+  }
+}
+
+/** The job id is the token: a second add of the same task is a no-op. */
+function placement(token: string, fair: FairTag | undefined): Placement {
+  return { jobId: token, priority: fair?.priority, express: fair?.express };
 }

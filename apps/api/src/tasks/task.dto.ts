@@ -1,8 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { TASK_STATUSES, type TaskStatus, TOKEN_PATTERN } from '@app/tasks/contract';
+import type { EvenSumProgressView, TaskStatusView, TokenView } from '@app/tasks/contract';
 
-/** OpenAPI shapes of the task responses (documentation only; responses are built by the views). */
-export class TokenDto {
-  @ApiProperty({ example: 'b27f6016f9cf46a6baaddf09d2e5b221', pattern: '^[0-9a-f]{32}$' })
+/**
+ * OpenAPI shapes of the task responses (documentation only; responses are built by the views).
+ * Each implements its view, so a field changed there and not here does not compile.
+ */
+export class TokenDto implements TokenView {
+  @ApiProperty({ example: 'b27f6016f9cf46a6baaddf09d2e5b221', pattern: TOKEN_PATTERN.source })
   token!: string;
 }
 
@@ -11,16 +16,16 @@ export class ErrorDto {
   error!: string;
 }
 
-export class ProgressDto {
+export class ProgressDto implements EvenSumProgressView {
   @ApiProperty({ example: 536870912 }) bytesDone!: number;
   @ApiProperty({ example: 1073741824 }) bytesTotal!: number;
   @ApiProperty({ example: 8 }) chunksDone!: number;
   @ApiProperty({ example: 16 }) chunksTotal!: number;
 }
 
-export class StatusDto {
-  @ApiProperty({ enum: ['requested', 'received', 'finished', 'errored'], example: 'finished' })
-  status!: string;
+export class StatusDto implements TaskStatusView {
+  @ApiProperty({ enum: [...TASK_STATUSES], example: 'finished' })
+  status!: TaskStatus;
   @ApiPropertyOptional({
     description: 'Only when status is errored: why, e.g. "cannot decode PNG: …"',
   })
@@ -34,5 +39,10 @@ export class StatusDto {
   queueWaitMs?: number;
   @ApiPropertyOptional({ example: 110, description: 'Time from request to finish (wall clock)' })
   leadTimeMs?: number;
+  @ApiPropertyOptional({
+    example: 80,
+    description: 'even-sum only: from the first chunk started to the last one finished',
+  })
+  wallMs?: number;
   @ApiPropertyOptional({ type: ProgressDto, description: 'even-sum only' }) progress?: ProgressDto;
 }

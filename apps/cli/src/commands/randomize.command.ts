@@ -1,6 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { parse } from 'node:path';
 import type { Command } from 'commander';
+import { TaskKind } from '@app/tasks/contract';
 import { integerArg } from '../arguments';
 import type { ContextFactory } from '../cli-context';
 import { formatBytes } from '../format';
@@ -45,7 +46,7 @@ export function registerRandomizeCommand(program: Command, context: ContextFacto
       });
       if (!options.wait) return ctx.emit(token, { token });
       ctx.info(`submitted ${token}, waiting`);
-      await waitForTask(ctx.client, 'randomize', token);
+      await waitForTask(ctx.client, TaskKind.Randomize, token);
       const png = await ctx.client.randomizeResult(token);
       if (!png) throw new Error(`task ${token} finished but its result is gone (expired?)`);
       const output = options.output ?? `${parse(image).name}.randomized.png`;

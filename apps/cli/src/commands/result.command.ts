@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import type { TaskKind } from '../api-client';
+import { TaskKind } from '@app/tasks/contract';
 import type { ContextFactory } from '../cli-context';
 import { UsageError } from '../exit-codes';
 import { formatBytes } from '../format';
@@ -28,7 +28,7 @@ export function registerResultCommand(program: Command, context: ContextFactory)
     .action(async (token: string, options: ResultOptions, command: Command) => {
       const ctx = context(command);
       const { kind } = await ctx.client.findTask(token, kindsToTry(options.task));
-      if (kind === 'randomize') {
+      if (kind === TaskKind.Randomize) {
         if (!options.output && process.stdout.isTTY)
           throw new UsageError('a PNG result needs -o <file> (or stdout redirected to a file)');
         await waitForTask(ctx.client, kind, token);

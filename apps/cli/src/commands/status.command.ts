@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { TaskKind } from '../api-client';
+import type { TaskKind } from '@app/tasks/contract';
 import type { ContextFactory } from '../cli-context';
 import { kindsToTry, taskOption } from './task-option';
 

@@ -1,5 +1,6 @@
 import { Option } from 'commander';
-import { TASK_KINDS, TaskKind } from '../api-client';
+import { TaskKind } from '@app/tasks/contract';
+import { TASK_KINDS } from '../api-client';
 
 /** `--task <kind>` for commands given only a token (without it, each kind is asked in turn). */
 export function taskOption(): Option {

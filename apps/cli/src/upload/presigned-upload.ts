@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { CompletedPart, UploadPlan } from '../api-client';
+import type { DirectUploadView } from '@app/tasks/contract';
+import type { CompletedPart } from '../api-client';
 import { CliError, ExitCode, InterruptedError, ServerError } from '../exit-codes';
 import { networkCode, requestError, serverError } from '../http-errors';
 import { sendFile } from './send-file';
@@ -35,7 +36,7 @@ export function partRange(
  * Returns the parts' ETags for the completion call, in part order.
  */
 export async function uploadParts(
-  plan: UploadPlan,
+  plan: Pick<DirectUploadView, 'partSize' | 'parts'>,
   options: PartUploadOptions,
 ): Promise<CompletedPart[]> {
   const { size } = options;

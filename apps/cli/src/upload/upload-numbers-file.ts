@@ -1,4 +1,5 @@
-import type { ApiClient, UploadPlan } from '../api-client';
+import type { DirectUploadView } from '@app/tasks/contract';
+import type { ApiClient } from '../api-client';
 import { CliError, ExitCode, InterruptedError } from '../exit-codes';
 import { uploadParts } from './presigned-upload';
 
@@ -11,7 +12,7 @@ export interface UploadNumbersOptions {
   /** Bytes sent so far (it can step back when a failed part is retried). */
   onProgress: (bytesSent: number) => void;
   /** Told when the upload goes straight to storage, before the first part. */
-  onPresigned?: (plan: UploadPlan) => void;
+  onPresigned?: (plan: DirectUploadView) => void;
   /** Parts in flight at once in presigned mode. */
   concurrency?: number;
 }

@@ -10,6 +10,7 @@ import { AppConfig, InjectConfig } from '@app/tasks/config';
 import { JobName, QueueName, FairUnit, QUEUE_OF, TaskQueue } from '@app/tasks/queues';
 import { FairScheduler } from '@app/tasks/fairness';
 import { TaskLifecycle } from '@app/tasks/records';
+import { settlesWithin } from '@app/tasks/timing';
 import { clientMessage, isPermanent } from './job-failure';
 import { JOB_HANDLERS, JobHandler } from './job-handler';
 
@@ -69,13 +70,7 @@ export class QueueConsumer implements OnApplicationBootstrap, BeforeApplicationS
     // A local pause stops taking jobs and waits for the active ones. Not close(): bull's close()
     // memoises its promise, so a later close(true) would wait for the jobs too, past the timeout.
     const drained = Promise.all(this.queues.all().map((q) => q.pause(true)));
-    const timedOut = await Promise.race([
-      drained.then(() => false),
-      new Promise<boolean>((resolve) =>
-        setTimeout(() => resolve(true), this.config.shutdownTimeoutMs).unref(),
-      ),
-    ]);
-    if (timedOut)
+    if (!(await settlesWithin(drained, this.config.shutdownTimeoutMs)))
       this.logger.warn(
         { timeoutMs: this.config.shutdownTimeoutMs },
         'active jobs did not finish in time: handing them back',

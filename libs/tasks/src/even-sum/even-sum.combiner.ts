@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { TaskKind } from '../contract';
 import { TaskLifecycle, TaskStore } from '../records';
 import { chunksInOrder, combineChunkResults } from './engine';
 import { ChunkResultsStore } from './chunk-results.store';
@@ -19,7 +20,8 @@ export class EvenSumCombiner {
   /** Ends the task from its chunk results if all are in; otherwise does nothing. */
   async combine(token: string): Promise<void> {
     const record = await this.store.get(token);
-    if (!record || (record.status !== 'requested' && record.status !== 'received')) return;
+    if (record?.task !== TaskKind.EvenSum) return;
+    if (record.status !== 'requested' && record.status !== 'received') return;
     const total = record.chunksTotal;
     if (total === undefined) return;
     const results = await this.chunks.all(token);

@@ -3,4 +3,5 @@
 // Other areas, the apps, test/ and scripts/ import this area only through this file.
 export { unitCost } from './start-time-fair-queue';
 export { FairScheduler } from './fair-scheduler.service';
+export type { FairTag } from './fair-scheduler.service';
 export { CpuGate } from './cpu-gate';

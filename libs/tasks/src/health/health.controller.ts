@@ -4,6 +4,7 @@ import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs
 import Redis from 'ioredis';
 import { InjectRedis } from '../redis';
 import { BlobStore, InjectBlobStore } from '../storage';
+import { withTimeout } from '../timing';
 
 const PROBE_TIMEOUT_MS = 2000;
 
@@ -51,7 +52,11 @@ export class HealthController {
   private async probe(key: string, check: () => Promise<unknown>) {
     const indicator = this.indicators.check(key);
     try {
-      await withTimeout(check(), PROBE_TIMEOUT_MS);
+      await withTimeout(
+        check(),
+        PROBE_TIMEOUT_MS,
+        () => new ProbeTimeoutError(`no answer within ${PROBE_TIMEOUT_MS} ms`),
+      );
       return indicator.up();
     } catch (err) {
       const timedOut = err instanceof ProbeTimeoutError;
@@ -66,11 +71,3 @@ export class HealthController {
 }
 
 class ProbeTimeoutError extends Error {}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new ProbeTimeoutError(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}

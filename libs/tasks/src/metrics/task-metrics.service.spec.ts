@@ -1,5 +1,5 @@
 import { Registry } from 'prom-client';
-import { TaskKind } from '../queues';
+import { TaskKind } from '../contract';
 import { TASK_BUCKETS, TaskMetrics } from './task-metrics.service';
 
 describe(TaskMetrics.name, () => {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Histogram, Registry } from 'prom-client';
-import { TaskKind } from '../queues';
+import { TaskKind } from '../contract';
 
 /** Seconds: 50 ms (a small image) up to 30 min (a very large even-sum upload and scan). */
 // Finer below 2.5 s, where images and small files land, so p50/p95 estimates are tight there.

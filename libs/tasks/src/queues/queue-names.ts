@@ -22,9 +22,3 @@ export enum JobName {
   EvenSumChunk = 'even-sum.chunk',
   Cleanup = 'maintenance.cleanup',
 }
-
-/** The kinds of task a client can submit (the `task` label in metrics and logs). */
-export enum TaskKind {
-  Randomize = 'randomize',
-  EvenSum = 'even-sum',
-}

@@ -1,8 +1,7 @@
 // Task records in Redis (token, record, store, upload sessions), their lifecycle and expiry, and
 // the modules that provide them.
 // Other areas, the apps, test/ and scripts/ import this area only through this file.
-export { isTaskToken, newTaskToken } from './task-token';
-export type { TaskRecord } from './task-record';
+export type { FinishedRecordOf, TaskRecord, TaskRecordOf } from './task-record';
 export { PermanentTaskError } from './task-errors';
 export { TaskStore, throwOnMultiError } from './task-store.service';
 export { UploadSessionStore } from './upload-session.store';

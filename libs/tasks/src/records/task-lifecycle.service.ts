@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ClientUsageStore } from '../limits';
 import { TaskMetrics } from '../metrics';
 import { PermanentTaskError } from './task-errors';
-import { TaskRecord } from './task-record';
+import { ResultFieldsOf, TaskRecord } from './task-record';
 import { TaskStore } from './task-store.service';
 
 /** Status transitions of a task as workers see them, with the durations every task reports. */
@@ -31,9 +31,9 @@ export class TaskLifecycle {
    * false when nothing was written: the task had already ended or expired or, with `allChunksIn`,
    * not every chunk result is recorded (see TaskStore.update).
    */
-  async finish(
-    record: TaskRecord,
-    fields: Partial<TaskRecord> & { executionMs: number },
+  async finish<R extends TaskRecord>(
+    record: R,
+    fields: ResultFieldsOf<R> & { executionMs: number },
     { allChunksIn = false, now = Date.now() }: EndOptions = {},
   ): Promise<boolean> {
     const durations = durationsOf(record, now);
@@ -54,7 +54,7 @@ export class TaskLifecycle {
           outcome: 'finished',
           bytes: record.bytes,
           ...measured,
-          wallMs: fields.wallMs,
+          wallMs: 'wallMs' in fields ? fields.wallMs : undefined,
         },
         'task finished',
       );

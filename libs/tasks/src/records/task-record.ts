@@ -1,12 +1,8 @@
-import { TaskKind } from '../queues';
+import { TaskKind, TaskStatus } from '../contract';
 
-/** `requested` → `received` → `finished` are the old service's states; `errored` is new. */
-export type TaskStatus = 'requested' | 'received' | 'finished' | 'errored';
-
-/** The per-token record in Redis (a hash); the source of truth for status, not bull's job state. */
-export interface TaskRecord {
+/** The fields every task's record has, whatever its kind. */
+interface TaskRecordBase {
   token: string;
-  task: TaskKind;
   client: string;
   status: TaskStatus;
   /** Epoch ms, wall clock: comparable across processes and machines (a monotonic clock is not). */
@@ -16,20 +12,77 @@ export interface TaskRecord {
   finishedAt?: number;
   error?: string;
   inputKey: string;
-  resultKey?: string;
   bytes: number;
   executionMs?: number;
   queueWaitMs?: number;
   leadTimeMs?: number;
-  /** even-sum only: wall time from the first chunk's start to the last chunk's end. */
-  wallMs?: number;
+}
+
+/** What a finished randomize task adds to its record. */
+export interface RandomizeResultFields {
+  /** The shuffled PNG's blob (records written before it existed: `<token>/output.png`). */
+  resultKey: string;
+}
+
+/** What an even-sum task's plan and chunks record as it runs. */
+interface EvenSumProgressFields {
   chunksTotal?: number;
   chunksDone?: number;
   bytesDone?: number;
-  sum?: string;
-  evenCount?: number;
-  count?: number;
+  /** Wall time from the first chunk's start to the last chunk's end. */
+  wallMs?: number;
 }
+
+/** An even-sum task's outcome. */
+interface EvenSumOutcome {
+  /** The exact sum of the even integers, as a decimal string. */
+  sum: string;
+  evenCount: number;
+  count: number;
+}
+
+/** What a finished even-sum task adds to its record, in the same write that marks it finished. */
+export type EvenSumResultFields = EvenSumOutcome &
+  Required<Pick<EvenSumProgressFields, 'bytesDone' | 'wallMs'>>;
+
+/**
+ * `T`'s fields, absent: a record never holds another kind's fields, nor a result before it finished.
+ * Reading one unnarrowed gives `undefined`; a value needs narrowing by `task` (and `status`).
+ */
+type Absent<T> = { [K in keyof T]?: undefined };
+
+/** A randomize task's record. */
+export type RandomizeRecord = TaskRecordBase & {
+  task: TaskKind.Randomize;
+} & Partial<RandomizeResultFields> &
+  Absent<EvenSumProgressFields & EvenSumOutcome>;
+
+/**
+ * An even-sum task's record: finished, it has its sum and counts (written with the status, in one
+ * step, by TaskLifecycle.finish); before that, or errored, it has none.
+ */
+export type EvenSumRecord = TaskRecordBase & {
+  task: TaskKind.EvenSum;
+} & EvenSumProgressFields &
+  Absent<RandomizeResultFields> &
+  (
+    | ({ status: 'finished' } & EvenSumResultFields)
+    | ({ status: Exclude<TaskStatus, 'finished'> } & Absent<EvenSumOutcome>)
+  );
+
+/** The per-token record in Redis (a hash); the source of truth for status, not bull's job state. */
+export type TaskRecord = RandomizeRecord | EvenSumRecord;
+
+/** The record of a task of kind `K`. */
+export type TaskRecordOf<K extends TaskKind> = Extract<TaskRecord, { task: K }>;
+
+/** The record of a finished task of kind `K`: its result fields are there. */
+export type FinishedRecordOf<K extends TaskKind> = TaskRecordOf<K> & { status: 'finished' };
+
+/** The fields a worker writes when a task of the record's kind finishes. */
+export type ResultFieldsOf<R extends TaskRecord> = R extends RandomizeRecord
+  ? RandomizeResultFields
+  : EvenSumResultFields;
 
 const NUMERIC_FIELDS = [
   'requestedAt',
@@ -55,6 +108,7 @@ export function parseTaskRecord(hash: Record<string, string>): TaskRecord | null
   for (const field of NUMERIC_FIELDS) {
     if (hash[field] !== undefined) record[field] = Number(hash[field]);
   }
+  // Written only by TaskSubmitter.submit and TaskLifecycle, which keep each kind's shape.
   return record as unknown as TaskRecord;
 }
 

@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import Redis from 'ioredis';
 import { AppConfig, InjectConfig } from '../config';
 import { InjectRedis } from '../redis';
-import { parseTaskRecord, serializeTaskFields, TaskRecord, TaskStatus } from './task-record';
+import { parseTaskRecord, serializeTaskFields, TaskRecord } from './task-record';
+import { TaskStatus } from '../contract';
 
 // Writes only to an existing record: a late write after expiry must not resurrect a key with no TTL.
 // ARGV[1] = allowed current statuses ("" = any), then field/value pairs. With a second key (a task's

@@ -1,3 +1,5 @@
+import { withTimeout } from '../timing';
+
 /** Errors ioredis and bull raise while Redis is unreachable (no offline queue, retries spent, timeouts). */
 const UNAVAILABLE =
   /Stream isn't writeable|Connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|max retries per request|Redis did not answer/i;
@@ -10,9 +12,5 @@ export function isRedisUnavailable(err: unknown): boolean {
 
 /** Rejects with a "Redis did not answer" error when `promise` takes longer than `ms` (bull's clients queue commands while offline). */
 export function withRedisTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  return withTimeout(promise, ms, () => new Error(`Redis did not answer within ${ms} ms`));
 }

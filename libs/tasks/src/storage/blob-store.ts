@@ -1,5 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { Readable } from 'node:stream';
+import { TOKEN_SOURCE } from '../contract';
 
 /** Thrown when a blob does not exist (expired, deleted, never written). */
 export class BlobNotFoundError extends Error {
@@ -78,11 +79,18 @@ export const BLOB_STORE = Symbol('BLOB_STORE');
 /** Injects the configured BlobStore. */
 export const InjectBlobStore = (): ParameterDecorator => Inject(BLOB_STORE);
 
-const KEY_PATTERN = /^[0-9a-f]{32}\/[a-z0-9.-]+$/;
+const KEY_PATTERN = new RegExp(`^${TOKEN_SOURCE}/[a-z0-9.-]+$`);
+const PREFIX_PATTERN = new RegExp(`^${TOKEN_SOURCE}/$`);
 
 /** Blob keys are `<token>/<name>`; anything else never reaches the filesystem or S3. */
 export function assertBlobKey(key: string): void {
   if (!KEY_PATTERN.test(key)) throw new Error(`invalid blob key ${JSON.stringify(key)}`);
+}
+
+/** A task's blob prefix is `<token>/`: deleting anything wider is refused. */
+export function assertBlobPrefix(prefix: string): void {
+  if (!PREFIX_PATTERN.test(prefix))
+    throw new Error(`invalid blob prefix ${JSON.stringify(prefix)}`);
 }
 
 /** The blob keys of a task. */

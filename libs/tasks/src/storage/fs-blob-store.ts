@@ -15,8 +15,10 @@ import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { randomBytes } from 'node:crypto';
+import { isTaskToken } from '../contract';
 import {
   assertBlobKey,
+  assertBlobPrefix,
   BlobNotFoundError,
   BlobRead,
   BlobStore,
@@ -111,15 +113,14 @@ export class FsBlobStore implements BlobStore {
   }
 
   async deletePrefix(prefix: string): Promise<void> {
-    if (!/^[0-9a-f]{32}\/$/.test(prefix))
-      throw new Error(`invalid blob prefix ${JSON.stringify(prefix)}`);
+    assertBlobPrefix(prefix);
     await rm(join(this.dir, prefix), { recursive: true, force: true });
   }
 
   async *listTasks(): AsyncIterable<{ token: string; modifiedAt: number }> {
     const entries = await readdir(this.dir, { withFileTypes: true }).catch(() => []);
     for (const entry of entries) {
-      if (!entry.isDirectory() || !/^[0-9a-f]{32}$/.test(entry.name)) continue;
+      if (!entry.isDirectory() || !isTaskToken(entry.name)) continue;
       const dir = join(this.dir, entry.name);
       const files = await readdir(dir).catch(() => [] as string[]);
       const times = await Promise.all(

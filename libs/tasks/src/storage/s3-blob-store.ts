@@ -18,12 +18,13 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { hostname } from 'node:os';
 import { PassThrough, Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { assertBlobKey, BlobNotFoundError, BlobRead, BlobStore, PutOptions } from './blob-store';
+import { isTaskToken } from '../contract';
+import { assertBlobKey, assertBlobPrefix, BlobNotFoundError } from './blob-store';
+import type { BlobRead, BlobStore, PutOptions } from './blob-store';
 import { DirectUploads, UploadedPart, UploadRejectedError } from './direct-uploads';
 import { meterBody } from './metered-body';
 import { fromS3Error, s3ErrorName } from './s3-errors';
 
-const TOKEN = /^[0-9a-f]{32}$/;
 // S3's answers to a completion whose part list does not fit the upload: the client's mistake (400).
 const REJECTED_COMPLETION = new Set([
   'InvalidPart',
@@ -166,8 +167,7 @@ export class S3BlobStore implements BlobStore, DirectUploads {
   }
 
   async deletePrefix(prefix: string): Promise<void> {
-    if (!/^[0-9a-f]{32}\/$/.test(prefix))
-      throw new Error(`invalid blob prefix ${JSON.stringify(prefix)}`);
+    assertBlobPrefix(prefix);
     for await (const page of this.pages(prefix)) {
       if (!page.length) continue;
       const { Errors } = await this.s3
@@ -191,7 +191,7 @@ export class S3BlobStore implements BlobStore, DirectUploads {
     for await (const page of this.pages('')) {
       for (const { key, modifiedAt } of page) {
         const token = key.split('/')[0];
-        if (!TOKEN.test(token)) continue;
+        if (!isTaskToken(token)) continue;
         if (current?.token === token) {
           current.modifiedAt = Math.max(current.modifiedAt, modifiedAt);
           continue;
@@ -312,7 +312,7 @@ export class S3BlobStore implements BlobStore, DirectUploads {
         if (
           !Key ||
           !UploadId ||
-          !TOKEN.test(token) ||
+          !isTaskToken(token) ||
           now - (Initiated?.getTime() ?? now) < olderThanMs
         )
           continue;

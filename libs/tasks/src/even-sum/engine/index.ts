@@ -7,7 +7,7 @@ export type { ChunkScanResult, ScanState } from './even-sum.scanner';
 export { scanRange } from './scan-range';
 export type { ReadRange } from './scan-range';
 export { ScanPool } from './scan-pool';
-export { planChunks } from './chunk-plan';
+export { chunkCount, planChunks } from './chunk-plan';
 export type { ChunkRange } from './chunk-plan';
 export { chunksInOrder } from './chunk-coverage';
 export { joinChunkResults } from './join-chunk-results';

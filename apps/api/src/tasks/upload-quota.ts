@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 import { AppConfig } from '@app/tasks/config';
 import { ClientUsageStore } from '@app/tasks/limits';
-import { quotaExceeded } from '../tasks/quota.errors';
+import { quotaExceeded } from './quota.errors';
 
 const MiB = 1024 * 1024;
 // A chunked body reserves this much ahead at a time: one Redis call per MiB, and at most a MiB

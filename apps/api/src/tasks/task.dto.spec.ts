@@ -1,0 +1,60 @@
+import 'reflect-metadata';
+import { DECORATORS } from '@nestjs/swagger';
+import { TaskKind } from '@app/tasks/contract';
+import { EvenSumResultDto } from '../even-sum/even-sum.dto';
+import { evenSumResultView } from '../even-sum/even-sum-result.view';
+import { taskStatusView } from './task-status.view';
+import { StatusDto } from './task.dto';
+
+/** The fields a Swagger DTO documents. */
+const documented = (dto: new () => object): string[] =>
+  (Reflect.getMetadata(DECORATORS.API_MODEL_PROPERTIES_ARRAY, dto.prototype) as string[]).map(
+    (name) => name.replace(/^:/, ''),
+  );
+
+/** An even-sum task's record as the submitter writes it. */
+const submitted = {
+  token: 'a'.repeat(32),
+  client: 'anonymous',
+  task: TaskKind.EvenSum,
+  inputKey: 'k',
+  bytes: 10,
+  requestedAt: 1,
+} as const;
+
+/** The fullest status the api sends: every field known. */
+const fullStatus = taskStatusView({
+  ...submitted,
+  status: 'errored',
+  error: 'x',
+  enqueuedAt: 2,
+  startedAt: 3,
+  finishedAt: 4,
+  executionMs: 1,
+  queueWaitMs: 1,
+  leadTimeMs: 3,
+  wallMs: 1,
+  chunksTotal: 1,
+  chunksDone: 1,
+  bytesDone: 10,
+});
+
+const result = evenSumResultView({
+  ...submitted,
+  status: 'finished',
+  sum: '4',
+  evenCount: 2,
+  count: 3,
+  bytesDone: 10,
+  wallMs: 1,
+});
+
+// `implements` checks the fields a DTO declares; this checks it declares every field the api sends.
+describe.each([
+  [StatusDto.name, StatusDto, fullStatus],
+  [EvenSumResultDto.name, EvenSumResultDto, result],
+])('%s', (_name: string, dto: new () => object, view: object) => {
+  it('documents every field the api sends', () => {
+    expect(documented(dto).sort()).toEqual(Object.keys(view).sort());
+  });
+});
