@@ -11,6 +11,7 @@ import { MetricsModule } from '@app/tasks/metrics/metrics.module';
 import { SubmissionMetrics } from '@app/tasks/metrics/submission-metrics.service';
 import { QueueBoardModule } from './admin/queue-board.module';
 import { HttpDrain } from './http/http-drain.service';
+import { QueueDepthEmfPublisher } from './metrics/queue-depth-emf.publisher';
 import { RateLimitModule } from './auth/rate-limit.module';
 import { DirectUploadController } from './even-sum/direct-upload.controller';
 import { DirectUploadService } from './even-sum/direct-upload.service';
@@ -41,6 +42,7 @@ export class ApiModule {
       providers: [
         HttpDrain,
         SubmissionMetrics,
+        QueueDepthEmfPublisher,
         RandomizeService,
         ImageBodyReader,
         EvenSumService,
