@@ -21,6 +21,7 @@ export class QueueDepthEmfPublisher implements OnApplicationBootstrap, OnModuleD
   private readonly logger = new Logger(QueueDepthEmfPublisher.name);
   private timer?: NodeJS.Timeout;
   private publishing = false;
+  private stopped = false;
 
   constructor(
     @InjectConfig() private readonly config: AppConfig,
@@ -30,13 +31,13 @@ export class QueueDepthEmfPublisher implements OnApplicationBootstrap, OnModuleD
   onApplicationBootstrap(): void {
     const emf = this.config.queueDepthEmf;
     if (!emf) return;
-    void this.publish();
     this.timer = setInterval(() => void this.publish(), emf.intervalSeconds * 1000);
     this.timer.unref();
   }
 
   onModuleDestroy(): void {
     clearInterval(this.timer);
+    this.stopped = true;
   }
 
   /**
@@ -55,7 +56,9 @@ export class QueueDepthEmfPublisher implements OnApplicationBootstrap, OnModuleD
       );
       process.stdout.write(lines.join(''));
     } catch (err) {
-      this.logger.warn({ err: (err as Error).message }, 'queue depths not published');
+      // A read cut short by shutdown (the queues closing) is no news.
+      if (!this.stopped)
+        this.logger.warn({ err: (err as Error).message }, 'queue depths not published');
     } finally {
       this.publishing = false;
     }
