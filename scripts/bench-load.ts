@@ -103,9 +103,9 @@ async function main(): Promise<void> {
     throw new Error('--env API_KEYS: the benchmark makes its own keys, one per client loop');
 
   // One API key per loop, named for this run: 50 clients as the service counts them (rate limit,
-  // fair scheduling, pending caps), and none shared with another stack on the same Redis. The rate
-  // limiter's keys are not under QUEUE_PREFIX, so `anonymous` would share its counter and its
-  // 60 s block with every other test run on this Redis (seen as 429s at 10M/min, both ways).
+  // fair scheduling, pending caps), and none shared with another stack on the same Redis. (The rate
+  // limiter's keys were once outside QUEUE_PREFIX, and `anonymous` then shared its counter and its
+  // 60 s block with every other run on this Redis; they are under it now, see redisKeys.throttle.)
   const runId = randomBytes(4).toString('hex');
   const keys = Array.from({ length: clients }, (_, i) => ({
     client: `load-${runId}-${i}`,

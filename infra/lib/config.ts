@@ -34,8 +34,8 @@ export interface TaskServiceConfig {
   readonly maxUploadBytes?: number;
   readonly chunkBytes?: number;
   readonly fairScheduling: boolean;
-  /** Deploy the scheduled Lambda that publishes TaskService/QueueDepth; turn off only if the service publishes it. */
-  readonly publishQueueDepth: boolean;
+  /** How often each api task writes TaskService/QueueDepth (QUEUE_DEPTH_EMF_SECONDS). */
+  readonly queueDepthEmfSeconds: number;
 }
 
 type ContextReader = (key: string) => unknown;
@@ -171,7 +171,8 @@ export function loadConfig(read: ContextReader): TaskServiceConfig {
     maxUploadBytes: optInt('maxUploadBytes', 1, Number.MAX_SAFE_INTEGER),
     chunkBytes: optInt('chunkBytes', 1024 * 1024, 1024 * 1024 * 1024),
     fairScheduling: bool('fairScheduling', true),
-    publishQueueDepth: bool('publishQueueDepth', true),
+    // At most 60: the scaling policy reads one-minute periods, and a minute without a line is a gap.
+    queueDepthEmfSeconds: int('queueDepthEmfSeconds', 30, 1, 60),
   };
 
   if (problems.length > 0) {

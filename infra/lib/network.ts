@@ -5,7 +5,7 @@ export interface NetworkProps {
   readonly natGateways: number;
 }
 
-/** Two-AZ VPC: ALB in public subnets; tasks, Redis and the queue-depth Lambda in private subnets. */
+/** Two-AZ VPC: ALB in public subnets; tasks and Redis in private subnets. */
 export class Network extends Construct {
   readonly vpc: ec2.Vpc;
 

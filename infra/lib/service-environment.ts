@@ -1,8 +1,5 @@
 import type { TaskServiceConfig } from './config';
 
-// The bull queue names the service uses (libs/tasks); persisted in Redis, so they change together.
-export const QUEUE_NAMES = ['randomize', 'even-sum', 'even-sum-chunk', 'express'] as const;
-
 export const API_PORT = 5000;
 export const WORKER_HTTP_PORT = 5001;
 

@@ -1,6 +1,5 @@
 import { Annotations, CfnOutput, Stack, StackProps } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ApiService } from './api-service';
@@ -9,7 +8,7 @@ import { BlobBucket } from './blob-bucket';
 import type { TaskServiceConfig } from './config';
 import { serviceImages } from './container-images';
 import { Network } from './network';
-import { QUEUE_DEPTH_NAMESPACE, QueueDepthPublisher } from './queue-depth-publisher';
+import { QueueDepthMetric } from './queue-depth-metric';
 import { Redis } from './redis';
 import { sharedEnvironment } from './service-environment';
 import { WorkerService } from './worker-service';
@@ -64,20 +63,18 @@ export class TaskServiceStack extends Stack {
       region: this.region,
     });
 
-    const queueDepth = new QueueDepthPublisher(this, 'QueueDepth', {
-      vpc,
-      redisHost: this.redis.host,
-      redisPort: this.redis.port,
-      queuePrefix: config.queuePrefix,
-      logRetention,
-      enabled: config.publishQueueDepth,
-    });
+    const queueDepth = new QueueDepthMetric(this, 'QueueDepth');
 
     this.api = new ApiService(this, 'Api', {
       cluster,
       image: images.api,
       arm64: config.arm64,
-      environment,
+      environment: {
+        ...environment,
+        // Every api task writes the queue depths as EMF lines to its log group (QueueDepthMetric).
+        QUEUE_DEPTH_EMF_SECONDS: String(config.queueDepthEmfSeconds),
+        QUEUE_DEPTH_EMF_DEPLOYMENT: queueDepth.deployment,
+      },
       secrets: secrets.containerSecrets(),
       bucket: this.blobs.bucket,
       logRetention,
@@ -99,29 +96,13 @@ export class TaskServiceStack extends Stack {
       minCount: config.workerMinCount,
       maxCount: config.workerMaxCount,
       spot: config.workerSpot,
-      queueDepth: queueDepth.queueDepthMetric(),
+      queueDepth: queueDepth.metric(),
       backlogPerWorkerTarget: config.backlogPerWorkerTarget,
     });
 
-    // Redis is reachable from the api, the workers and the publisher, and from nothing else.
+    // Redis is reachable from the api and the workers, and from nothing else.
     this.redis.allowFrom(this.api.securityGroup, 'task service api');
     this.redis.allowFrom(this.worker.securityGroup, 'task service workers');
-    if (queueDepth.securityGroup)
-      this.redis.allowFrom(queueDepth.securityGroup, 'queue-depth publisher');
-
-    if (!config.publishQueueDepth) {
-      // The service publishes TaskService/QueueDepth itself (PutMetricData has no resource-level
-      // permissions, so the namespace condition is the narrowing).
-      for (const role of [this.api.taskRole, this.worker.taskRole]) {
-        role.addToPrincipalPolicy(
-          new iam.PolicyStatement({
-            actions: ['cloudwatch:PutMetricData'],
-            resources: ['*'],
-            conditions: { StringEquals: { 'cloudwatch:namespace': QUEUE_DEPTH_NAMESPACE } },
-          }),
-        );
-      }
-    }
 
     if (!config.certificateArn) {
       Annotations.of(this).addWarningV2(

@@ -20,7 +20,7 @@ export interface WorkerServiceProps {
   readonly minCount: number;
   readonly maxCount: number;
   readonly spot: boolean;
-  /** TaskService/QueueDepth for this deployment. */
+  /** TaskService/QueueDepth for this deployment, with the statistic to scale on. */
   readonly queueDepth: cloudwatch.Metric;
   readonly backlogPerWorkerTarget: number;
 }
@@ -185,7 +185,7 @@ export class WorkerService extends Construct {
                     value: String(value),
                   })),
                 },
-                stat: 'Average',
+                stat: depth.statistic,
               },
             },
             {

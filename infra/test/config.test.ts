@@ -17,7 +17,7 @@ describe(loadConfig.name, () => {
       queuePrefix: '{tasks}',
       resultTtlSeconds: 86400,
       logRetentionDays: 30,
-      publishQueueDepth: true,
+      queueDepthEmfSeconds: 30,
       apiKeysSecretName: 'task-service/api-keys',
     });
     expect(sut.certificateArn).toBeUndefined();
@@ -61,6 +61,7 @@ describe(loadConfig.name, () => {
       queuePrefix: 'tasks',
       logRetentionDays: 31,
       workerSpot: 'maybe',
+      queueDepthEmfSeconds: 61,
     });
     expect(() => loadConfig(bad)).toThrow(ConfigError);
     try {
@@ -74,6 +75,7 @@ describe(loadConfig.name, () => {
         'queuePrefix',
         'logRetentionDays',
         'workerSpot',
+        'queueDepthEmfSeconds',
       ]) {
         expect(message).toContain(key);
       }

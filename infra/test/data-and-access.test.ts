@@ -41,14 +41,14 @@ describe('TaskServiceStack data and access', () => {
       expect(group.Properties).not.toHaveProperty('NumNodeGroups'); // cluster mode disabled
     });
 
-    it('accepts connections only from the api, worker and publisher security groups', () => {
+    it('accepts connections only from the api and worker security groups', () => {
       const [[redisSgId]] = resourcesOf(template, 'AWS::ElastiCache::ReplicationGroup').map(
         ([, g]) => [g.Properties.SecurityGroupIds[0]['Fn::GetAtt'][0]],
       );
       const rules = resourcesOf(template, 'AWS::EC2::SecurityGroupIngress')
         .map(([, r]) => r.Properties)
         .filter((r) => r.GroupId['Fn::GetAtt']?.[0] === redisSgId);
-      expect(rules).toHaveLength(3);
+      expect(rules).toHaveLength(2);
       for (const rule of rules) {
         expect(rule).toMatchObject({ FromPort: 6379, ToPort: 6379, IpProtocol: 'tcp' });
         expect(rule.SourceSecurityGroupId).toBeDefined();
@@ -198,7 +198,7 @@ describe('TaskServiceStack data and access', () => {
   describe('logs', () => {
     it('keeps every log group for 30 days', () => {
       const groups = resourcesOf(template, 'AWS::Logs::LogGroup');
-      expect(groups.length).toBeGreaterThanOrEqual(3); // api, worker, publisher
+      expect(groups.length).toBeGreaterThanOrEqual(2); // api, worker
       for (const [, g] of groups) expect(g.Properties.RetentionInDays).toBe(30);
     });
 

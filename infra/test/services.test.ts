@@ -185,6 +185,8 @@ describe('TaskServiceStack services', () => {
         MetricName: 'QueueDepth',
         Dimensions: [{ Name: 'Deployment', Value: 'TaskService' }],
       });
+      // Every api task writes the same depth: the maximum is it, whatever the api task count.
+      expect(depth.MetricStat.Stat).toBe('Maximum');
       const workers = metrics.find((m: any) => m.Id === 'workers');
       expect(workers.MetricStat.Metric).toMatchObject({
         Namespace: 'ECS/ContainerInsights',
@@ -230,26 +232,35 @@ describe('TaskServiceStack services', () => {
       });
     });
 
-    it('publishes QueueDepth every minute from a Lambda that reads the bull keys in Redis', () => {
-      template.hasResourceProperties('AWS::Lambda::Function', {
-        Handler: 'index.handler',
-        Runtime: 'nodejs22.x',
-        VpcConfig: Match.anyValue(),
-        Environment: {
-          Variables: Match.objectLike({
-            QUEUE_PREFIX: '{tasks}',
-            QUEUE_NAMES: 'randomize,even-sum,even-sum-chunk,express',
-            METRIC_NAMESPACE: 'TaskService',
-            DEPLOYMENT: 'TaskService',
-            REDIS_TLS: 'true',
-          }),
-        },
+    it('has the api write QueueDepth as EMF lines every 30 s under the stack name, and no Lambda', () => {
+      expect(envOf(container('api'))).toMatchObject({
+        QUEUE_DEPTH_EMF_SECONDS: '30',
+        QUEUE_DEPTH_EMF_DEPLOYMENT: 'TaskService',
       });
-      template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)' });
-      const lambdaAssets = Object.values(sut.assets.files).filter(
-        (f) => f.source.packaging === 'zip',
+      expect(envOf(container('worker'))).not.toHaveProperty('QUEUE_DEPTH_EMF_SECONDS');
+      // The only function left is CDK's own (it strips the VPC default security group's rules).
+      const functions = resourcesOf(template, 'AWS::Lambda::Function').map(
+        ([, f]) => f.Properties.Handler,
       );
-      expect(lambdaAssets.length).toBeGreaterThanOrEqual(1);
+      expect(functions).toEqual(['__entrypoint__.handler']);
+      template.resourceCountIs('AWS::Events::Rule', 0);
+      // EMF needs no API call: nobody may PutMetricData.
+      expect(JSON.stringify(template.findResources('AWS::IAM::Policy'))).not.toContain(
+        'cloudwatch:PutMetricData',
+      );
+    });
+
+    it('alarms when QueueDepth has had no datapoint for 5 minutes (frozen worker count)', () => {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'TaskService',
+        MetricName: 'QueueDepth',
+        Dimensions: [{ Name: 'Deployment', Value: 'TaskService' }],
+        Statistic: 'SampleCount',
+        Period: 300,
+        Threshold: 1,
+        ComparisonOperator: 'LessThanThreshold',
+        TreatMissingData: 'breaching',
+      });
     });
   });
 });

@@ -1,7 +1,7 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { resourcesOf, synth } from './synth';
 
-// One synth with every non-default branch: HTTPS, pushed ECR images, service-published metric,
+// One synth with every non-default branch: HTTPS, pushed ECR images, a faster queue-depth metric,
 // on-demand-only workers, a longer TTL, Graviton.
 describe('TaskServiceStack with non-default context', () => {
   const certificateArn =
@@ -15,7 +15,7 @@ describe('TaskServiceStack with non-default context', () => {
       workerRepository: 'ts-worker',
       imageTag: 'v1.2.3',
       certificateArn,
-      publishQueueDepth: 'false',
+      queueDepthEmfSeconds: '10',
       workerSpot: 'false',
       resultTtlSeconds: String(3 * 86400 + 1),
       cpuArchitecture: 'arm64',
@@ -55,23 +55,11 @@ describe('TaskServiceStack with non-default context', () => {
     expect(images.some((i) => i.includes('/ts-worker:v1.2.3'))).toBe(true);
   });
 
-  it('leaves QueueDepth to the service: no publisher Lambda, PutMetricData limited to the TaskService namespace', () => {
-    const functions = resourcesOf(template, 'AWS::Lambda::Function').filter(
-      ([, f]) => f.Properties.Handler === 'index.handler',
-    );
-    expect(functions).toHaveLength(0);
-    template.resourceCountIs('AWS::Events::Rule', 0);
-    const putMetric = resourcesOf(template, 'AWS::IAM::Policy')
-      .flatMap(([, p]) => p.Properties.PolicyDocument.Statement)
-      .filter((s: any) => s.Action === 'cloudwatch:PutMetricData');
-    expect(putMetric.length).toBeGreaterThan(0);
-    for (const s of putMetric) {
-      expect(s.Condition).toEqual({ StringEquals: { 'cloudwatch:namespace': 'TaskService' } });
-    }
-    // The scaling policy reads the same metric either way.
-    expect(
-      JSON.stringify(template.findResources('AWS::ApplicationAutoScaling::ScalingPolicy')),
-    ).toContain('"QueueDepth"');
+  it('has the api write QueueDepth at the interval asked for', () => {
+    const api = resourcesOf(template, 'AWS::ECS::TaskDefinition')
+      .map(([, td]) => td.Properties.ContainerDefinitions[0])
+      .find((c) => c.Name === 'api');
+    expect(api.Environment).toContainEqual({ Name: 'QUEUE_DEPTH_EMF_SECONDS', Value: '10' });
   });
 
   it('runs all workers on regular Fargate when Spot is off', () => {

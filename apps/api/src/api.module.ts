@@ -10,6 +10,7 @@ import { MetricsModule } from '@app/tasks/metrics';
 import { SubmissionMetrics } from './metrics/submission-metrics.service';
 import { QueueBoardModule } from './admin/queue-board.module';
 import { HttpDrain } from './http/http-drain.service';
+import { QueueDepthEmfPublisher } from './metrics/queue-depth-emf.publisher';
 import { RateLimitModule } from './auth/rate-limit.module';
 import { DirectUploadController } from './even-sum/direct-upload.controller';
 import { DirectUploadService } from './even-sum/direct-upload.service';
@@ -40,6 +41,7 @@ export class ApiModule {
       providers: [
         HttpDrain,
         SubmissionMetrics,
+        QueueDepthEmfPublisher,
         RandomizeService,
         ImageBodyReader,
         EvenSumService,

@@ -2,9 +2,8 @@ import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis'
 import { Module } from '@nestjs/common';
 import { ThrottlerModule } from '@nestjs/throttler';
 import Redis from 'ioredis';
-import { createHash } from 'node:crypto';
 import { APP_CONFIG, AppConfig } from '@app/tasks/config';
-import { REDIS } from '@app/tasks/redis';
+import { redisKeys, REDIS } from '@app/tasks/redis';
 
 /** Submission rate limit per client, counted in Redis so it holds across api replicas. */
 @Module({
@@ -20,7 +19,7 @@ import { REDIS } from '@app/tasks/redis';
         // hashes class and handler in): every submission route draws on the same budget, else a
         // client would get RATE_LIMIT_PER_MINUTE on each of them.
         generateKey: (_context, tracker, name) =>
-          `${config.queuePrefix}:throttle:${createHash('sha256').update(`${name}-${tracker}`).digest('hex')}`,
+          redisKeys.throttle(config.queuePrefix, name, tracker),
         errorMessage: `rate limit exceeded: at most ${config.rateLimitPerMinute} submissions per minute per client (RATE_LIMIT_PER_MINUTE); retry after the Retry-After seconds`,
       }),
     }),

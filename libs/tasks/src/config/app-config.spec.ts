@@ -77,6 +77,18 @@ describe(loadConfig.name, () => {
     );
   });
 
+  it('writes no queue-depth EMF lines unless QUEUE_DEPTH_EMF_SECONDS is set; the deployment defaults to the prefix', () => {
+    expect(loadConfig({}).queueDepthEmf).toBeUndefined();
+    expect(loadConfig({ QUEUE_DEPTH_EMF_SECONDS: '0' }).queueDepthEmf).toBeUndefined();
+    expect(
+      loadConfig({ QUEUE_DEPTH_EMF_SECONDS: '30', QUEUE_PREFIX: '{t}' }).queueDepthEmf,
+    ).toEqual({ intervalSeconds: 30, deployment: '{t}' });
+    expect(
+      loadConfig({ QUEUE_DEPTH_EMF_SECONDS: '5', QUEUE_DEPTH_EMF_DEPLOYMENT: 'Prod' })
+        .queueDepthEmf,
+    ).toEqual({ intervalSeconds: 5, deployment: 'Prod' });
+  });
+
   it('requires S3_BUCKET with STORAGE=s3', () => {
     expect(() => loadConfig({ STORAGE: 's3' })).toThrow('S3_BUCKET: required when STORAGE=s3');
   });

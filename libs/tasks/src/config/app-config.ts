@@ -92,6 +92,11 @@ export const configSchema = z.object({
   // and a partial blob; counted in Redis with a lease, so a crashed api cannot keep slots.
   MAX_CONCURRENT_UPLOADS_PER_CLIENT: int(1).default(8),
   CORS_ORIGINS: optionalString,
+  // The api writes the queue depths as CloudWatch embedded-metric-format lines on stdout this often
+  // (0 = never), under the `Deployment` dimension QUEUE_DEPTH_EMF_DEPLOYMENT (default QUEUE_PREFIX):
+  // on AWS the log driver ships them and CloudWatch turns them into the metric the workers scale on.
+  QUEUE_DEPTH_EMF_SECONDS: int(0, 3600).default(0),
+  QUEUE_DEPTH_EMF_DEPLOYMENT: optionalString,
 });
 
 export type ConfigEnv = z.input<typeof configSchema>;
@@ -149,6 +154,8 @@ export interface AppConfig {
   maxStoredBytesPerClient: number;
   maxConcurrentUploadsPerClient: number;
   corsOrigins?: string[];
+  /** Set when the api writes queue depths as CloudWatch EMF lines (QUEUE_DEPTH_EMF_SECONDS > 0). */
+  queueDepthEmf?: { intervalSeconds: number; deployment: string };
 }
 
 export class ConfigError extends Error {}
@@ -227,6 +234,12 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     corsOrigins: e.CORS_ORIGINS?.split(',')
       .map((s) => s.trim())
       .filter(Boolean),
+    queueDepthEmf: e.QUEUE_DEPTH_EMF_SECONDS
+      ? {
+          intervalSeconds: e.QUEUE_DEPTH_EMF_SECONDS,
+          deployment: e.QUEUE_DEPTH_EMF_DEPLOYMENT ?? e.QUEUE_PREFIX,
+        }
+      : undefined,
   };
 }
 

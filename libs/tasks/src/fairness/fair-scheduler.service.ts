@@ -1,28 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import Redis from 'ioredis';
 import { AppConfig, InjectConfig } from '../config';
 import { QueueName } from '../queues';
-import { InjectRedis } from '../redis';
+import { redisKeys, TaskRedis, InjectRedis } from '../redis';
 import { ClientClock, priorityOf, tagUnits, takesExpressLane } from './start-time-fair-queue';
-
-// The one step that must be atomic across processes: a client's new units take the virtual-time
-// range [S, S + total) with S = max(V[queue], F[queue, client]) (start-time fair queuing), and
-// F[queue, client] moves to its end. tagUnits (unit-tested) spreads the range over the units. Tags
-// are whole numbers. KEYS[1] = hash; ARGV[1] = the client's F field, ARGV[2] = total cost,
-// ARGV[3] = the queue's V field.
-// Returns V and the client's F as they were before.
-const RESERVE = `
-local virtual = tonumber(redis.call('HGET', KEYS[1], ARGV[3]) or '0')
-local finish = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
-redis.call('HSET', KEYS[1], ARGV[1], math.max(virtual, finish) + tonumber(ARGV[2]))
-return {tostring(virtual), tostring(finish)}`;
-
-// V only moves forward: KEYS[1] = hash; ARGV[1] = the started unit's tag, ARGV[2] = the queue's V field.
-const ADVANCE = `
-if tonumber(ARGV[1]) > tonumber(redis.call('HGET', KEYS[1], ARGV[2]) or '0') then
-  redis.call('HSET', KEYS[1], ARGV[2], ARGV[1])
-end
-return 1`;
 
 /** A unit's start tag, the bull priority that orders it, and its lane (absent when fairness is off). */
 export interface FairTag {
@@ -51,10 +31,10 @@ export class FairScheduler {
   private readonly key: string;
 
   constructor(
-    @InjectRedis() private readonly redis: Redis,
+    @InjectRedis() private readonly redis: TaskRedis,
     @InjectConfig() private readonly config: AppConfig,
   ) {
-    this.key = `${config.queuePrefix}:fair`;
+    this.key = redisKeys.fair(config.queuePrefix);
   }
 
   get enabled(): boolean {
@@ -65,14 +45,13 @@ export class FairScheduler {
   async tag(client: string, queue: QueueName, costs: number[]): Promise<(FairTag | undefined)[]> {
     if (!this.enabled) return costs.map(() => undefined);
     const { lastFinish: total } = tagUnits({ virtualTime: 0, lastFinish: 0 }, costs);
-    const [virtualTime, lastFinish] = (await this.redis.eval(
-      RESERVE,
-      1,
+    // One atomic step: two api replicas tagging the same client at once get disjoint ranges.
+    const [virtualTime, lastFinish] = await this.redis.fairReserve(
       this.key,
-      `finish:${queue}:${client}`,
+      redisKeys.fairFinishField(queue, client),
       total,
-      `virtual:${queue}`,
-    )) as string[];
+      redisKeys.fairVirtualField(queue),
+    );
     const clock: ClientClock = { virtualTime: Number(virtualTime), lastFinish: Number(lastFinish) };
     const express = takesExpressLane(clock, costs);
     return tagUnits(clock, costs).tags.map((tag) => ({ tag, priority: priorityOf(tag), express }));
@@ -81,7 +60,7 @@ export class FairScheduler {
   /** A unit with `tag` started in `queue`: that queue's virtual time moves up to it. */
   async started(queue: QueueName, tag: number | undefined): Promise<void> {
     if (!this.enabled || tag === undefined) return;
-    await this.redis.eval(ADVANCE, 1, this.key, tag, `virtual:${queue}`);
+    await this.redis.fairAdvance(this.key, tag, redisKeys.fairVirtualField(queue));
   }
 
   /**

@@ -1,8 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import Redis from 'ioredis';
 import { AppConfig, InjectConfig } from '../config';
-import { InjectRedis } from '../redis';
-import { HOLD, RESERVE, SETTLE } from './client-usage.scripts';
+import { ClientUsageKeys, redisKeys, TaskRedis, InjectRedis } from '../redis';
 
 export type ReserveOutcome = 'ok' | 'too-many-pending' | 'too-many-bytes';
 export type HoldOutcome =
@@ -15,19 +13,17 @@ const REFUSALS = ['ok', 'too-many-pending', 'too-many-bytes', 'too-many-uploads'
  * Per-client usage in Redis, shared by every api and worker: unfinished tasks and open direct
  * uploads (for MAX_PENDING_TASKS_PER_CLIENT), bytes reserved by unexpired tasks, uploads and
  * results (for MAX_STORED_BYTES_PER_CLIENT), and streamed uploads open now (for
- * MAX_CONCURRENT_UPLOADS_PER_CLIENT). Every change is one Lua script (client-usage.scripts.ts).
+ * MAX_CONCURRENT_UPLOADS_PER_CLIENT). Every change is one Lua script (redis/scripts/client-usage.lua.ts).
  */
 @Injectable()
 export class ClientUsageStore {
   constructor(
-    @InjectRedis() private readonly redis: Redis,
+    @InjectRedis() private readonly redis: TaskRedis,
     @InjectConfig() private readonly config: AppConfig,
   ) {}
 
-  // Persisted key shapes: renaming them forgets every client's current usage.
-  private keys(client: string): [string, string, string, string] {
-    const base = `${this.config.queuePrefix}:client:${client}`;
-    return [`${base}:pending`, `${base}:stored`, `${base}:sizes`, `${base}:uploads`];
+  private keys(client: string): ClientUsageKeys {
+    return redisKeys.clientUsage(this.config.queuePrefix, client);
   }
 
   /** Bytes this client may still store. */
@@ -55,9 +51,7 @@ export class ClientUsageStore {
     now = Date.now(),
     expiresAt = now + this.config.resultTtlSeconds * 1000,
   ): Promise<ReserveOutcome> {
-    const result = await this.redis.eval(
-      RESERVE,
-      4,
+    const result = await this.redis.clientReserve(
       ...this.keys(client),
       token,
       now,
@@ -66,7 +60,7 @@ export class ClientUsageStore {
       this.config.maxPendingTasksPerClient,
       this.config.maxStoredBytesPerClient,
     );
-    return REFUSALS[Number(result)] as ReserveOutcome;
+    return REFUSALS[result] as ReserveOutcome;
   }
 
   /**
@@ -81,9 +75,7 @@ export class ClientUsageStore {
     leaseUntil: number,
     now = Date.now(),
   ): Promise<HoldOutcome> {
-    const [code, granted] = (await this.redis.eval(
-      HOLD,
-      4,
+    const [code, granted] = await this.redis.clientHold(
       ...this.keys(client),
       token,
       now,
@@ -93,7 +85,7 @@ export class ClientUsageStore {
       this.config.maxConcurrentUploadsPerClient,
       this.config.maxPendingTasksPerClient,
       this.config.maxStoredBytesPerClient,
-    )) as [number, number];
+    );
     return code === 0
       ? { outcome: 'ok', granted }
       : { outcome: REFUSALS[code] as Exclude<(typeof REFUSALS)[number], 'ok'> };
@@ -101,7 +93,7 @@ export class ClientUsageStore {
 
   /** Sets a live reservation to the bytes the task really stores (idempotent; never revives one). */
   async settle(client: string, token: string, bytes: number, now = Date.now()): Promise<void> {
-    await this.redis.eval(SETTLE, 4, ...this.keys(client), token, now, bytes);
+    await this.redis.clientSettle(...this.keys(client), token, now, bytes);
   }
 
   /** The task ended: it no longer counts as pending (its bytes count until it expires). */

@@ -2,3 +2,5 @@
 // Other areas, the apps, test/ and scripts/ import this area only through this file.
 export { MetricsModule } from './metrics.module';
 export { TaskMetrics } from './task-metrics.service';
+export { queueDepthEmf, WORK_QUEUES } from './queue-depth-emf';
+export type { QueueCounts } from './queue-depth-emf';

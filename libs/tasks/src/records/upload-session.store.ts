@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import Redis from 'ioredis';
 import { AppConfig, InjectConfig } from '../config';
-import { InjectRedis } from '../redis';
+import { redisKeys, InjectRedis } from '../redis';
 
 /** A direct upload between `POST /even-sum/uploads` and its completion. */
 export interface UploadSession {
@@ -33,7 +33,11 @@ export class UploadSessionStore {
   ) {}
 
   private key(token: string): string {
-    return `${this.config.queuePrefix}:upload:${token}`;
+    return redisKeys.uploadSession(this.config.queuePrefix, token);
+  }
+
+  private completingKey(token: string): string {
+    return redisKeys.uploadCompleting(this.config.queuePrefix, token);
   }
 
   /** Saves a new session for `ttlSeconds`. */
@@ -55,18 +59,17 @@ export class UploadSessionStore {
   /** Takes the session for completion; false when another request already holds it. */
   async claim(token: string): Promise<boolean> {
     return (
-      (await this.redis.set(`${this.key(token)}:completing`, '1', 'PX', COMPLETING_MS, 'NX')) ===
-      'OK'
+      (await this.redis.set(this.completingKey(token), '1', 'PX', COMPLETING_MS, 'NX')) === 'OK'
     );
   }
 
   /** Gives a claimed session back (the completion failed in a way the client can retry). */
   async release(token: string): Promise<void> {
-    await this.redis.del(`${this.key(token)}:completing`);
+    await this.redis.del(this.completingKey(token));
   }
 
   /** Ends the session (completed, or beyond repair). */
   async delete(token: string): Promise<void> {
-    await this.redis.del(this.key(token), `${this.key(token)}:completing`);
+    await this.redis.del(this.key(token), this.completingKey(token));
   }
 }

@@ -3,3 +3,7 @@
 export { InjectRedis, REDIS, RedisModule } from './redis.module';
 export { isRedisUnavailable, withRedisTimeout } from './redis-unavailable';
 export { logRedisErrors } from './redis-error-log';
+export { redisKeys } from './redis-keys';
+export type { ClientUsageKeys } from './redis-keys';
+export { registerScripts } from './redis-scripts';
+export type { RedisScripts, TaskRedis } from './redis-scripts';

@@ -2,14 +2,18 @@ import { Global, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/c
 import Redis from 'ioredis';
 import { APP_CONFIG, AppConfig } from '../config';
 import { logRedisErrors } from './redis-error-log';
+import { registerScripts, TaskRedis } from './redis-scripts';
 
 export const REDIS = Symbol('REDIS');
 
-/** Injects the shared ioredis client used for task records (bull keeps its own connections). */
+/** Injects the shared ioredis client (a TaskRedis) used for task records (bull keeps its own connections). */
 export const InjectRedis = (): ParameterDecorator => Inject(REDIS);
 
-/** Builds the task-record client: fails fast instead of queueing commands while Redis is away. */
-export function createRedisClient(config: AppConfig): Redis {
+/**
+ * Builds the task-record client, with every script of the service registered on it: fails fast
+ * instead of queueing commands while Redis is away.
+ */
+export function createRedisClient(config: AppConfig): TaskRedis {
   const client = new Redis(config.redisUrl, {
     // A request handler waiting on a dead Redis must answer 503 promptly, not hang:
     // no offline queue, one retry, short connect timeout. Reconnection still happens in the background.
@@ -20,7 +24,7 @@ export function createRedisClient(config: AppConfig): Redis {
     retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
   });
   logRedisErrors(client, 'tasks', new Logger('Redis'));
-  return client;
+  return registerScripts(client);
 }
 
 @Global()

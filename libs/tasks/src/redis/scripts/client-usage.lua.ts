@@ -1,5 +1,6 @@
-// Lua scripts of ClientUsageStore. Each runs atomically in Redis, so two api replicas (or two
-// requests of one) never both see the same remaining quota.
+// Lua scripts of ClientUsageStore (registered in redis-scripts.ts as clientReserve, clientHold,
+// clientSettle). Each runs atomically in Redis, so two api replicas (or two requests of one) never
+// both see the same remaining quota: the check against the caps and the reservation are one step.
 //
 // KEYS, for every script: 1 pending zset (token → expiry), 2 stored zset (token → expiry),
 // 3 sizes hash (token → bytes reserved), 4 uploads zset (token → lease expiry of an open upload).
