@@ -269,15 +269,16 @@ describe('STORAGE=s3 end to end (real api + worker + Redis + local S3 server)', 
     // As if the presigned URLs had expired: no session, nothing touched for longer than PRESIGN_EXPIRES_SECONDS.
     await withRedis(stack, (redis) => redis.del(`${stack.prefix}:upload:${started.body.token}`));
     await s3.backdateUpload(key, 3_600_000, { parts: true });
-    await pollUntil(
-      async () => (!(await s3.pendingUploads()).includes(key) ? true : undefined),
-      20_000,
-      'the sweep to abort the upload',
-    );
     const worker = stack.workers[0];
-    expect(
-      worker.logs().some((l) => l.msg === 'stale multipart uploads aborted' && l.aborted === 1),
-    ).toBe(true);
+    const sweptLog = () =>
+      worker.logs().some((l) => l.msg === 'stale multipart uploads aborted' && l.aborted === 1);
+    // The sweep aborts the upload, then finishes its listing before it logs: wait for both.
+    await pollUntil(
+      async () => (!(await s3.pendingUploads()).includes(key) && sweptLog() ? true : undefined),
+      20_000,
+      'the sweep to abort the upload and log it',
+    );
+    expect(sweptLog()).toBe(true);
     expect(worker.logs().filter((l) => l.msg === 'job failed')).toEqual([]);
   });
 });
