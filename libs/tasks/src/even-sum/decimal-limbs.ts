@@ -235,13 +235,14 @@ export function limbsToDecimal(limbs: Float64Array): string {
   // one pass from the least significant end; the top limb (which borrowing may bring down to 0)
   // leaves up to 29 leading zeros, skipped at the end. Byte 0 is for a '-'.
   const sign = v[top] > 0 ? 1 : -1;
-  const out = Buffer.allocUnsafe(1 + GROUP * (top + 1));
-  const dv = new DataView(out.buffer, out.byteOffset, out.length);
+  const length = 1 + GROUP * (top + 1);
+  const out = printScratch(length);
+  const dv = new DataView(out.buffer, out.byteOffset, length);
   // Four digits at a time from a table, in 32-bit integer arithmetic (a limb split below 10^8
   // and above): String() and padStart per limb took 8 times longer, pairs of digits twice as
   // long as quads. The 3-digit head of a limb goes out as a quad with a leading '0' one byte
   // early; that byte belongs to the next limb (or to byte 0), written after it.
-  let at = out.length;
+  let at = length;
   let borrow = 0;
   for (let j = 0; j <= top; j++) {
     let t = sign * v[j] - borrow;
@@ -267,5 +268,19 @@ export function limbsToDecimal(limbs: Float64Array): string {
   let first = 1;
   while (out[first] === 48) first++;
   if (sign < 0) out[--first] = 45;
-  return out.toString('latin1', first);
+  return out.toString('latin1', first, length);
+}
+
+// limbsToDecimal writes into this buffer, kept for the next call (up to KEEP_PRINT_BYTES): a
+// fresh buffer per call cost a page fault per 4 KiB on our VMs (~1500 for a 6-million-digit
+// sum), slower than writing the digits, and far slower when other work loads the machine.
+const KEEP_PRINT_BYTES = 16 << 20;
+let printBuffer = Buffer.allocUnsafe(0);
+
+/** A buffer of at least `length` bytes for limbsToDecimal: the kept one, or a new one. */
+function printScratch(length: number): Buffer {
+  if (length <= printBuffer.length) return printBuffer;
+  const out = Buffer.allocUnsafeSlow(length);
+  if (length <= KEEP_PRINT_BYTES) printBuffer = out;
+  return out;
 }
