@@ -11,9 +11,13 @@
  * out of a limb resets it near 0, and the next carry out of that limb needs ~10^15 more units:
  * adding a token of d digits costs O(d) amortised.
  *
- * Values are plain number[] so that the scan state holding them survives structured clone and
- * JSON. (Cloning one costs ~0.3 µs per element: scanRange keeps a long token's tail out of
- * worker-thread round trips for that reason.)
+ * Limbs live in a Float64Array, not a number[]: a number[] of a million-digit number is a large
+ * V8 heap object, and growing one (push) or creating one cost ~25 ns per element on our VMs
+ * (fresh large-object pages each time), 20 times a Float64Array's; a typed array also crosses to
+ * a worker thread by transfer instead of a clone. The functions that may grow the limbs return
+ * them (the same array, or a larger copy): use the result. The last element is always 0, room
+ * for a carry: a carry chain stops there at the latest (it can only make it ±1), and an array
+ * whose last element became nonzero is grown before the function returns.
  */
 const BASE = 1e15;
 const GROUP = 15;
@@ -27,43 +31,36 @@ const QUADS = Uint32Array.from(
     ((48 + (n % 10)) << 24),
 );
 // Bound once: inside a vm context (jest) every global lookup goes through an interceptor.
-const { imul } = Math;
+const { imul, floor } = Math;
 
-/**
- * An empty number[] whose elements are doubles from the start. Limbs and groups are doubles
- * (up to 10^15); an array created as [] holds small integers first and changes its map when the
- * first double arrives, and code optimised for one map deoptimises on the other.
- */
-export function doubleArray(): number[] {
-  const a = [0.5];
-  a.pop();
-  return a;
+/** The limbs of 0: one element, the spare 0 on top. */
+export function emptyLimbs(): Float64Array {
+  return new Float64Array(1);
 }
 
 /**
- * A copy of `values` as doubleArray() holds them. Arrays of doubles come out of structured clone
- * (worker threads) holding boxed numbers: every store into one allocates, and code optimised for
- * double arrays deoptimises on it ("wrong map"). Cheaper to copy once at the thread boundary.
+ * `limbs`, or a copy grown (to twice its length at least) so that indexes below `length` exist
+ * and one more element stays 0 above them. New elements are 0.
  */
-export function toDoubleArray(values: readonly number[]): number[] {
-  const a = doubleArray();
-  for (let k = 0; k < values.length; k++) a.push(values[k]);
-  return a;
+export function withRoom(limbs: Float64Array, length: number): Float64Array {
+  if (limbs.length > length) return limbs;
+  const grown = new Float64Array(Math.max(length + 1, 2 * limbs.length));
+  grown.set(limbs);
+  return grown;
+}
+
+/** Restores the spare 0 on top after a carry reached it. */
+function keepSpare(limbs: Float64Array): Float64Array {
+  return limbs[limbs.length - 1] === 0 ? limbs : withRoom(limbs, limbs.length);
 }
 
 /**
- * Grows `limbs` to `length` zeros first: one tight loop, where growing inside addAt (one push
- * per new limb, amid the carry logic) cost several times more on million-digit tokens.
+ * Adds `signed` (|signed| < 10^15) units to limb j < limbs.length − 1 and propagates the carry;
+ * the spare 0 on top ends any chain.
  */
-function reserve(limbs: number[], length: number): void {
-  while (limbs.length < length) limbs.push(0);
-}
-
-/** Adds `signed` units to limb j and propagates the carry. */
-function addAt(limbs: number[], j: number, signed: number): void {
+function addAt(limbs: Float64Array, j: number, signed: number): void {
   let carry = signed;
   while (carry !== 0) {
-    while (j >= limbs.length) limbs.push(0);
     let t = limbs[j] + carry;
     carry = 0;
     if (t >= BASE) {
@@ -79,22 +76,25 @@ function addAt(limbs: number[], j: number, signed: number): void {
 }
 
 /** Adds `value` units of 10^(15·j) to `limbs`; any integer below 2^53 in magnitude. */
-export function addUnits(limbs: number[], j: number, value: number): void {
+export function addUnits(limbs: Float64Array, j: number, value: number): Float64Array {
   const low = value % BASE;
-  if (low !== 0) addAt(limbs, j, low);
-  const high = (value - low) / BASE;
-  if (high !== 0) addAt(limbs, j + 1, high);
+  const high = (value - low) / BASE; // below 9.01 in magnitude
+  let out = withRoom(limbs, j + 2);
+  if (low !== 0) addAt(out, j, low);
+  out = keepSpare(out);
+  if (high !== 0) addAt(out, j + 1, high);
+  return keepSpare(out);
 }
 
 /** Adds (or subtracts, `negative`) the decimal digits bytes[from, to) (ASCII '0'..'9' only) to `limbs`. */
 export function addDigitBytes(
-  limbs: number[],
+  limbs: Float64Array,
   bytes: Uint8Array,
   from: number,
   to: number,
   negative: boolean,
-): void {
-  addDigitsOfView(
+): Float64Array {
+  return addDigitsOfView(
     limbs,
     new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength),
     from,
@@ -109,25 +109,26 @@ export function addDigitBytes(
  * bytes inside [from, to).
  */
 export function addDigitsOfView(
-  limbs: number[],
+  limbs: Float64Array,
   view: DataView,
   from: number,
   to: number,
   negative: boolean,
-): void {
+): Float64Array {
   const sign = negative ? -1 : 1;
-  reserve(limbs, Math.ceil((to - from) / GROUP));
+  const out = withRoom(limbs, Math.ceil((to - from) / GROUP));
   let j = 0;
   let end = to;
   for (; end - from >= GROUP; end -= GROUP, j++) {
     const g = group15(view, end - GROUP);
-    if (g !== 0) addAt(limbs, j, sign * g);
+    if (g !== 0) addAt(out, j, sign * g);
   }
   if (end > from) {
     let g = 0;
     for (let k = from; k < end; k++) g = g * 10 + (view.getUint8(k) - 48);
-    if (g !== 0) addAt(limbs, j, sign * g);
+    if (g !== 0) addAt(out, j, sign * g);
   }
+  return keepSpare(out);
 }
 
 /**
@@ -154,30 +155,25 @@ export function group15(view: DataView, at: number): number {
 }
 
 /**
- * Adds (or subtracts, `negative`) a number given as its 15-digit groups from the most
- * significant end: groups 0..m−2 hold 15 digits each, group m−1 the last `lastDigits` (1..15).
- * This is how a token is read digit by digit before its end (and so its alignment) is known;
- * the groups are realigned to limbs from the least significant end in O(m).
+ * Turns the first `count` elements of `groups` into the limbs of the number they spell, negated
+ * when `negative`, in place, and returns the same array. The groups are 15-digit groups from the
+ * most significant end: groups 0..count−2 hold 15 digits each, group count−1 the last
+ * `lastDigits` (1..15); this is how a token is read before its end (and so its alignment) is
+ * known. Elements from `count` on must be 0 and one at least must exist (the spare of limbs).
+ * The array is reversed, then limb j = the high p digits of group j and the low 15 − p digits of
+ * group j + 1 (p = lastDigits), each group split once, by divMod. In place, because a
+ * million-digit token's groups are the size of its limbs: a second array cost as much as the
+ * whole conversion.
  */
-export function addDigitGroups(
-  limbs: number[],
-  groups: readonly number[],
+export function groupsToLimbs(
+  groups: Float64Array,
+  count: number,
   lastDigits: number,
   negative: boolean,
-): void {
-  addLimbs(limbs, groupsToLimbs(groups.slice(), lastDigits, negative));
-}
-
-/**
- * Turns `groups` (as addDigitGroups takes them) into the limbs of the number they spell, negated
- * when `negative`, in place: the array is reversed, then limb j = the high p digits of group j
- * and the low 15 − p digits of group j + 1 (p = lastDigits), each group split once, by divMod.
- * Returns the same array. In place, because a million-digit token's groups are the size of its
- * limbs and allocating a second array of that size cost as much as the whole conversion.
- */
-export function groupsToLimbs(groups: number[], lastDigits: number, negative: boolean): number[] {
-  const g = groups.reverse();
-  const m = g.length;
+): Float64Array {
+  const g = groups;
+  const m = count;
+  g.subarray(0, m).reverse();
   const sign = negative ? -1 : 1;
   if (lastDigits === GROUP) {
     if (negative) for (let j = 0; j < m; j++) g[j] = -g[j];
@@ -201,10 +197,11 @@ export function groupsToLimbs(groups: number[], lastDigits: number, negative: bo
   return g;
 }
 
-/** Adds the limbs `other` (any array of limbs, as this module keeps them) to `limbs`. */
-export function addLimbs(limbs: number[], other: readonly number[]): void {
-  reserve(limbs, other.length);
-  for (let j = 0; j < other.length; j++) if (other[j] !== 0) addAt(limbs, j, other[j]);
+/** Adds the first `count` limbs of `other` (limbs as this module keeps them) to `limbs`. */
+export function addLimbs(limbs: Float64Array, other: Float64Array, count: number): Float64Array {
+  const out = withRoom(limbs, count);
+  for (let j = 0; j < count; j++) if (other[j] !== 0) addAt(out, j, other[j]);
+  return keepSpare(out);
 }
 
 /**
@@ -212,7 +209,7 @@ export function addLimbs(limbs: number[], other: readonly number[]): void {
  * rounding crossed an integer. Many times faster than x % d, which V8 computes by a C call.
  */
 function divFloor(x: number, d: number): number {
-  let q = Math.floor(x / d);
+  let q = floor(x / d);
   const r = x - q * d;
   if (r < 0) q--;
   else if (r >= d) q++;
@@ -220,56 +217,43 @@ function divFloor(x: number, d: number): number {
 }
 
 /** Adds a decimal integer string (optional leading '-', as limbsToDecimal writes) to `limbs`. */
-export function addDecimal(limbs: number[], decimal: string): void {
+export function addDecimal(limbs: Float64Array, decimal: string): Float64Array {
   const bytes = Buffer.from(decimal, 'latin1');
   const negative = bytes[0] === 45;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
-  addDigitsOfView(limbs, view, negative ? 1 : 0, bytes.length, negative);
+  return addDigitsOfView(limbs, view, negative ? 1 : 0, bytes.length, negative);
 }
 
 /** The value of `limbs` as a decimal string ("0", "123", "-45"); `limbs` is left unchanged. */
-export function limbsToDecimal(limbs: readonly number[]): string {
+export function limbsToDecimal(limbs: Float64Array): string {
   const v = limbs;
   let top = limbs.length - 1;
   while (top >= 0 && v[top] === 0) top--;
   if (top < 0) return '0';
   // The most significant nonzero limb gives the sign (|the rest| < its unit). Borrowing makes
-  // every limb agree with it, so the digits can be written limb by limb. A first pass finds the
-  // top limb after borrowing (it can become 0); the second borrows again as it writes: no array
-  // of magnitudes, which cost a large allocation (and its collection) per million-digit sum.
+  // every limb agree with it, so the digits can be written limb by limb, each as 15 digits, in
+  // one pass from the least significant end; the top limb (which borrowing may bring down to 0)
+  // leaves up to 29 leading zeros, skipped at the end. Byte 0 is for a '-'.
   const sign = v[top] > 0 ? 1 : -1;
+  const length = 1 + GROUP * (top + 1);
+  const out = printScratch(length);
+  const dv = new DataView(out.buffer, out.byteOffset, length);
+  // Four digits at a time from a table, in 32-bit integer arithmetic (a limb split below 10^8
+  // and above): String() and padStart per limb took 8 times longer, pairs of digits twice as
+  // long as quads. The 3-digit head of a limb goes out as a quad with a leading '0' one byte
+  // early; that byte belongs to the next limb (or to byte 0), written after it.
+  let at = length;
   let borrow = 0;
-  let magTop = 0;
-  let head = 0;
   for (let j = 0; j <= top; j++) {
-    const t = sign * v[j] - borrow;
-    borrow = t < 0 ? 1 : 0;
-    const mag = t + borrow * BASE;
-    if (mag !== 0) {
-      magTop = j;
-      head = mag;
-    }
-  }
-  top = magTop;
-  borrow = 0;
-  // Digits written into one buffer from the end, four at a time from a table, in 32-bit integer
-  // arithmetic (a limb split below 10^8 and above): String() and padStart per limb took 8 times
-  // longer, pairs of digits twice as long as quads. The 3-digit head of a limb goes out as a quad
-  // with a leading '0' one byte early; that byte belongs to the next limb (or the head, or the
-  // sign), which is written after it.
-  const headDigits = String(head);
-  const neg = sign < 0 ? 1 : 0;
-  const out = Buffer.allocUnsafe(neg + headDigits.length + GROUP * top);
-  const dv = new DataView(out.buffer, out.byteOffset, out.length);
-  let at = out.length;
-  for (let j = 0; j < top; j++) {
     let t = sign * v[j] - borrow;
     borrow = 0;
     if (t < 0) {
       t += BASE;
       borrow = 1;
     }
-    const highHalf = divFloor(t, 1e8); // 7 digits
+    // t < 10^15: t / 10^8 is at least 10^-8 from the next integer, far more than its rounding
+    // error, so Math.floor is exact here (no divFloor correction).
+    const highHalf = floor(t / 1e8); // 7 digits
     const low = (t - highHalf * 1e8) | 0; // 8 digits
     const lowHigh = (low / 1e4) | 0;
     const high = highHalf | 0;
@@ -280,7 +264,23 @@ export function limbsToDecimal(limbs: readonly number[]): string {
     dv.setUint32(at + 3, QUADS[high - highHigh * 1e4], true);
     dv.setUint32(at - 1, QUADS[highHigh], true);
   }
-  if (neg) out[0] = 45;
-  out.write(headDigits, neg, 'latin1');
-  return out.toString('latin1');
+  // The value is not 0 (its top limb outweighs the rest): a digit other than '0' comes.
+  let first = 1;
+  while (out[first] === 48) first++;
+  if (sign < 0) out[--first] = 45;
+  return out.toString('latin1', first, length);
+}
+
+// limbsToDecimal writes into this buffer, kept for the next call (up to KEEP_PRINT_BYTES): a
+// fresh buffer per call cost a page fault per 4 KiB on our VMs (~1500 for a 6-million-digit
+// sum), slower than writing the digits, and far slower when other work loads the machine.
+const KEEP_PRINT_BYTES = 16 << 20;
+let printBuffer = Buffer.allocUnsafe(0);
+
+/** A buffer of at least `length` bytes for limbsToDecimal: the kept one, or a new one. */
+function printScratch(length: number): Buffer {
+  if (length <= printBuffer.length) return printBuffer;
+  const out = Buffer.allocUnsafeSlow(length);
+  if (length <= KEEP_PRINT_BYTES) printBuffer = out;
+  return out;
 }

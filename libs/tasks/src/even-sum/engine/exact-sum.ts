@@ -30,11 +30,10 @@ export function addSmall(st: ScanState, value: number): void {
  */
 export function stateSum(st: ScanState): string {
   // hi * 2^32 + lo is below 2^86: BigInt is quick at that size; the limbs may be millions of digits.
-  const limbs = st.big;
-  addUnits(limbs, 1, st.e15);
+  st.big = addUnits(st.big, 1, st.e15);
   st.e15 = 0;
-  addDecimal(limbs, (BigInt(st.hi) * BigInt(TWO_POW_32) + BigInt(st.lo)).toString());
+  st.big = addDecimal(st.big, (BigInt(st.hi) * BigInt(TWO_POW_32) + BigInt(st.lo)).toString());
   st.hi = 0;
   st.lo = 0;
-  return limbsToDecimal(limbs);
+  return limbsToDecimal(st.big);
 }

@@ -126,12 +126,12 @@ export function fastScan(st: ScanState, view: DataView, from: number, lim: numbe
           }
           let e15 = st.e15 + sign * digitsValue(view, digitsFrom, i - 15);
           if (abs(e15) > FLUSH_ABOVE) {
-            addUnits(st.big, 1, e15);
+            st.big = addUnits(st.big, 1, e15);
             e15 = 0;
           }
           st.e15 = e15;
         } else {
-          addDigitsOfView(st.big, view, digitsFrom, i, sign < 0);
+          st.big = addDigitsOfView(st.big, view, digitsFrom, i, sign < 0);
         }
       }
     } else {

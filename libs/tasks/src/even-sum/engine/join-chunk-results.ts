@@ -1,4 +1,4 @@
-import { addDecimal, limbsToDecimal } from './decimal-limbs';
+import { addDecimal, emptyLimbs, limbsToDecimal } from './decimal-limbs';
 import type { ChunkScanResult } from './even-sum.scanner';
 
 /**
@@ -11,7 +11,7 @@ export function joinChunkResults(results: readonly ChunkScanResult[]): ChunkScan
   // One range is its own union (its sum is already a canonical decimal string): no conversion.
   if (results.length === 1) return { ...results[0] };
   // Decimal limbs, not BigInt: a sum of millions of digits converts in linear time.
-  const sum: number[] = [];
+  let sum = emptyLimbs();
   let evenCount = 0;
   let count = 0;
   let newlines = 0;
@@ -23,9 +23,9 @@ export function joinChunkResults(results: readonly ChunkScanResult[]): ChunkScan
     if (r.sum !== '0') {
       if (only === '0') only = r.sum;
       else {
-        if (only !== undefined) addDecimal(sum, only);
+        if (only !== undefined) sum = addDecimal(sum, only);
         only = undefined;
-        addDecimal(sum, r.sum);
+        sum = addDecimal(sum, r.sum);
       }
     }
     evenCount += r.evenCount;

@@ -1,5 +1,5 @@
 import { combineChunkResults } from './combine-chunk-results';
-import { createScanState } from './even-sum.scanner';
+import { createScanState, finishScan } from './even-sum.scanner';
 import { generateNumbers } from '../../../../../apps/cli/src/numbers/number-generator';
 import { ScanPool } from './scan-pool';
 import { ReadRange, scanRange } from './scan-range';
@@ -67,6 +67,19 @@ describe(ScanPool.name, () => {
     const other = createScanState({ start: 0, end: 5 });
     await sut.scanSlice(other, view);
     expect(view.toString()).toBe('8 10\n');
+  });
+
+  it("moves the state's arrays to the worker and back, not copies", async () => {
+    const text = '8' + '3'.repeat(40) + '4 ' + '7'.repeat(50);
+    const state = createScanState({ start: 0, end: 1000 });
+    const first = await sut.scanSlice(state, Buffer.from(text.slice(0, 70)));
+    expect(first.state.tokGroupCount).toBeGreaterThan(0); // a sum in limbs, a token open
+    const { big, tokGroups } = first.state;
+    const second = await sut.scanSlice(first.state, Buffer.from(text.slice(70) + ' 2'));
+    expect([big.byteLength, tokGroups.byteLength]).toEqual([0, 0]); // detached: moved away
+    expect(second.state.big.byteLength).toBeGreaterThan(0);
+    const result = combineChunkResults([finishScan(second.state)]);
+    expect(result).toEqual(scanBuffer(Buffer.from(text + ' 2')));
   });
 
   it('rejects work after destroy', async () => {

@@ -1,15 +1,15 @@
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { scanSlice, ScanState } from './even-sum.scanner';
-import { adoptScanState } from './scan-state';
+import { scanStateBuffers } from './scan-state';
 
-/** What ScanPool sends to a worker thread: the state travels by copy, the bytes' buffer by transfer. */
+/** What ScanPool sends to a worker thread: the bytes' buffer and the state's arrays by transfer, the rest by copy. */
 export interface ScanSliceTask {
   state: ScanState;
   bytes: Uint8Array;
   prevByte?: number;
 }
 
-/** What comes back: the bytes return by transfer too, for ScanPool to reuse their buffer. */
+/** What comes back: the bytes return by transfer too (for ScanPool to reuse their buffer), and the state's arrays. */
 export interface ScanSliceResult {
   state: ScanState;
   done: boolean;
@@ -18,11 +18,11 @@ export interface ScanSliceResult {
 
 /** The worker-thread side of ScanPool: scanSlice on the copy of the state, handed back. */
 export default function scanSliceTask({ state, bytes, prevByte }: ScanSliceTask): ScanSliceResult {
-  const done = scanSlice(adoptScanState(state), bytes, prevByte);
+  const done = scanSlice(state, bytes, prevByte);
   const result: ScanSliceResult = { state, done, bytes };
   // Piscina transfers what a movable result names under transferableSymbol, sending valueSymbol.
   return move({
-    [transferableSymbol]: bytes.buffer,
+    [transferableSymbol]: [bytes.buffer, ...scanStateBuffers(state)],
     [valueSymbol]: result,
   }) as unknown as ScanSliceResult;
 }

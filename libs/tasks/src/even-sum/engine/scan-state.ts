@@ -1,8 +1,12 @@
-import { doubleArray, toDoubleArray } from './decimal-limbs';
+import { emptyLimbs } from './decimal-limbs';
 
 /**
- * Where a chunk scan stands between two slices. Plain numbers, strings, booleans and arrays of
- * numbers only, so it survives structured clone (worker_threads) and JSON unchanged.
+ * Where a chunk scan stands between two slices. Plain numbers, strings, booleans and two
+ * Float64Arrays: structured clone (worker_threads) carries it unchanged, and ScanPool transfers
+ * the arrays' buffers instead of copying them. JSON carries it through scanStateToJson and
+ * scanStateFromJson, which turn the arrays into number[] and back. (The arrays are typed for
+ * speed: a number[] of a million-digit token cost ~25 ns per element to grow or create, a typed
+ * array ~1; converting at every slice instead would cost that per slice again.)
  */
 export interface ScanState {
   /** The chunk's byte range [start, end) in the file: it owns every token that starts inside. */
@@ -20,10 +24,10 @@ export interface ScanState {
   /** Units of 10^15 from tokens of 16..30 digits, exact by the same rule as lo (then moved to big). */
   e15: number;
   /**
-   * Sum of the tokens of 10^15 or more, as decimal limbs (decimal-limbs.ts): linear in a
-   * token's digits, where BigInt ↔ decimal string conversions are not.
+   * Sum of the tokens of 10^15 or more, as decimal limbs (decimal-limbs.ts, last element 0):
+   * linear in a token's digits, where BigInt ↔ decimal string conversions are not.
    */
-  big: number[];
+  big: Float64Array;
   count: number;
   evenCount: number;
   /** '\n' bytes in [start, pos), up to the first bad token. */
@@ -34,9 +38,11 @@ export interface ScanState {
   tokSign: number;
   /**
    * The open token's digits, folded as they arrive (O(1) each, whatever the token's length):
-   * full 15-digit groups from its start, then the value of the partial group and its digit count.
+   * full 15-digit groups from its start (the first tokGroupCount elements; the rest, at least
+   * one, are 0), then the value of the partial group and its digit count.
    */
-  tokGroups: number[];
+  tokGroups: Float64Array;
+  tokGroupCount: number;
   tokPart: number;
   tokPartDigits: number;
   /** Its first BAD_TOKEN_BYTES digits, for the error message should the token turn out bad. */
@@ -76,13 +82,14 @@ export function createScanState(range: { start: number; end: number }): ScanStat
     lo: 0,
     hi: 0,
     e15: 0,
-    big: doubleArray(),
+    big: emptyLimbs(),
     count: 0,
     evenCount: 0,
     newlines: 0,
     tokStart: -1,
     tokSign: 0,
-    tokGroups: doubleArray(),
+    tokGroups: emptyLimbs(),
+    tokGroupCount: 0,
     tokPart: 0,
     tokPartDigits: 0,
     tokHead: '',
@@ -94,12 +101,40 @@ export function createScanState(range: { start: number; end: number }): ScanStat
   };
 }
 
-/**
- * The state as it arrives from another thread (structured clone) made fit for the scan again:
- * its arrays of limbs and digit groups copied into double arrays (see toDoubleArray).
- */
-export function adoptScanState(st: ScanState): ScanState {
-  if (st.big.length > 0) st.big = toDoubleArray(st.big);
-  if (st.tokGroups.length > 0) st.tokGroups = toDoubleArray(st.tokGroups);
-  return st;
+/** The state as JSON can carry it: its arrays as number[] (big without its zero top limbs). */
+export interface ScanStateJson extends Omit<ScanState, 'big' | 'tokGroups'> {
+  big: number[];
+  tokGroups: number[];
+}
+
+/** The state for JSON.stringify; scanStateFromJson turns what JSON.parse gives back into a state. */
+export function scanStateToJson(st: ScanState): ScanStateJson {
+  let top = st.big.length;
+  while (top > 0 && st.big[top - 1] === 0) top--;
+  return {
+    ...st,
+    big: Array.from(st.big.subarray(0, top)),
+    tokGroups: Array.from(st.tokGroups.subarray(0, st.tokGroupCount)),
+  };
+}
+
+/** A state (its own copy) from scanStateToJson's output, after JSON or not. */
+export function scanStateFromJson(json: ScanStateJson): ScanState {
+  const big = new Float64Array(json.big.length + 1);
+  big.set(json.big);
+  const tokGroups = new Float64Array(json.tokGroups.length + 1);
+  tokGroups.set(json.tokGroups);
+  return { ...json, big, tokGroups };
+}
+
+/** The distinct buffers of the state's arrays that hold anything: what ScanPool transfers. */
+export function scanStateBuffers(st: ScanState): ArrayBuffer[] {
+  const out: ArrayBuffer[] = [];
+  for (const a of [st.big, st.tokGroups]) {
+    const buffer = a.buffer;
+    if (buffer instanceof ArrayBuffer && buffer.byteLength > 0 && !out.includes(buffer)) {
+      out.push(buffer);
+    }
+  }
+  return out;
 }

@@ -1,4 +1,4 @@
-import { addLimbs, doubleArray, groupsToLimbs } from './decimal-limbs';
+import { addLimbs, emptyLimbs, groupsToLimbs, withRoom } from './decimal-limbs';
 import { addSmall } from './exact-sum';
 import { BAD_TOKEN_BYTES } from './invalid-token';
 import { PHASE_DONE, ScanState } from './scan-state';
@@ -23,15 +23,17 @@ export function openToken(st: ScanState, start: number): void {
   st.tokBad = false;
 }
 
+/** Forgets the open token's digits; its groups array (zeroed) serves the next token. */
 function clearDigits(st: ScanState): void {
-  st.tokGroups = doubleArray();
+  st.tokGroups.fill(0, 0, st.tokGroupCount);
+  st.tokGroupCount = 0;
   st.tokPart = 0;
   st.tokPartDigits = 0;
   st.tokHead = '';
 }
 
 function digitCount(st: ScanState): number {
-  return st.tokGroups.length * 15 + st.tokPartDigits;
+  return st.tokGroupCount * 15 + st.tokPartDigits;
 }
 
 /**
@@ -98,37 +100,56 @@ function quad(x: number): number {
  * Appends the run of digits starting at b[i] (before n) to the open token's 15-digit groups and
  * returns where the run ends: O(1) per digit, no strings. Whole groups are read as four words
  * each (decimal-limbs' group15), each word checked before the next is read, so no read passes
- * the zero padding after n.
+ * the zero padding after n. The groups array doubles when full (keeping its spare 0 on top).
  */
 function foldDigits(st: ScanState, b: Uint8Array, view: DataView, i: number, n: number): number {
   let part = st.tokPart;
   let partDigits = st.tokPartDigits;
-  const groups = st.tokGroups;
+  let groups = st.tokGroups;
+  let count = st.tokGroupCount;
   // Top up the partial group first; then whole groups; then the rest (fewer than 15 digits).
   while (partDigits !== 0 && i < n && isDigit(b[i])) {
     part = part * 10 + (b[i++] - 48);
     if (++partDigits === 15) {
-      groups.push(part);
+      groups = withRoom(groups, count + 1);
+      groups[count++] = part;
       part = 0;
       partDigits = 0;
     }
   }
   if (partDigits === 0) {
-    i = foldGroups(groups, view, i);
+    for (;;) {
+      const room = groups.length - 1 - count;
+      const j = foldGroups(groups, count, view, i, room);
+      const folded = (j - i) / 15;
+      count += folded;
+      i = j;
+      if (folded < room) break;
+      groups = withRoom(groups, 2 * groups.length);
+    }
     for (; i < n && isDigit(b[i]); i++, partDigits++) part = part * 10 + (b[i] - 48);
   }
+  st.tokGroups = groups;
+  st.tokGroupCount = count;
   st.tokPart = part;
   st.tokPartDigits = partDigits;
   return i;
 }
 
 /**
- * Appends whole 15-digit groups from view[i] on while they last; returns where it stopped (fewer
- * than 15 digits on). A function of its own: a long run spends nearly all its time in this loop,
- * and the rarer paths of foldDigits deoptimised it (insufficient type feedback) once per slice.
+ * Writes whole 15-digit groups from view[i] on into groups[at..], at most `room` of them, while
+ * they last; returns where it stopped. A function of its own: a long run spends nearly all its
+ * time in this loop, and the rarer paths of foldDigits deoptimised it (insufficient type
+ * feedback) once per slice.
  */
-function foldGroups(groups: number[], view: DataView, i: number): number {
-  for (;;) {
+function foldGroups(
+  groups: Float64Array,
+  at: number,
+  view: DataView,
+  i: number,
+  room: number,
+): number {
+  for (const stop = at + room; at < stop; at++) {
     const x0 = view.getUint32(i, true) ^ 0x30303030;
     if (nonDigits(x0) !== 0) return i;
     const x1 = view.getUint32(i + 4, true) ^ 0x30303030;
@@ -138,9 +159,10 @@ function foldGroups(groups: number[], view: DataView, i: number): number {
     // Bytes 11..14: byte 11 was checked in x2 and is masked off as a leading zero.
     const x3 = (view.getUint32(i + 11, true) ^ 0x30303030) & 0xffffff00;
     if (nonDigits(x3) !== 0) return i;
-    groups.push(((quad(x0) * 1e4 + quad(x1)) * 1e4 + quad(x2)) * 1e3 + quad(x3));
+    groups[at] = ((quad(x0) * 1e4 + quad(x1)) * 1e4 + quad(x2)) * 1e3 + quad(x3);
     i += 15;
   }
+  return i;
 }
 
 /** Ends the open token (a separator or EOF follows): counts it, or records it as the error. */
@@ -163,18 +185,26 @@ export function endToken(st: ScanState): void {
   } else {
     st.count++;
     // The last group ends in the token's last digit, and 10 is even: the token's parity is its.
-    const groups = st.tokGroups;
-    if (st.tokPartDigits > 0) groups.push(st.tokPart);
-    if (groups[groups.length - 1] % 2 === 0) {
+    let groups = st.tokGroups;
+    let count = st.tokGroupCount;
+    if (st.tokPartDigits > 0) {
+      groups = st.tokGroups = withRoom(groups, count + 1);
+      groups[count++] = st.tokPart;
+      st.tokGroupCount = count;
+    }
+    if (groups[count - 1] % 2 === 0) {
       st.evenCount++;
       const sign = st.tokSign < 0 ? -1 : 1;
       if (digits <= 15) addSmall(st, sign * groups[0]);
       else {
-        // The groups become the token's limbs in place (clearDigits below lets go of them); a
-        // chunk's first long token hands them over as the sum, with no second array.
-        const limbs = groupsToLimbs(groups, st.tokPartDigits || 15, sign < 0);
-        if (st.big.length === 0) st.big = limbs;
-        else addLimbs(st.big, limbs);
+        // The groups become the token's limbs in place; a chunk's first long token hands them
+        // over as the sum (the token gets a new array), with no second array.
+        const limbs = groupsToLimbs(groups, count, st.tokPartDigits || 15, sign < 0);
+        if (st.big.length === 1) {
+          st.big = limbs;
+          st.tokGroups = emptyLimbs();
+          st.tokGroupCount = 0;
+        } else st.big = addLimbs(st.big, limbs, count);
       }
     }
   }
