@@ -1,7 +1,6 @@
 import { HttpStatus, Injectable, Logger } from '@nestjs/common';
 import type { Request } from 'express';
 import { AppConfig, InjectConfig } from '@app/tasks/config/app-config';
-import { unitCost } from '@app/tasks/fairness/start-time-fair-queue';
 import { badRequest, notFound, TaskHttpError, unavailable } from '@app/tasks/http/task-http.errors';
 import { ClientUsageStore } from '@app/tasks/limits/client-usage.store';
 import { JobName, TaskKind } from '@app/tasks/queues/queue-names';
@@ -172,8 +171,7 @@ export class DirectUploadService {
         bytes,
         job: JobName.EvenSumPlan,
         data: { token, inputKey: key },
-        // As for a streamed upload: a file of one chunk is scanned by the plan job itself.
-        cost: bytes <= this.config.chunkBytes ? unitCost.scanBytes(bytes) : 1,
+        unit: { kind: 'file', bytes },
       });
       submitted = true;
     } finally {

@@ -11,7 +11,6 @@ import {
 import { newTaskToken } from '@app/tasks/tasks/task-token';
 import { badRequest, tooLarge } from '@app/tasks/http/task-http.errors';
 import { ClientUsageStore } from '@app/tasks/limits/client-usage.store';
-import { unitCost } from '@app/tasks/fairness/start-time-fair-queue';
 import { TaskSubmitter } from '../tasks/task-submitter.service';
 import { UploadQuota } from './upload-quota';
 
@@ -92,8 +91,7 @@ export class EvenSumService {
         bytes,
         job: JobName.EvenSumPlan,
         data: { token, inputKey },
-        // A file of one chunk is scanned by the plan job itself; a bigger one is only split there.
-        cost: bytes <= this.config.chunkBytes ? unitCost.scanBytes(bytes) : 1,
+        unit: { kind: 'file', bytes },
       });
       submitted = true;
     } finally {

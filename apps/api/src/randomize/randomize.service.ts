@@ -3,7 +3,6 @@ import { AppConfig, InjectConfig } from '@app/tasks/config/app-config';
 import { JobName, TaskKind } from '@app/tasks/queues/queue-names';
 import { rawBytesPerPixel, readPngHeader } from '@app/tasks/randomize/png-header';
 import { pngOutputBound } from '@app/tasks/randomize/png-output-bound';
-import { unitCost } from '@app/tasks/fairness/start-time-fair-queue';
 import { blobKeys, BlobStore, InjectBlobStore } from '@app/tasks/storage/blob-store';
 import { newTaskToken } from '@app/tasks/tasks/task-token';
 import { badRequest } from '@app/tasks/http/task-http.errors';
@@ -47,7 +46,11 @@ export class RandomizeService {
       bytes: req.png.length,
       job: JobName.Randomize,
       data: { token, inputKey, blockSize: req.blockSize, seed: req.seed },
-      cost: unitCost.image(header.width * header.height * rawBytesPerPixel(header), header.height),
+      unit: {
+        kind: 'image',
+        rawBytes: header.width * header.height * rawBytesPerPixel(header),
+        height: header.height,
+      },
       // The result counts against the client's stored bytes too: its bound is reserved now (a
       // small input can shuffle into a big output), and the worker settles it to the real size.
       reservedBytes: req.png.length + pngOutputBound(header),

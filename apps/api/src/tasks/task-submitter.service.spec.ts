@@ -29,7 +29,7 @@ describe(TaskSubmitter.name, () => {
     bytes: 1,
     job: JobName.EvenSumPlan,
     data: { token, inputKey: `${token}/input.txt` },
-    cost: 1,
+    unit: { kind: 'file' as const, bytes: 9 },
   });
 
   it('carries the request stamp into the task record, then enqueues a reference-only job at its fair priority', async () => {
@@ -42,11 +42,13 @@ describe(TaskSubmitter.name, () => {
       bytes: 9,
       job: JobName.Randomize,
       data: { token, inputKey: `${token}/input.png`, blockSize: 60 },
-      cost: 12,
+      unit: { kind: 'image', rawBytes: 300, height: 10 },
     });
     expect(created[0]).toMatchObject({ token, requestedAt: 1234, status: 'requested', bytes: 9 });
     expect(created[0].enqueuedAt).toBeGreaterThanOrEqual(1234);
-    expect(fair.tag).toHaveBeenCalledWith('anonymous', 'randomize', [12]);
+    expect(fair.tag).toHaveBeenCalledWith('anonymous', 'randomize', [
+      { kind: 'image', rawBytes: 300, height: 10 },
+    ]);
     expect(queue.add).toHaveBeenCalledWith(
       JobName.Randomize,
       { token, inputKey: `${token}/input.png`, blockSize: 60, tag: 40 },

@@ -8,6 +8,7 @@ import { TaskStore } from '@app/tasks/tasks/task-store.service';
 import { unavailable } from '@app/tasks/http/task-http.errors';
 import { ClientUsageStore } from '@app/tasks/limits/client-usage.store';
 import { FairScheduler } from '@app/tasks/fairness/fair-scheduler.service';
+import { WorkUnit } from '@app/tasks/fairness/fairness-policy';
 import { SubmissionMetrics } from '@app/tasks/metrics/submission-metrics.service';
 import { quotaExceeded } from './quota.errors';
 
@@ -20,8 +21,8 @@ export interface Submission<N extends JobName> {
   bytes: number;
   job: N;
   data: JobOf<N>;
-  /** Estimated CPU ms of the first job: its fair-queuing cost. */
-  cost: number;
+  /** The first job as a unit of work, for its fair-queuing cost (FairnessPolicy). */
+  unit: WorkUnit;
   /** Bytes counted against MAX_STORED_BYTES_PER_CLIENT, when more than `bytes` (a result's bound). */
   reservedBytes?: number;
 }
@@ -64,7 +65,7 @@ export class TaskSubmitter {
     try {
       // Record first: a worker that takes the job at once must find it.
       await this.store.create(record);
-      const [fair] = await this.fair.tag(s.client, QUEUE_OF[s.job], [s.cost]);
+      const [fair] = await this.fair.tag(s.client, QUEUE_OF[s.job], [s.unit]);
       await this.queue.add(
         s.job,
         { ...s.data, tag: fair?.tag },

@@ -13,7 +13,7 @@ describe(loadConfig.name, () => {
       maxUploadBytes: 10 * 1024 ** 3,
       chunkBytes: 64 * 1024 * 1024,
       resultTtlSeconds: 86400,
-      fairScheduling: true,
+      fairness: { tags: true, expressLane: true, gateOrder: 'least-recent-cpu' },
       workerNice: 10,
       workerLanes: 'all',
     });
@@ -57,7 +57,16 @@ describe(loadConfig.name, () => {
     expect(sut.port).toBe(8080);
     expect(sut.queuePrefix).toBe('{t1}');
     expect(sut.adminToken).toBeUndefined();
-    expect(sut.fairScheduling).toBe(false);
+    expect(sut.fairness).toEqual({
+      tags: false,
+      expressLane: false,
+      gateOrder: 'least-recent-cpu',
+    });
+  });
+
+  it('switches the fairness layers one by one', () => {
+    const sut = loadConfig({ FAIR_TAGS: 'false', CPU_GATE_ORDER: 'fifo' });
+    expect(sut.fairness).toEqual({ tags: false, expressLane: true, gateOrder: 'fifo' });
   });
 
   it('bounds image bodies in flight by default: 128 MiB in all, 64 MiB per client, 30 s per body', () => {

@@ -85,6 +85,13 @@ export const configSchema = z.object({
   ADMIN_TOKEN: optionalString,
   API_KEYS: optionalString,
   FAIR_SCHEDULING: bool.default('true'),
+  // The fairness layers one by one, for measurement (npm run bench:fairness); FAIR_SCHEDULING=false
+  // turns both queue layers off. FAIR_TAGS: fair start tags as bull priorities (else FIFO in each
+  // queue); EXPRESS_LANE: a unit that is due now takes the express queue; CPU_GATE_ORDER: who goes
+  // first at a worker's CPU gate.
+  FAIR_TAGS: bool.default('true'),
+  EXPRESS_LANE: bool.default('true'),
+  CPU_GATE_ORDER: z.enum(['least-recent-cpu', 'fifo']).default('least-recent-cpu'),
   RATE_LIMIT_PER_MINUTE: int(1).default(600),
   MAX_PENDING_TASKS_PER_CLIENT: int(1).default(1000),
   MAX_STORED_BYTES_PER_CLIENT: int(1).default(50 * GiB),
@@ -143,7 +150,8 @@ export interface AppConfig {
   adminToken?: string;
   /** Set when API_KEYS turns authentication on. */
   apiKeys?: ApiKey[];
-  fairScheduling: boolean;
+  /** The fairness layers in force (FAIR_SCHEDULING=false turns tags and the express lane off). */
+  fairness: { tags: boolean; expressLane: boolean; gateOrder: 'least-recent-cpu' | 'fifo' };
   rateLimitPerMinute: number;
   maxPendingTasksPerClient: number;
   maxStoredBytesPerClient: number;
@@ -219,7 +227,11 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     keepAliveTimeoutMs: e.KEEP_ALIVE_TIMEOUT_MS,
     adminToken: e.ADMIN_TOKEN,
     apiKeys,
-    fairScheduling: e.FAIR_SCHEDULING,
+    fairness: {
+      tags: e.FAIR_SCHEDULING && e.FAIR_TAGS,
+      expressLane: e.FAIR_SCHEDULING && e.EXPRESS_LANE,
+      gateOrder: e.CPU_GATE_ORDER,
+    },
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     maxPendingTasksPerClient: e.MAX_PENDING_TASKS_PER_CLIENT,
     maxStoredBytesPerClient: e.MAX_STORED_BYTES_PER_CLIENT,

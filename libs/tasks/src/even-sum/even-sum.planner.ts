@@ -1,7 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig, InjectConfig } from '../config/app-config';
 import { FairScheduler } from '../fairness/fair-scheduler.service';
-import { unitCost } from '../fairness/start-time-fair-queue';
 import { JobOf } from '../queues/job-payloads';
 import { JobName, QueueName } from '../queues/queue-names';
 import { TaskQueue } from '../queues/task-queue.service';
@@ -54,7 +53,7 @@ export class EvenSumPlanner {
     const fair = await this.fair.tag(
       record.client,
       QueueName.EvenSumChunk,
-      todo.map((r) => unitCost.scanBytes(r.end - r.start)),
+      todo.map((r) => ({ kind: 'chunk', bytes: r.end - r.start })),
     );
     await this.queue.addBulk(
       JobName.EvenSumChunk,

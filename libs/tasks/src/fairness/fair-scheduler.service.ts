@@ -3,7 +3,8 @@ import Redis from 'ioredis';
 import { AppConfig, InjectConfig } from '../config/app-config';
 import { QueueName } from '../queues/queue-names';
 import { InjectRedis } from '../redis/redis.module';
-import { ClientClock, priorityOf, tagUnits, takesExpressLane } from './start-time-fair-queue';
+import { FairnessPolicy, FairTag, WorkUnit } from './fairness-policy';
+import { ClientClock, tagUnits } from './start-time-fair-queue';
 
 // The one step that must be atomic across processes: a client's new units take the virtual-time
 // range [S, S + total) with S = max(V[queue], F[queue, client]) (start-time fair queuing), and
@@ -24,14 +25,6 @@ if tonumber(ARGV[1]) > tonumber(redis.call('HGET', KEYS[1], ARGV[2]) or '0') the
 end
 return 1`;
 
-/** A unit's start tag, the bull priority that orders it, and its lane (absent when fairness is off). */
-export interface FairTag {
-  tag: number;
-  priority: number;
-  /** Goes to the express queue (QueueName.Express) instead of its own: see takesExpressLane. */
-  express: boolean;
-}
-
 /**
  * Start-time fair queuing across clients with its state in Redis, so every api and worker process
  * agrees on the virtual times and each client's last finish tag.
@@ -49,21 +42,24 @@ export interface FairTag {
 @Injectable()
 export class FairScheduler {
   private readonly key: string;
+  private readonly policy: FairnessPolicy;
 
   constructor(
     @InjectRedis() private readonly redis: Redis,
     @InjectConfig() private readonly config: AppConfig,
   ) {
     this.key = `${config.queuePrefix}:fair`;
+    this.policy = new FairnessPolicy({ ...config.fairness, chunkBytes: config.chunkBytes });
   }
 
   get enabled(): boolean {
-    return this.config.fairScheduling;
+    return this.policy.active;
   }
 
-  /** Tags a client's new units (estimated CPU ms each); undefined entries when fairness is off. */
-  async tag(client: string, queue: QueueName, costs: number[]): Promise<(FairTag | undefined)[]> {
-    if (!this.enabled) return costs.map(() => undefined);
+  /** Tags a client's new units in `queue` (FairnessPolicy); undefined entries when fairness is off. */
+  async tag(client: string, queue: QueueName, units: WorkUnit[]): Promise<(FairTag | undefined)[]> {
+    if (!this.enabled) return units.map(() => undefined);
+    const costs = units.map((unit) => this.policy.cost(unit));
     const { lastFinish: total } = tagUnits({ virtualTime: 0, lastFinish: 0 }, costs);
     const [virtualTime, lastFinish] = (await this.redis.eval(
       RESERVE,
@@ -74,8 +70,7 @@ export class FairScheduler {
       `virtual:${queue}`,
     )) as string[];
     const clock: ClientClock = { virtualTime: Number(virtualTime), lastFinish: Number(lastFinish) };
-    const express = takesExpressLane(clock, costs);
-    return tagUnits(clock, costs).tags.map((tag) => ({ tag, priority: priorityOf(tag), express }));
+    return this.policy.place(clock, costs);
   }
 
   /** A unit with `tag` started in `queue`: that queue's virtual time moves up to it. */
