@@ -10,9 +10,10 @@
 //   compose  api + `--workers` normal workers × `--concurrency` slots (niced) + the express worker
 //            (WORKER_LANES=express, WORKER_NICE=0), as `npm start` and docker-compose run it
 //            (`--express-worker false`: `--workers` workers with all lanes instead);
-//   ecs      api + one WORKER_LANES=all worker × `--ecs-concurrency` slots (niced), one per machine;
+//   ecs      api + one WORKER_LANES=all worker × `--ecs-concurrency` slots (WORKER_NICE 0), one per machine;
 //   switches no-tags (FAIR_TAGS=false), no-express (EXPRESS_LANE=false), gate-fifo
-//            (CPU_GATE_ORDER=fifo), no-nice (WORKER_NICE=0 everywhere), no-express-worker (compose:
+//            (CPU_GATE_ORDER=fifo), no-nice (WORKER_NICE=0 everywhere), nice (ecs: WORKER_NICE=10, the
+//            default before 2026-12-03), no-express-worker (compose:
 //            all lanes in every worker), fifo (FAIR_SCHEDULING=false: no tags, no express lane).
 import { loadavg } from 'node:os';
 import { Readable } from 'node:stream';
@@ -109,7 +110,15 @@ interface Options {
 }
 
 type Shape = 'compose' | 'ecs';
-const SWITCHES = ['no-tags', 'no-express', 'gate-fifo', 'no-nice', 'no-express-worker', 'fifo'];
+const SWITCHES = [
+  'no-tags',
+  'no-express',
+  'gate-fifo',
+  'no-nice',
+  'nice',
+  'no-express-worker',
+  'fifo',
+];
 
 /** A deployment shape with some fairness layers switched off: the env of every process, and each worker's. */
 interface Config {
@@ -129,7 +138,8 @@ function configOf(name: string, opts: Options): Config {
   if (off.has('no-express')) env.EXPRESS_LANE = 'false';
   if (off.has('gate-fifo')) env.CPU_GATE_ORDER = 'fifo';
   if (off.has('fifo')) env.FAIR_SCHEDULING = 'false';
-  const nice = off.has('no-nice') ? '0' : '10';
+  // As deployed: normal-lane workers niced, the express worker and a lone all-lane worker not.
+  const nice = off.has('no-nice') ? '0' : shape === 'ecs' && !off.has('nice') ? '0' : '10';
   const worker = (lanes: string, concurrency: number, niceness = nice) => ({
     WORKER_CONCURRENCY: String(concurrency),
     WORKER_LANES: lanes,

@@ -14,7 +14,7 @@ describe(loadConfig.name, () => {
       chunkBytes: 64 * 1024 * 1024,
       resultTtlSeconds: 86400,
       fairness: { tags: true, expressLane: true, gateOrder: 'least-recent-cpu' },
-      workerNice: 10,
+      workerNice: 0,
       workerLanes: 'all',
     });
     expect(sut.workerConcurrency).toBeGreaterThanOrEqual(1);
@@ -62,6 +62,12 @@ describe(loadConfig.name, () => {
       expressLane: false,
       gateOrder: 'least-recent-cpu',
     });
+  });
+
+  it('nices a normal-lane worker by default, which yields to the express worker beside it', () => {
+    expect(loadConfig({ WORKER_LANES: 'normal' }).workerNice).toBe(10);
+    expect(loadConfig({ WORKER_LANES: 'express' }).workerNice).toBe(0);
+    expect(loadConfig({ WORKER_LANES: 'normal', WORKER_NICE: '3' }).workerNice).toBe(3);
   });
 
   it('switches the fairness layers one by one', () => {

@@ -43,9 +43,11 @@ export const configSchema = z.object({
   PRESIGN_EXPIRES_SECONDS: int(60, 7 * 86400).default(3600),
   WORKER_HTTP_PORT: int(0, 65535).default(5001),
   WORKER_CONCURRENCY: int(1, 256).default(availableParallelism()),
-  // The worker's CPU priority (Unix nice, 0..19; higher yields more): a worker keeps every core busy,
-  // and on a shared host the api's uploads and status replies should not queue behind it.
-  WORKER_NICE: int(0, 19).default(10),
+  // The worker's CPU priority (Unix nice, 0..19; higher yields more). Default: 10 for a 'normal'
+  // worker, which yields to the express worker and the api beside it; 0 otherwise. A lone worker
+  // ('all', one per ECS task) has nothing of ours to yield to, and niced it gave the cores to
+  // whatever else ran on the host (docs/benchmarks.md, "Fairness layers").
+  WORKER_NICE: int(0, 19).optional(),
   // Which queues a worker consumes: 'all', only the express lane (a dedicated worker, run at a
   // lower WORKER_NICE than the others, so a quiet client's units get the cores first), or 'normal'.
   WORKER_LANES: z.enum(['all', 'express', 'normal']).default('all'),
@@ -206,7 +208,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     presignExpiresSeconds: e.PRESIGN_EXPIRES_SECONDS,
     workerHttpPort: e.WORKER_HTTP_PORT,
     workerConcurrency: e.WORKER_CONCURRENCY,
-    workerNice: e.WORKER_NICE,
+    workerNice: e.WORKER_NICE ?? (e.WORKER_LANES === 'normal' ? 10 : 0),
     workerLanes: e.WORKER_LANES,
     logLevel: e.LOG_LEVEL,
     logPretty: e.LOG_PRETTY,
