@@ -1,10 +1,21 @@
 // npm run bench:fairness [-- --noisy-bytes 1GB --noisy-images 200 --quiet-interval-ms 100 --workers 2
-//   --concurrency 1 --express-worker true --repeat 3]
-// Real api + 2 workers + the express worker (as docker-compose runs them): (1) a quiet client's small
-// jobs alone, (2) the same while a noisy client has a 1 GB even-sum and 200 images in flight, fair
-// scheduling on, (3) the same with FAIR_SCHEDULING=false. Prints R = quiet p95 under contention / quiet
-// p95 alone, and the noisy client's total time; the three rounds are repeated (a p95 of 20 lead times
-// on a shared 2-core machine is noisy) and the targets are judged on the median.
+//   --concurrency 1 --express-worker true --ecs-concurrency 2 --repeat 3 --configs compose,compose:fifo]
+// Real api + workers: (1) a quiet client's small jobs alone, (2) the same while a noisy client has a
+// 1 GB even-sum and 200 images in flight, once per configuration. Prints R = quiet p95 under
+// contention / quiet p95 alone (the same run and shape), and the noisy client's total time; the
+// rounds are repeated (a p95 of 20 lead times on a shared 2-core machine is noisy), configurations
+// interleaved within each run so that load drift hits all alike, and judged on the median.
+//
+// A configuration is a shape with fairness layers switched off, `shape[:switch+switch…]`:
+//   compose  api + `--workers` normal workers × `--concurrency` slots (niced) + the express worker
+//            (WORKER_LANES=express, WORKER_NICE=0), as `npm start` and docker-compose run it
+//            (`--express-worker false`: `--workers` workers with all lanes instead);
+//   ecs      api + one WORKER_LANES=all worker × `--ecs-concurrency` slots (WORKER_NICE 0), one per machine;
+//   switches no-tags (FAIR_TAGS=false), no-express (EXPRESS_LANE=false), gate-fifo
+//            (CPU_GATE_ORDER=fifo), no-nice (WORKER_NICE=0 everywhere), nice (ecs: WORKER_NICE=10, the
+//            default before 2026-12-03), no-express-worker (compose:
+//            all lanes in every worker), fifo (FAIR_SCHEDULING=false: no tags, no express lane).
+import { loadavg } from 'node:os';
 import { Readable } from 'node:stream';
 import { generateNumbers } from '../apps/cli/src/numbers/number-generator';
 import { parseSize } from '../apps/cli/src/numbers/parse-size';
@@ -95,44 +106,82 @@ interface Options {
   workers: number;
   concurrency: number;
   expressWorker: boolean;
+  ecsConcurrency: number;
+}
+
+type Shape = 'compose' | 'ecs';
+const SWITCHES = [
+  'no-tags',
+  'no-express',
+  'gate-fifo',
+  'no-nice',
+  'nice',
+  'no-express-worker',
+  'fifo',
+];
+
+/** A deployment shape with some fairness layers switched off: the env of every process, and each worker's. */
+interface Config {
+  name: string;
+  shape: Shape;
+  env: Record<string, string>;
+  workers: Record<string, string>[];
+}
+
+function configOf(name: string, opts: Options): Config {
+  const [shape, ...rest] = name.split(/[:+]/);
+  if (shape !== 'compose' && shape !== 'ecs') throw new Error(`unknown shape ${shape} in ${name}`);
+  const off = new Set(rest);
+  for (const s of off) if (!SWITCHES.includes(s)) throw new Error(`unknown switch ${s} in ${name}`);
+  const env: Record<string, string> = {};
+  if (off.has('no-tags')) env.FAIR_TAGS = 'false';
+  if (off.has('no-express')) env.EXPRESS_LANE = 'false';
+  if (off.has('gate-fifo')) env.CPU_GATE_ORDER = 'fifo';
+  if (off.has('fifo')) env.FAIR_SCHEDULING = 'false';
+  // As deployed: normal-lane workers niced, the express worker and a lone all-lane worker not.
+  const nice = off.has('no-nice') ? '0' : shape === 'ecs' && !off.has('nice') ? '0' : '10';
+  const worker = (lanes: string, concurrency: number, niceness = nice) => ({
+    WORKER_CONCURRENCY: String(concurrency),
+    WORKER_LANES: lanes,
+    WORKER_NICE: niceness,
+  });
+  if (shape === 'ecs') return { name, shape, env, workers: [worker('all', opts.ecsConcurrency)] };
+  // As many CPU permits in all as the machine has cores (default: 2 workers × 1 slot), plus the
+  // express worker as compose runs it: the express lane only, at the api's CPU priority.
+  const express = opts.expressWorker && !off.has('no-express-worker');
+  const workers = Array.from({ length: opts.workers }, () =>
+    worker(express ? 'normal' : 'all', opts.concurrency),
+  );
+  if (express) workers.push(worker('express', opts.concurrency, '0'));
+  return { name, shape, env, workers };
 }
 
 interface Round {
   quiet: number[];
   noisyTotalMs?: number;
   noisyBusyDuringQuiet?: boolean;
+  /** The machine's 1-minute load average as the round ended (other users of the cores show here). */
+  load: number;
 }
 
-async function round(fair: boolean, withNoisy: boolean, opts: Options): Promise<Round> {
+async function round(config: Config, withNoisy: boolean, opts: Options): Promise<Round> {
   const stack = await Stack.start({
     workers: 0,
     env: {
       API_KEYS: 'quiet:quiet-key-0001,noisy:noisy-key-0002',
-      FAIR_SCHEDULING: String(fair),
       LOG_LEVEL: 'warn',
       RATE_LIMIT_PER_MINUTE: '100000',
+      ...config.env,
     },
   });
-  // As many CPU permits in all as the machine has cores (default: 2 workers × 1 slot), plus the
-  // express worker as compose runs it: the express lane only, at the api's CPU priority.
   const startWorkers = async () => {
-    const lanes = opts.expressWorker ? 'normal' : 'all';
-    for (let i = 0; i < opts.workers; i++)
-      await stack.startWorker({
-        WORKER_CONCURRENCY: String(opts.concurrency),
-        WORKER_LANES: lanes,
-      });
-    if (opts.expressWorker)
-      await stack.startWorker({
-        WORKER_CONCURRENCY: String(opts.concurrency),
-        WORKER_LANES: 'express',
-        WORKER_NICE: '0',
-      });
+    for (const env of config.workers) await stack.startWorker(env);
   };
   try {
     if (!withNoisy) {
       await startWorkers();
-      return { quiet: await quietClient(stack, opts.png, opts.numbers, opts.intervalMs) };
+      const quiet = await quietClient(stack, opts.png, opts.numbers, opts.intervalMs);
+      return { quiet, load: loadavg()[0] };
     }
     // The noisy client's whole load is queued first (images from 8 connections, then the big file
     // streamed), so the quiet client meets all of it in flight; the upload's own CPU cost on the api
@@ -155,6 +204,7 @@ async function round(fair: boolean, withNoisy: boolean, opts: Options): Promise<
     await startWorkers();
     const quiet = await quietClient(stack, opts.png, opts.numbers, opts.intervalMs);
     const quietEnded = Date.now();
+    const load = loadavg()[0];
     // The noisy client's tasks are polled only now: their times are the server's (startedAt,
     // finishedAt), and polling 200 tasks during the measurement would put the load generator's own
     // CPU use on the two cores the service runs on.
@@ -162,7 +212,7 @@ async function round(fair: boolean, withNoisy: boolean, opts: Options): Promise<
     for (const job of [...images, big]) statuses.push(await finish(stack, job));
     const start = Math.min(...statuses.map((s) => Date.parse(s.startedAt as string)));
     const end = Math.max(...statuses.map((s) => Date.parse(s.finishedAt as string)));
-    return { quiet, noisyTotalMs: end - start, noisyBusyDuringQuiet: end >= quietEnded };
+    return { quiet, noisyTotalMs: end - start, noisyBusyDuringQuiet: end >= quietEnded, load };
   } finally {
     await stack.stop();
   }
@@ -178,55 +228,76 @@ async function main(): Promise<void> {
     workers: Number(arg('workers', '2')),
     concurrency: Number(arg('concurrency', '1')),
     expressWorker: arg('express-worker', 'true') === 'true',
+    ecsConcurrency: Number(arg('ecs-concurrency', '2')),
   };
   const repeat = Number(arg('repeat', '3'));
+  const configs = arg('configs', 'compose,compose:fifo')
+    .split(',')
+    .map((name) => configOf(name, opts));
+  const shapes = [...new Set(configs.map((c) => c.shape))];
   const p = (xs: number[], q: number) => percentile(xs, q);
   console.log(machineLine());
   console.log(
-    `quiet: 10 images (${(opts.png.length / 1024).toFixed(0)} KiB) + 10 even-sum of 1 MB, one every ${opts.intervalMs} ms; noisy: ${opts.noisyImages} images + ${opts.noisyBytes / 1e9} GB even-sum; ${opts.workers} workers × ${opts.concurrency} slot(s)${opts.expressWorker ? ' + an express worker' : ''}; ${repeat} run(s)`,
+    `quiet: 10 images (${(opts.png.length / 1024).toFixed(0)} KiB) + 10 even-sum of 1 MB, one every ${opts.intervalMs} ms; noisy: ${opts.noisyImages} images + ${opts.noisyBytes / 1e9} GB even-sum; ${repeat} run(s) of ${configs.map((c) => c.name).join(', ')}`,
   );
+  for (const shape of shapes) {
+    const workers = configOf(shape, opts).workers;
+    console.log(`${shape}: api + ${workers.map((w) => JSON.stringify(w)).join(' + ')}`);
+  }
   console.log(
-    '| run | round | quiet p50 (ms) | quiet p95 (ms) | R (p95 / alone p95) | noisy processing, first start → last finish (s) | noisy still busy when quiet ended |',
+    '| run | configuration | quiet p50 (ms) | quiet p95 (ms) | R (p95 / alone p95) | noisy processing, first start → last finish (s) | noisy still busy when quiet ended | load (1 min) |',
   );
-  console.log('| --- | --- | --- | --- | --- | --- | --- |');
-  const rFair: number[] = [];
-  const rFifo: number[] = [];
-  const totals: number[] = [];
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+  const rs = new Map<string, number[]>(configs.map((c) => [c.name, []]));
+  const noisy = new Map<string, number[]>(configs.map((c) => [c.name, []]));
   // Every run's lead times together: a p95 over 20·runs samples is steadier than each run's.
-  const pooled = { alone: [] as number[], fair: [] as number[], fifo: [] as number[] };
-  for (let run = 1; run <= repeat; run++) {
-    const alone = await round(true, false, opts);
-    const fair = await round(true, true, opts);
-    const fifo = await round(false, true, opts);
-    const r = (x: Round) => p(x.quiet, 95) / p(alone.quiet, 95);
-    console.log(`| ${run} | alone | ${p(alone.quiet, 50)} | ${p(alone.quiet, 95)} | 1.00 | | |`);
-    for (const [name, x] of [
-      ['fair', fair],
-      ['FIFO', fifo],
-    ] as const) {
+  const pooled = new Map<string, number[]>(
+    [...shapes.map((s) => `alone ${s}`), ...configs.map((c) => c.name)].map((k) => [k, []]),
+  );
+  const summarize = () => {
+    const list = (xs: number[]) => xs.map((x) => x.toFixed(2)).join(', ');
+    console.log(
+      '\n| configuration | runs | R min / median / max | R runs | R pooled | noisy processing median (s) |',
+    );
+    console.log('| --- | --- | --- | --- | --- | --- |');
+    for (const config of configs) {
+      const r = rs.get(config.name)!;
+      const rPooled = p(pooled.get(config.name)!, 95) / p(pooled.get(`alone ${config.shape}`)!, 95);
       console.log(
-        `| ${run} | ${name} | ${p(x.quiet, 50)} | ${p(x.quiet, 95)} | ${r(x).toFixed(2)} | ${((x.noisyTotalMs ?? 0) / 1000).toFixed(1)} | ${x.noisyBusyDuringQuiet ? 'yes' : 'no'} |`,
+        `| ${config.name} | ${r.length} | ${Math.min(...r).toFixed(2)} / ${p(r, 50).toFixed(2)} / ${Math.max(...r).toFixed(2)} | ${list(r)} | ${rPooled.toFixed(2)} | ${p(noisy.get(config.name)!, 50).toFixed(1)} |`,
       );
     }
-    pooled.alone.push(...alone.quiet);
-    pooled.fair.push(...fair.quiet);
-    pooled.fifo.push(...fifo.quiet);
-    rFair.push(r(fair));
-    rFifo.push(r(fifo));
-    totals.push((fair.noisyTotalMs ?? 0) / (fifo.noisyTotalMs ?? 1));
+    for (const shape of shapes) {
+      const r = rs.get(shape);
+      if (r?.length)
+        console.log(`target R(${shape}) median ≤ 1.5 → ${p(r, 50) <= 1.5 ? 'MET' : 'NOT MET'}`);
+    }
+  };
+  for (let run = 1; run <= repeat; run++) {
+    const alone = new Map<Shape, Round>();
+    for (const shape of shapes) {
+      const x = await round(configOf(shape, opts), false, opts);
+      alone.set(shape, x);
+      pooled.get(`alone ${shape}`)!.push(...x.quiet);
+      console.log(
+        `| ${run} | ${shape} alone | ${p(x.quiet, 50)} | ${p(x.quiet, 95)} | 1.00 | | | ${x.load.toFixed(1)} |`,
+      );
+    }
+    // Rotated each run, so that no configuration always follows the same one.
+    const order = configs.map((_, i) => configs[(i + run - 1) % configs.length]);
+    for (const config of order) {
+      const x = await round(config, true, opts);
+      const r = p(x.quiet, 95) / p(alone.get(config.shape)!.quiet, 95);
+      rs.get(config.name)!.push(r);
+      noisy.get(config.name)!.push((x.noisyTotalMs ?? 0) / 1000);
+      pooled.get(config.name)!.push(...x.quiet);
+      console.log(
+        `| ${run} | ${config.name} | ${p(x.quiet, 50)} | ${p(x.quiet, 95)} | ${r.toFixed(2)} | ${((x.noisyTotalMs ?? 0) / 1000).toFixed(1)} | ${x.noisyBusyDuringQuiet ? 'yes' : 'no'} | ${x.load.toFixed(1)} |`,
+      );
+    }
+    // After every run, so that a run cut short still leaves its figures.
+    summarize();
   }
-  const median = (xs: number[]) => p(xs, 50);
-  const list = (xs: number[]) => xs.map((x) => x.toFixed(2)).join(', ');
-  console.log(
-    `R fair: ${list(rFair)} → median ${median(rFair).toFixed(2)}; R FIFO: ${list(rFifo)} → median ${median(rFifo).toFixed(2)}; noisy total fair/FIFO: ${list(totals)} → median ${median(totals).toFixed(2)}`,
-  );
-  const rPooled = (xs: number[]) => (p(xs, 95) / p(pooled.alone, 95)).toFixed(2);
-  console.log(
-    `all runs pooled: quiet p95 alone ${p(pooled.alone, 95)} ms, fair ${p(pooled.fair, 95)} ms (R ${rPooled(pooled.fair)}), FIFO ${p(pooled.fifo, 95)} ms (R ${rPooled(pooled.fifo)})`,
-  );
-  console.log(
-    `targets: R(fair) ≤ 1.5 → ${median(rFair) <= 1.5 ? 'MET' : 'NOT MET'}; noisy total fair/FIFO ≤ 1.10 → ${median(totals) <= 1.1 ? 'MET' : 'NOT MET'}`,
-  );
 }
 
 async function readAll(stream: Readable): Promise<Buffer> {

@@ -203,6 +203,39 @@ describe('express lane (one unit from a client with nothing queued)', () => {
   });
 });
 
+describe.each([
+  ['FAIR_TAGS', { first: 'express', secondPriority: false }],
+  ['EXPRESS_LANE', { first: 'even-sum', secondPriority: true }],
+] as const)('fairness layer %s=false (for measurement)', (setting, expected) => {
+  let stack: Stack;
+
+  beforeAll(async () => {
+    stack = await Stack.start({
+      workers: 0,
+      env: { API_KEYS: 'alice:alice-key-123', CHUNK_BYTES: String(MiB), [setting]: 'false' },
+    });
+  });
+  afterAll(() => stack?.stop());
+
+  it('switches that layer alone off', async () => {
+    const send = () =>
+      upload(`${stack.url}/even-sum`, generateNumbers({ bytes: 1000, seed: 5 }).stream, {
+        headers: ALICE,
+      });
+    const first = (await send()).body.token as string;
+    const second = (await send()).body.token as string;
+    const opts = (queue: string, token: string) =>
+      withRedis(stack, async (redis) => {
+        const json = await redis.hget(`${stack.prefix}:${queue}:${token}`, 'opts');
+        return json === null ? undefined : (JSON.parse(json) as { priority?: number });
+      });
+    // Alice had nothing queued: her first task is due now, the express lane's unless it is off.
+    expect(await opts(expected.first, first)).toBeDefined();
+    // Her second waits behind it in the even-sum queue: ordered by its tag unless tags are off.
+    expect((await opts('even-sum', second))?.priority !== undefined).toBe(expected.secondPriority);
+  });
+});
+
 describe('worker CPU priority (WORKER_NICE)', () => {
   let stack: Stack;
   afterAll(() => stack?.stop());

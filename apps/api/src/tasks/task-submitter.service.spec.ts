@@ -1,4 +1,3 @@
-import { unitCost } from '@app/tasks/fairness';
 import { JobName } from '@app/tasks/queues';
 import { TaskKind } from '@app/tasks/contract';
 import { PngHeader, pngOutputBound } from '@app/tasks/randomize';
@@ -53,7 +52,7 @@ describe(TaskSubmitter.name, () => {
     expect(created[0]).toMatchObject({ token, requestedAt: 1234, status: 'requested', bytes: 9 });
     expect(created[0].enqueuedAt).toBeGreaterThanOrEqual(1234);
     expect(fair.tag).toHaveBeenCalledWith('anonymous', 'randomize', [
-      unitCost.image(10 * 20 * 3, 20),
+      { kind: 'image', rawBytes: 10 * 20 * 3, height: 20 },
     ]);
     expect(queue.add).toHaveBeenCalledWith(
       JobName.Randomize,
@@ -68,12 +67,12 @@ describe(TaskSubmitter.name, () => {
     expect(usage.reserve).toHaveBeenCalledWith('anonymous', token, 9 + pngOutputBound(header));
   });
 
-  it('prices a file of one chunk as its scan and a bigger one as its plan alone', async () => {
+  it('hands the fairness policy a file as its size (the policy prices one chunk or a plan)', async () => {
     await sut.submit(evenSumSubmission('anonymous', config.chunkBytes));
     await sut.submit(evenSumSubmission('anonymous', config.chunkBytes + 1));
     expect(fair.tag.mock.calls).toEqual([
-      ['anonymous', 'even-sum', [unitCost.scanBytes(config.chunkBytes)]],
-      ['anonymous', 'even-sum', [1]],
+      ['anonymous', 'even-sum', [{ kind: 'file', bytes: config.chunkBytes }]],
+      ['anonymous', 'even-sum', [{ kind: 'file', bytes: config.chunkBytes + 1 }]],
     ]);
     expect(queue.add).toHaveBeenCalledWith(
       JobName.EvenSumPlan,

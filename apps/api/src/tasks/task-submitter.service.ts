@@ -1,9 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Request } from 'express';
 import { AppConfig, InjectConfig } from '@app/tasks/config';
-import { chunkCount } from '@app/tasks/even-sum';
-import { FairScheduler, unitCost } from '@app/tasks/fairness';
-import type { FairTag } from '@app/tasks/fairness';
+import { FairScheduler } from '@app/tasks/fairness';
+import type { FairTag, WorkUnit } from '@app/tasks/fairness';
 import { unavailable } from '../http/task-http.errors';
 import { ClientUsageStore } from '@app/tasks/limits';
 import { SubmissionMetrics } from '../metrics/submission-metrics.service';
@@ -138,18 +137,12 @@ export class TaskSubmitter {
     const { token, inputKey } = s;
     if (s.task === TaskKind.Randomize) {
       const { width, height } = s.header;
-      const cost = unitCost.image(width * height * rawBytesPerPixel(s.header), height);
-      const fair = await this.tag(s, JobName.Randomize, cost);
+      const rawBytes = width * height * rawBytesPerPixel(s.header);
+      const fair = await this.tag(s, JobName.Randomize, { kind: 'image', rawBytes, height });
       const data = { token, inputKey, blockSize: s.blockSize, seed: s.seed, tag: fair?.tag };
       return this.queue.add(JobName.Randomize, data, placement(token, fair));
     }
-    // A file of one chunk is scanned by the plan job itself; a bigger one is only split there.
-    const scannedByPlan = chunkCount(s.bytes, this.config.chunkBytes) <= 1;
-    const fair = await this.tag(
-      s,
-      JobName.EvenSumPlan,
-      scannedByPlan ? unitCost.scanBytes(s.bytes) : 1,
-    );
+    const fair = await this.tag(s, JobName.EvenSumPlan, { kind: 'file', bytes: s.bytes });
     return this.queue.add(
       JobName.EvenSumPlan,
       { token, inputKey, tag: fair?.tag },
@@ -157,8 +150,8 @@ export class TaskSubmitter {
     );
   }
 
-  private async tag(s: Submission, job: JobName, cost: number): Promise<FairTag | undefined> {
-    const [fair] = await this.fair.tag(s.client, QUEUE_OF[job], [cost]);
+  private async tag(s: Submission, job: JobName, unit: WorkUnit): Promise<FairTag | undefined> {
+    const [fair] = await this.fair.tag(s.client, QUEUE_OF[job], [unit]);
     return fair;
   }
 

@@ -13,8 +13,8 @@ describe(loadConfig.name, () => {
       maxUploadBytes: 10 * 1024 ** 3,
       chunkBytes: 64 * 1024 * 1024,
       resultTtlSeconds: 86400,
-      fairScheduling: true,
-      workerNice: 10,
+      fairness: { tags: true, expressLane: true, gateOrder: 'least-recent-cpu' },
+      workerNice: 0,
       workerLanes: 'all',
     });
     expect(sut.workerConcurrency).toBeGreaterThanOrEqual(1);
@@ -57,7 +57,22 @@ describe(loadConfig.name, () => {
     expect(sut.port).toBe(8080);
     expect(sut.queuePrefix).toBe('{t1}');
     expect(sut.adminToken).toBeUndefined();
-    expect(sut.fairScheduling).toBe(false);
+    expect(sut.fairness).toEqual({
+      tags: false,
+      expressLane: false,
+      gateOrder: 'least-recent-cpu',
+    });
+  });
+
+  it('nices a normal-lane worker by default, which yields to the express worker beside it', () => {
+    expect(loadConfig({ WORKER_LANES: 'normal' }).workerNice).toBe(10);
+    expect(loadConfig({ WORKER_LANES: 'express' }).workerNice).toBe(0);
+    expect(loadConfig({ WORKER_LANES: 'normal', WORKER_NICE: '3' }).workerNice).toBe(3);
+  });
+
+  it('switches the fairness layers one by one', () => {
+    const sut = loadConfig({ FAIR_TAGS: 'false', CPU_GATE_ORDER: 'fifo' });
+    expect(sut.fairness).toEqual({ tags: false, expressLane: true, gateOrder: 'fifo' });
   });
 
   it('bounds image bodies in flight by default: 128 MiB in all, 64 MiB per client, 30 s per body', () => {

@@ -43,9 +43,11 @@ export const configSchema = z.object({
   PRESIGN_EXPIRES_SECONDS: int(60, 7 * 86400).default(3600),
   WORKER_HTTP_PORT: int(0, 65535).default(5001),
   WORKER_CONCURRENCY: int(1, 256).default(availableParallelism()),
-  // The worker's CPU priority (Unix nice, 0..19; higher yields more): a worker keeps every core busy,
-  // and on a shared host the api's uploads and status replies should not queue behind it.
-  WORKER_NICE: int(0, 19).default(10),
+  // The worker's CPU priority (Unix nice, 0..19; higher yields more). Default: 10 for a 'normal'
+  // worker, which yields to the express worker and the api beside it; 0 otherwise. A lone worker
+  // ('all', one per ECS task) has nothing of ours to yield to, and niced it gave the cores to
+  // whatever else ran on the host (docs/benchmarks.md, "Fairness layers").
+  WORKER_NICE: int(0, 19).optional(),
   // Which queues a worker consumes: 'all', only the express lane (a dedicated worker, run at a
   // lower WORKER_NICE than the others, so a quiet client's units get the cores first), or 'normal'.
   WORKER_LANES: z.enum(['all', 'express', 'normal']).default('all'),
@@ -85,6 +87,13 @@ export const configSchema = z.object({
   ADMIN_TOKEN: optionalString,
   API_KEYS: optionalString,
   FAIR_SCHEDULING: bool.default('true'),
+  // The fairness layers one by one, for measurement (npm run bench:fairness); FAIR_SCHEDULING=false
+  // turns both queue layers off. FAIR_TAGS: fair start tags as bull priorities (else FIFO in each
+  // queue); EXPRESS_LANE: a unit that is due now takes the express queue; CPU_GATE_ORDER: who goes
+  // first at a worker's CPU gate.
+  FAIR_TAGS: bool.default('true'),
+  EXPRESS_LANE: bool.default('true'),
+  CPU_GATE_ORDER: z.enum(['least-recent-cpu', 'fifo']).default('least-recent-cpu'),
   RATE_LIMIT_PER_MINUTE: int(1).default(600),
   MAX_PENDING_TASKS_PER_CLIENT: int(1).default(1000),
   MAX_STORED_BYTES_PER_CLIENT: int(1).default(50 * GiB),
@@ -148,7 +157,8 @@ export interface AppConfig {
   adminToken?: string;
   /** Set when API_KEYS turns authentication on. */
   apiKeys?: ApiKey[];
-  fairScheduling: boolean;
+  /** The fairness layers in force (FAIR_SCHEDULING=false turns tags and the express lane off). */
+  fairness: { tags: boolean; expressLane: boolean; gateOrder: 'least-recent-cpu' | 'fifo' };
   rateLimitPerMinute: number;
   maxPendingTasksPerClient: number;
   maxStoredBytesPerClient: number;
@@ -205,7 +215,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     presignExpiresSeconds: e.PRESIGN_EXPIRES_SECONDS,
     workerHttpPort: e.WORKER_HTTP_PORT,
     workerConcurrency: e.WORKER_CONCURRENCY,
-    workerNice: e.WORKER_NICE,
+    workerNice: e.WORKER_NICE ?? (e.WORKER_LANES === 'normal' ? 10 : 0),
     workerLanes: e.WORKER_LANES,
     logLevel: e.LOG_LEVEL,
     logPretty: e.LOG_PRETTY,
@@ -226,7 +236,11 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     keepAliveTimeoutMs: e.KEEP_ALIVE_TIMEOUT_MS,
     adminToken: e.ADMIN_TOKEN,
     apiKeys,
-    fairScheduling: e.FAIR_SCHEDULING,
+    fairness: {
+      tags: e.FAIR_SCHEDULING && e.FAIR_TAGS,
+      expressLane: e.FAIR_SCHEDULING && e.EXPRESS_LANE,
+      gateOrder: e.CPU_GATE_ORDER,
+    },
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     maxPendingTasksPerClient: e.MAX_PENDING_TASKS_PER_CLIENT,
     maxStoredBytesPerClient: e.MAX_STORED_BYTES_PER_CLIENT,

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig, InjectConfig } from '../config';
-import { FairScheduler, unitCost } from '../fairness';
+import { FairScheduler } from '../fairness';
 import { JobOf, JobName, QueueName, TaskQueue } from '../queues';
 import { BlobStore, InjectBlobStore } from '../storage';
 import { TaskLifecycle } from '../records';
@@ -51,7 +51,7 @@ export class EvenSumPlanner {
     const fair = await this.fair.tag(
       record.client,
       QueueName.EvenSumChunk,
-      todo.map((r) => unitCost.scanBytes(r.end - r.start)),
+      todo.map((r) => ({ kind: 'chunk', bytes: r.end - r.start })),
     );
     await this.queue.addBulk(
       JobName.EvenSumChunk,

@@ -29,7 +29,7 @@ describe(CpuGate.name, () => {
 
   it('admits the waiting step of the client that used the least CPU lately first, FIFO among equals', async () => {
     let clock = 0;
-    const sut = new CpuGate(1, () => clock);
+    const sut = new CpuGate(1, 'least-recent-cpu', () => clock);
     // The heavy client has used 100 ms of CPU just now.
     await sut.run('heavy', async () => void (clock += 100));
     const order: string[] = [];
@@ -45,9 +45,25 @@ describe(CpuGate.name, () => {
     expect(order).toEqual(['light-1', 'other-1', 'heavy-1']);
   });
 
+  it('admits waiting steps in arrival order when its order is fifo', async () => {
+    let clock = 0;
+    const sut = new CpuGate(1, 'fifo', () => clock);
+    await sut.run('heavy', async () => void (clock += 100));
+    const order: string[] = [];
+    const first = deferred();
+    const running = sut.run('heavy', () => first.promise);
+    const queued = [
+      sut.run('heavy', async () => void order.push('heavy-1')),
+      sut.run('light', async () => void order.push('light-1')),
+    ];
+    first.resolve();
+    await Promise.all([running, ...queued]);
+    expect(order).toEqual(['heavy-1', 'light-1']);
+  });
+
   it('lets old use fade: after a few seconds idle a client is on a par with a newcomer', () => {
     let clock = 0;
-    const sut = new CpuGate(1, () => clock);
+    const sut = new CpuGate(1, 'least-recent-cpu', () => clock);
     return sut
       .run('was-busy', async () => void (clock += 1000))
       .then(() => {

@@ -1,3 +1,6 @@
+/** Who goes first among waiting steps: the least recent CPU user (default), or the first to ask. */
+export type GateOrder = 'least-recent-cpu' | 'fifo';
+
 interface Waiter {
   client: string;
   seq: number;
@@ -13,6 +16,7 @@ const HALF_LIFE_MS = 1000;
  * in this process lately goes first (FIFO among equals): a light client's step overtakes a heavy
  * client's queued ones within one step (milliseconds), instead of every running job computing at
  * once, each slower. Bull's priorities order jobs within a queue; this orders the cores across queues.
+ * With `order` 'fifo' (CPU_GATE_ORDER, for measurement) steps are admitted in arrival order.
  */
 export class CpuGate {
   private available: number;
@@ -22,6 +26,7 @@ export class CpuGate {
 
   constructor(
     readonly permits: number,
+    private readonly order: GateOrder = 'least-recent-cpu',
     private readonly now: () => number = () => performance.now(),
   ) {
     this.available = permits;
@@ -70,6 +75,13 @@ export class CpuGate {
       this.available++;
       return;
     }
+    const best = this.order === 'fifo' ? 0 : this.leastRecentUser();
+    const [next] = this.waiting.splice(best, 1);
+    next.grant();
+  }
+
+  /** The waiter whose client used the least CPU lately (the earliest among equals). */
+  private leastRecentUser(): number {
     // Few waiters (one per running job): a linear pick is simpler than a heap and as fast.
     let best = 0;
     for (let i = 1; i < this.waiting.length; i++) {
@@ -79,7 +91,6 @@ export class CpuGate {
       const ub = this.usageOf(b.client);
       if (ua < ub || (ua === ub && a.seq < b.seq)) best = i;
     }
-    const [next] = this.waiting.splice(best, 1);
-    next.grant();
+    return best;
   }
 }

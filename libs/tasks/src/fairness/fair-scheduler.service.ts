@@ -2,15 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { AppConfig, InjectConfig } from '../config';
 import { QueueName } from '../queues';
 import { redisKeys, TaskRedis, InjectRedis } from '../redis';
-import { ClientClock, priorityOf, tagUnits, takesExpressLane } from './start-time-fair-queue';
-
-/** A unit's start tag, the bull priority that orders it, and its lane (absent when fairness is off). */
-export interface FairTag {
-  tag: number;
-  priority: number;
-  /** Goes to the express queue (QueueName.Express) instead of its own: see takesExpressLane. */
-  express: boolean;
-}
+import { FairnessPolicy, FairTag, WorkUnit } from './fairness-policy';
+import { ClientClock, tagUnits } from './start-time-fair-queue';
 
 /**
  * Start-time fair queuing across clients with its state in Redis, so every api and worker process
@@ -29,21 +22,24 @@ export interface FairTag {
 @Injectable()
 export class FairScheduler {
   private readonly key: string;
+  private readonly policy: FairnessPolicy;
 
   constructor(
     @InjectRedis() private readonly redis: TaskRedis,
     @InjectConfig() private readonly config: AppConfig,
   ) {
     this.key = redisKeys.fair(config.queuePrefix);
+    this.policy = new FairnessPolicy({ ...config.fairness, chunkBytes: config.chunkBytes });
   }
 
   get enabled(): boolean {
-    return this.config.fairScheduling;
+    return this.policy.active;
   }
 
-  /** Tags a client's new units (estimated CPU ms each); undefined entries when fairness is off. */
-  async tag(client: string, queue: QueueName, costs: number[]): Promise<(FairTag | undefined)[]> {
-    if (!this.enabled) return costs.map(() => undefined);
+  /** Tags a client's new units in `queue` (FairnessPolicy); undefined entries when fairness is off. */
+  async tag(client: string, queue: QueueName, units: WorkUnit[]): Promise<(FairTag | undefined)[]> {
+    if (!this.enabled) return units.map(() => undefined);
+    const costs = units.map((unit) => this.policy.cost(unit));
     const { lastFinish: total } = tagUnits({ virtualTime: 0, lastFinish: 0 }, costs);
     // One atomic step: two api replicas tagging the same client at once get disjoint ranges.
     const [virtualTime, lastFinish] = await this.redis.fairReserve(
@@ -53,8 +49,7 @@ export class FairScheduler {
       redisKeys.fairVirtualField(queue),
     );
     const clock: ClientClock = { virtualTime: Number(virtualTime), lastFinish: Number(lastFinish) };
-    const express = takesExpressLane(clock, costs);
-    return tagUnits(clock, costs).tags.map((tag) => ({ tag, priority: priorityOf(tag), express }));
+    return this.policy.place(clock, costs);
   }
 
   /** A unit with `tag` started in `queue`: that queue's virtual time moves up to it. */

@@ -17,7 +17,8 @@ import { TaskLifecycle } from './task-lifecycle.service';
     {
       provide: CpuGate,
       inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => new CpuGate(config.workerConcurrency),
+      useFactory: (config: AppConfig) =>
+        new CpuGate(config.workerConcurrency, config.fairness.gateOrder),
     },
   ],
   exports: [TaskDataModule, TaskLifecycle, TaskMetrics, TaskCleaner, CpuGate],
