@@ -36,7 +36,12 @@ function chunk(type: string, data: Buffer): Buffer {
   return Buffer.concat([head, data, crc]);
 }
 
-/** Filter byte 0 (None, as sharp's output with adaptive filtering off) then the packed samples of each row of each pass. */
+/**
+ * Filter byte 0 (None) then the packed samples of each row of each pass. None, as the PNG spec
+ * advises for palette and sub-8-bit images: neighbouring palette indices are not near in value, and
+ * libpng's per-row choice (least sum of absolute differences) made a shuffled photo quantised to 256
+ * or 16 colours 1.41× / 1.38× its input instead of 1.17× / 1.14× at level 3.
+ */
 function scanlines(png: PackedPng): Buffer {
   const passes = png.interlaced ? ADAM7 : ([[0, 0, 1, 1]] as const);
   const perByte = 8 / png.bitDepth;
