@@ -1,38 +1,23 @@
 import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
-  ListMultipartUploadsCommand,
   ListObjectsV2Command,
-  ListPartsCommand,
   PutObjectCommand,
   S3Client,
-  UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { hostname } from 'node:os';
 import { PassThrough, Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { isTaskToken } from '../contract';
-import { assertBlobKey, assertBlobPrefix, BlobNotFoundError } from './blob-store';
+import { assertBlobKey, assertBlobPrefix } from './blob-store';
 import type { BlobRead, BlobStore, PutOptions } from './blob-store';
-import { DirectUploads, UploadedPart, UploadRejectedError } from './direct-uploads';
+import type { DirectUploads, UploadedPart } from './direct-uploads';
 import { meterBody } from './metered-body';
-import { fromS3Error, s3ErrorName } from './s3-errors';
-
-// S3's answers to a completion whose part list does not fit the upload: the client's mistake (400).
-const REJECTED_COMPLETION = new Set([
-  'InvalidPart',
-  'InvalidPartOrder',
-  'EntityTooSmall',
-  'MalformedXML',
-  'InvalidArgument',
-]);
+import { fromS3Error, rethrow, s3ErrorName } from './s3-errors';
+import { S3MultipartUploads } from './s3-multipart-uploads';
 
 export interface S3BlobStoreOptions {
   bucket: string;
@@ -47,12 +32,14 @@ export interface S3BlobStoreOptions {
 /** BlobStore on an S3 bucket (or an S3-compatible server); also hands out presigned multipart uploads. */
 export class S3BlobStore implements BlobStore, DirectUploads {
   private readonly bucket: string;
+  private readonly uploads: S3MultipartUploads;
 
   constructor(
     private readonly s3: S3Client,
     private readonly options: S3BlobStoreOptions,
   ) {
     this.bucket = options.bucket;
+    this.uploads = new S3MultipartUploads(s3, options);
   }
 
   async put(key: string, body: Readable, options: PutOptions = {}): Promise<number> {
@@ -214,133 +201,26 @@ export class S3BlobStore implements BlobStore, DirectUploads {
     }
   }
 
-  async createMultipartUpload(key: string): Promise<string> {
-    assertBlobKey(key);
-    const { UploadId } = await this.s3
-      .send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: key }))
-      .catch(rethrow());
-    return UploadId!;
+  // DirectUploads and the stale-upload sweep live in S3MultipartUploads; the store hands them on,
+  // so callers keep one object (supportsDirectUploads, TaskCleaner's abortStaleUploads).
+  createMultipartUpload(key: string): Promise<string> {
+    return this.uploads.createMultipartUpload(key);
   }
 
-  async presignPart(
-    key: string,
-    uploadId: string,
-    partNumber: number,
-    expiresInSeconds: number,
-    contentLength: number,
-  ): Promise<string> {
-    assertBlobKey(key);
-    const command = new UploadPartCommand({
-      Bucket: this.bucket,
-      Key: key,
-      UploadId: uploadId,
-      PartNumber: partNumber,
-      ContentLength: contentLength,
-    });
-    // The presigner leaves Content-Length unsigned unless asked: signed, S3 refuses a PUT of any
-    // other size (SignatureDoesNotMatch), so a session's parts hold exactly the declared bytes and
-    // a client cannot park more in the bucket than its quota reserved.
-    return getSignedUrl(this.s3, command, {
-      expiresIn: expiresInSeconds,
-      signableHeaders: new Set(['content-length']),
-    });
+  presignPart(...args: Parameters<DirectUploads['presignPart']>): Promise<string> {
+    return this.uploads.presignPart(...args);
   }
 
-  async completeMultipartUpload(
-    key: string,
-    uploadId: string,
-    parts: UploadedPart[],
-  ): Promise<void> {
-    assertBlobKey(key);
-    const Parts = [...parts]
-      .sort((a, b) => a.partNumber - b.partNumber)
-      .map((p) => ({ PartNumber: p.partNumber, ETag: p.etag }));
-    try {
-      await this.s3.send(
-        new CompleteMultipartUploadCommand({
-          Bucket: this.bucket,
-          Key: key,
-          UploadId: uploadId,
-          MultipartUpload: { Parts },
-        }),
-      );
-    } catch (err) {
-      const name = s3ErrorName(err) ?? '';
-      if (REJECTED_COMPLETION.has(name))
-        throw new UploadRejectedError(`${name}: ${(err as Error).message}`);
-      if (name === 'NoSuchUpload') throw new BlobNotFoundError(key);
-      throw fromS3Error(err, key);
-    }
+  completeMultipartUpload(key: string, uploadId: string, parts: UploadedPart[]): Promise<void> {
+    return this.uploads.completeMultipartUpload(key, uploadId, parts);
   }
 
-  async abortMultipartUpload(key: string, uploadId: string): Promise<void> {
-    assertBlobKey(key);
-    await this.s3
-      .send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }))
-      .catch((err: unknown) => {
-        if (s3ErrorName(err) !== 'NoSuchUpload') throw fromS3Error(err);
-      });
+  abortMultipartUpload(key: string, uploadId: string): Promise<void> {
+    return this.uploads.abortMultipartUpload(key, uploadId);
   }
 
-  /**
-   * Aborts multipart uploads of task keys that are older than `olderThanMs`, not claimed by
-   * `isLive`, and whose newest part is older too: a presigned upload past its URLs' expiry, or a
-   * streamed put whose api died (a slow streamed put still adding parts is left alone). On AWS the
-   * bucket's AbortIncompleteMultipartUpload lifecycle rule (1 day) is the backstop for both.
-   */
-  async abortStaleUploads(
-    olderThanMs: number,
-    isLive: (token: string) => Promise<boolean>,
-    now = Date.now(),
-  ): Promise<number> {
-    let aborted = 0;
-    let KeyMarker: string | undefined;
-    let UploadIdMarker: string | undefined;
-    do {
-      const page = await this.s3
-        .send(
-          new ListMultipartUploadsCommand({
-            Bucket: this.bucket,
-            KeyMarker,
-            UploadIdMarker,
-            MaxUploads: this.options.pageSize,
-          }),
-        )
-        .catch(rethrow());
-      for (const { Key, UploadId, Initiated } of page.Uploads ?? []) {
-        const token = Key?.split('/')[0] ?? '';
-        if (
-          !Key ||
-          !UploadId ||
-          !isTaskToken(token) ||
-          now - (Initiated?.getTime() ?? now) < olderThanMs
-        )
-          continue;
-        if (await isLive(token)) continue;
-        if (now - (await this.lastPartAt(Key, UploadId)) < olderThanMs) continue;
-        await this.abortMultipartUpload(Key, UploadId);
-        aborted++;
-      }
-      [KeyMarker, UploadIdMarker] = page.IsTruncated
-        ? [page.NextKeyMarker, page.NextUploadIdMarker]
-        : [undefined, undefined];
-    } while (KeyMarker !== undefined);
-    return aborted;
-  }
-
-  /** When the newest part of an upload arrived (0 when it has none). */
-  private async lastPartAt(Key: string, UploadId: string): Promise<number> {
-    let newest = 0;
-    let PartNumberMarker: string | undefined;
-    do {
-      const page = await this.s3
-        .send(new ListPartsCommand({ Bucket: this.bucket, Key, UploadId, PartNumberMarker }))
-        .catch(rethrow());
-      for (const part of page.Parts ?? [])
-        newest = Math.max(newest, part.LastModified?.getTime() ?? 0);
-      PartNumberMarker = page.IsTruncated ? page.NextPartNumberMarker : undefined;
-    } while (PartNumberMarker !== undefined);
-    return newest;
+  abortStaleUploads(...args: Parameters<S3MultipartUploads['abortStaleUploads']>): Promise<number> {
+    return this.uploads.abortStaleUploads(...args);
   }
 
   /** Every object under `prefix`, a listing page at a time. */
@@ -376,11 +256,4 @@ function atMost(limit: number): Transform {
       done(null, keep.length ? keep : undefined);
     },
   });
-}
-
-/** A `.catch` handler that rethrows an SDK error as the BlobStore's error for `key`. */
-function rethrow(key?: string): (err: unknown) => never {
-  return (err) => {
-    throw fromS3Error(err, key);
-  };
 }

@@ -53,3 +53,10 @@ export function fromS3Error(err: unknown, key?: string): unknown {
   }
   return err;
 }
+
+/** A `.catch` handler that rethrows an SDK error as the BlobStore's error for `key`. */
+export function rethrow(key?: string): (err: unknown) => never {
+  return (err) => {
+    throw fromS3Error(err, key);
+  };
+}
