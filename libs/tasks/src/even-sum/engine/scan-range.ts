@@ -29,7 +29,7 @@ const SLICE_BYTES = 1 << 20;
 const PARTS_IN_FLIGHT = 4;
 // A part's last token usually ends within the next part's first bytes, kept for that.
 const HEAD_BYTES = 256;
-// Past `end` (or a part's head), only the last token's tail is needed: small reads.
+// Past `end` (or a part's head), only the last token's tail is needed: small reads first.
 const TAIL_WINDOW = 64 * 1024;
 const YIELD_AFTER_MS = 10;
 const PROGRESS_EVERY = 8 * 1024 * 1024;
@@ -110,8 +110,15 @@ export async function scanRange(
     // (~0.2-0.4 ms) costs more than scanning the window. (The state's arrays would move by
     // transfer; before they did, each trip cloned the token's digits so far, quadratic in its
     // length.) Only such a token's tail is scanned here.
-    for (; !done && from < size; from += TAIL_WINDOW) {
-      for await (const piece of read(from, Math.min(size, from + TAIL_WINDOW))) {
+    // Windows double up to a part's size: most tokens end in the first one, and a run of
+    // millions of digits costs a handful of reads (a read opens a stream: ~0.3-1 ms each on
+    // this VM, 32 of them for a 2 MiB tail of 64 KiB windows) instead of one per 64 KiB.
+    for (
+      let window = TAIL_WINDOW;
+      !done && from < size;
+      from += window, window = Math.min(PART_BYTES, 2 * window)
+    ) {
+      for await (const piece of read(from, Math.min(size, from + window))) {
         ({ state, done } = await inThread(state, piece, undefined));
         if (done) break;
       }
