@@ -15,8 +15,12 @@ export interface ChunkOutcome extends ChunkScanResult {
 /** Where a chunk stands before its job does anything. */
 export type ChunkState = 'gone' | 'ended' | 'recorded' | 'pending';
 
-/** What recording a chunk's outcome did. */
-export type RecordOutcome = 'gone' | 'ended' | 'recorded' | 'complete';
+/**
+ * What recording a chunk's outcome did. `complete`: every chunk is in and this outcome is the one
+ * stored for its index; `complete-earlier`: every chunk is in, but an earlier delivery's outcome
+ * was stored for this index (same figures, other timings).
+ */
+export type RecordOutcome = 'gone' | 'ended' | 'recorded' | 'complete' | 'complete-earlier';
 
 /**
  * Chunk results and progress of even-sum tasks, beside the task record and expiring with it. Every
@@ -74,9 +78,11 @@ export class ChunkResultsStore {
       ? 'gone'
       : result === -2
         ? 'ended'
-        : result === 1
+        : result === 2
           ? 'complete'
-          : 'recorded';
+          : result === 1
+            ? 'complete-earlier'
+            : 'recorded';
   }
 
   async progress(token: string, index: number, bytes: number): Promise<void> {

@@ -36,7 +36,8 @@ export class EvenSumChunkRunner {
         { token, chunk: index, executionMs: outcome.executionMs, bytes: end - start },
         'chunk done',
       );
-      if (recorded !== 'complete') return;
+      if (recorded === 'complete') return this.combiner.combine(token, { index, outcome });
+      if (recorded !== 'complete-earlier') return;
     }
     // Recorded by this delivery or an earlier one: the combiner ends the task only if all are in.
     await this.combiner.combine(token);

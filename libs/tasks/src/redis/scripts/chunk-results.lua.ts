@@ -21,16 +21,20 @@ redis.call('HSETNX', KEYS[1], 'bytesDone', 0)
 return tonumber(redis.call('HGET', KEYS[1], 'chunkBytes'))`;
 
 // KEYS: record, results, progress. ARGV: index, outcome JSON, chunk bytes.
-// HSETNX makes a chunk count once however often bull runs it. Returns 1 when the results now hold
-// every chunk of the plan (whoever sees it combines; a combiner that died is replaced by the retry
-// of its own job), 0 when some are missing, -1/-2 as OPEN; an index outside the plan is an error.
+// HSETNX makes a chunk count once however often bull runs it. Returns 2 when the results now hold
+// every chunk of the plan and this call stored its outcome, 1 when they hold every chunk but the
+// outcome stored for this index is an earlier delivery's (whoever sees either combines; a combiner
+// that died is replaced by the retry of its own job), 0 when some are missing, -1/-2 as OPEN; an
+// index outside the plan is an error.
 export const RECORD_CHUNK = `${OPEN}
 local total = tonumber(redis.call('HGET', KEYS[1], 'chunksTotal'))
 local index = tonumber(ARGV[1])
 if not total or index < 0 or index >= total then
   return redis.error_reply('chunk ' .. ARGV[1] .. ' is outside the plan of ' .. tostring(total))
 end
+local stored = 0
 if redis.call('HSETNX', KEYS[2], ARGV[1], ARGV[2]) == 1 then
+  stored = 1
   redis.call('HINCRBY', KEYS[1], 'chunksDone', 1)
   local before = tonumber(redis.call('HGET', KEYS[3], ARGV[1]) or '0')
   redis.call('HSET', KEYS[3], ARGV[1], ARGV[3])
@@ -38,7 +42,7 @@ if redis.call('HSETNX', KEYS[2], ARGV[1], ARGV[2]) == 1 then
 end
 local ttl = redis.call('TTL', KEYS[1])
 if ttl > 0 then redis.call('EXPIRE', KEYS[2], ttl); redis.call('EXPIRE', KEYS[3], ttl) end
-if redis.call('HLEN', KEYS[2]) == total then return 1 end
+if redis.call('HLEN', KEYS[2]) == total then return 1 + stored end
 return 0`;
 
 // KEYS: record, results, progress. ARGV: index, bytes so far. Progress of an unfinished chunk;
