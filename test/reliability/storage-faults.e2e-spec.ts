@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import { storedEntries, withRedis } from '../support/faults';
 import { http, waitForTask } from '../support/http';
 import { randomPng } from '../support/images';
+import { pollUntil } from '../support/poll';
 import { privateTmpfs, seenBy } from '../support/private-tmpfs';
 import { Stack } from '../support/stack';
 import { upload } from '../support/upload';
@@ -115,7 +116,11 @@ describe('storage not writable (DATA_DIR is a regular file)', () => {
       });
       expect(ready.bytes.toString()).not.toContain(dir);
       expect(ready.bytes.toString()).not.toMatch(/ENOTDIR|EEXIST|EACCES/);
-      // The operator still finds the raw error in the log.
+      // The operator still finds the raw error in the log (its line may reach the pipe just after
+      // the answer: pino writes asynchronously).
+      const logged = () =>
+        service.logs().some((l) => l.check === 'storage' && l.msg === 'readiness check failed');
+      await pollUntil(async () => (logged() ? true : undefined), 10_000, 'the readiness log line');
       expect(service.logs()).toContainEqual(
         expect.objectContaining({ check: 'storage', msg: 'readiness check failed' }),
       );
