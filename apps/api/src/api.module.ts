@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import { AppConfig, ConfigModule } from '@app/tasks/config';
 import { HealthModule } from '@app/tasks/health';
@@ -10,6 +10,7 @@ import { MetricsModule } from '@app/tasks/metrics';
 import { SubmissionMetrics } from './metrics/submission-metrics.service';
 import { QueueBoardModule } from './admin/queue-board.module';
 import { HttpDrain } from './http/http-drain.service';
+import { InFlightHandlers } from './http/in-flight-handlers.interceptor';
 import { QueueDepthEmfPublisher } from './metrics/queue-depth-emf.publisher';
 import { RateLimitModule } from './auth/rate-limit.module';
 import { DirectUploadController } from './even-sum/direct-upload.controller';
@@ -40,6 +41,8 @@ export class ApiModule {
       controllers: [RandomizeController, EvenSumController, DirectUploadController],
       providers: [
         HttpDrain,
+        InFlightHandlers,
+        { provide: APP_INTERCEPTOR, useExisting: InFlightHandlers },
         SubmissionMetrics,
         QueueDepthEmfPublisher,
         RandomizeService,

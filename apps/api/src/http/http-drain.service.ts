@@ -3,6 +3,11 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { Server } from 'node:http';
 import { AppConfig, InjectConfig } from '@app/tasks/config';
 import { settlesWithin } from '@app/tasks/timing';
+import { InFlightHandlers } from './in-flight-handlers.interceptor';
+
+// After the connections close, how long handlers get to finish their cleanup (a cut upload
+// removing its partial blob, quotas given back): local disk and Redis calls, well under a second.
+const HANDLER_CLEANUP_MS = 5000;
 
 /**
  * SIGTERM on the api: stop accepting connections, let in-flight requests (an upload included)
@@ -16,6 +21,7 @@ export class HttpDrain implements BeforeApplicationShutdown {
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     @InjectConfig() private readonly config: AppConfig,
+    private readonly handlers: InFlightHandlers,
   ) {}
 
   async beforeApplicationShutdown(): Promise<void> {
@@ -35,5 +41,7 @@ export class HttpDrain implements BeforeApplicationShutdown {
       server.closeAllConnections();
       await closed;
     }
+    if (!(await settlesWithin(this.handlers.idle(), HANDLER_CLEANUP_MS)))
+      this.logger.warn({ timeoutMs: HANDLER_CLEANUP_MS }, 'request handlers still running at exit');
   }
 }
