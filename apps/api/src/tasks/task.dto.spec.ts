@@ -1,4 +1,6 @@
 import 'reflect-metadata';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { DECORATORS } from '@nestjs/swagger';
 import { TaskKind } from '@app/tasks/contract';
 import { EvenSumResultDto } from '../even-sum/even-sum.dto';
@@ -56,5 +58,22 @@ describe.each([
 ])('%s', (_name: string, dto: new () => object, view: object) => {
   it('documents every field the api sends', () => {
     expect(documented(dto).sort()).toEqual(Object.keys(view).sort());
+  });
+});
+
+// The CLI reads these views (`@app/tasks/contract`); openapi.json is what users without the CLI read. Both
+// must name the same fields: a field added to a view without `npm run openapi` fails here.
+describe('openapi.json', () => {
+  const schemas = (
+    JSON.parse(readFileSync(join(__dirname, '../../../../openapi.json'), 'utf8')) as {
+      components: { schemas: Record<string, { properties: Record<string, unknown> }> };
+    }
+  ).components.schemas;
+
+  it.each([
+    [StatusDto.name, fullStatus],
+    [EvenSumResultDto.name, result],
+  ])('documents in %s every field of the view the CLI reads', (name: string, view: object) => {
+    expect(Object.keys(schemas[name].properties).sort()).toEqual(Object.keys(view).sort());
   });
 });
