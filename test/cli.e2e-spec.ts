@@ -313,6 +313,24 @@ describe('tasks CLI against STORAGE=s3 (presigned multipart uploads, local S3 se
     expect(await s3.pendingUploads()).toEqual([]);
   });
 
+  it('randomize -o fetches the PNG straight from the bucket through the redirect', async () => {
+    const input = await randomPng(130, 70, 3, 5);
+    writeFileSync(join(dir, 'in.png'), input);
+
+    const run = await runCli(['--url', stack.url, 'randomize', 'in.png', '-o', 'out.png'], {}, dir);
+
+    expect(run.code).toBe(0);
+    expect(blocksOf(await decodePng(readFileSync(join(dir, 'out.png'))), 60).sort()).toEqual(
+      blocksOf(await decodePng(input), 60).sort(),
+    );
+    // The api answered the result request with the redirect, not with the PNG.
+    const resultReplies = stack.api
+      .logs()
+      .filter((line) => /\/result/.test(String((line.req as { url?: string })?.url)))
+      .map((line) => (line.res as { statusCode?: number })?.statusCode);
+    expect(resultReplies).toEqual([302]);
+  });
+
   it('Ctrl-C during the parts exits 130 and starts no task', async () => {
     const taskKeys = async () =>
       (await withRedis(stack, (redis) => redis.keys(`${stack.prefix}:task:*`))).sort();

@@ -110,6 +110,47 @@ describe('STORAGE=s3 end to end (real api + worker + Redis + local S3 server)', 
     expect(await objectExists(await resultKeyOf(stack, created.body.token))).toBe(true);
   });
 
+  it('redirects a result request with redirect=true to a presigned GET that serves the same bytes', async () => {
+    const input = await randomPng(190, 70, 4);
+    const created = await http<{ token: string }>(`${stack.url}/randomize`, {
+      method: 'POST',
+      headers: { 'content-type': 'image/png', ...ALICE },
+      body: input,
+    });
+    const { token } = created.body;
+    expect((await waitForTask(stack.url, 'randomize', token, 60_000, ALICE)).status).toBe(
+      'finished',
+    );
+    const streamed = await http(`${stack.url}/randomize/${token}/result`, { headers: ALICE });
+
+    const redirected = await fetch(`${stack.url}/randomize/${token}/result?redirect=true`, {
+      headers: ALICE,
+      redirect: 'manual',
+    });
+    expect(redirected.status).toBe(302);
+    expect(redirected.headers.get('cache-control')).toBe('no-store');
+    const location = new URL(redirected.headers.get('location')!);
+    expect(location.origin).toBe(new URL(s3.endpoint).origin);
+    // No credentials but the URL's own: the bytes come from the bucket, not the api.
+    const fromBucket = await fetch(location);
+    expect(fromBucket.status).toBe(200);
+    expect(fromBucket.headers.get('content-type')).toBe('image/png');
+    expect(Buffer.from(await fromBucket.arrayBuffer()).equals(streamed.bytes)).toBe(true);
+
+    // Another client gets no URL; a bad value is named.
+    const bobs = await http(`${stack.url}/randomize/${token}/result?redirect=true`, {
+      headers: BOB,
+      redirect: 'manual',
+    });
+    expect(bobs.status).toBe(404);
+    const bad = await http<{ error: string }>(
+      `${stack.url}/randomize/${token}/result?redirect=yes`,
+      { headers: ALICE },
+    );
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatch(/redirect must be true or false/);
+  });
+
   it('sums a streamed upload exactly, its chunks read from S3 with ranged GETs', async () => {
     const { stream, expected } = generateNumbers({
       bytes: 6_000_000,

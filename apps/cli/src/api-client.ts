@@ -147,9 +147,18 @@ export class ApiClient {
     throw notFound!;
   }
 
-  /** The shuffled PNG, or undefined while the task is not finished. */
+  /**
+   * The shuffled PNG, or undefined while the task is not finished. Asks for a redirect: with S3
+   * storage the PNG then comes straight from the bucket (a presigned URL, fetched without our
+   * credentials); otherwise the api streams it.
+   */
   async randomizeResult(token: string): Promise<Buffer | undefined> {
-    const res = await this.call('GET', `/randomize/${encodeURIComponent(token)}/result`);
+    let res = await this.call('GET', `/randomize/${encodeURIComponent(token)}/result`, {
+      query: { redirect: 'true' },
+      redirect: 'manual',
+    });
+    const location = res.status === 302 ? res.headers.get('location') : null;
+    if (location) res = await this.fetchPresigned(location);
     if (res.status === 200) return Buffer.from(await this.read(res.arrayBuffer()));
     return this.notFinishedYet(res);
   }
@@ -187,6 +196,7 @@ export class ApiClient {
       contentType?: string;
       json?: unknown;
       query?: Record<string, number | string | undefined>;
+      redirect?: 'follow' | 'manual';
     } = {},
   ): Promise<Response> {
     const url = new URL(this.baseUrl + path);
@@ -208,10 +218,23 @@ export class ApiClient {
         method,
         headers,
         body,
+        redirect: init.redirect,
         signal: AbortSignal.any([this.signal, AbortSignal.timeout(this.timeoutMs)]),
       });
     } catch (err) {
       throw requestError(err, this.baseUrl, this.signal);
+    }
+  }
+
+  /** A presigned storage URL the api redirected to: no Authorization (S3 refuses a second credential). */
+  private async fetchPresigned(url: string): Promise<Response> {
+    try {
+      return await fetch(url, {
+        headers: { 'user-agent': USER_AGENT },
+        signal: AbortSignal.any([this.signal, AbortSignal.timeout(this.timeoutMs)]),
+      });
+    } catch (err) {
+      throw requestError(err, new URL(url).origin, this.signal);
     }
   }
 

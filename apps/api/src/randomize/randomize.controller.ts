@@ -9,6 +9,7 @@ import {
   ApiBody,
   ApiConsumes,
   ApiCreatedResponse,
+  ApiFoundResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
@@ -29,13 +30,13 @@ import { RequestedAt, SubmitsTask } from '../http/lead-time.interceptor';
 import { badRequest } from '../http/task-http.errors';
 import { TaskKind } from '@app/tasks/contract';
 import type { TaskStatusView, TokenView } from '@app/tasks/contract';
-import { blobKeys, BlobStore, InjectBlobStore } from '@app/tasks/storage';
+import { blobKeys, BlobStore, InjectBlobStore, supportsPresignedReads } from '@app/tasks/storage';
 import { mediaType } from '../http/read-body';
 import { TaskReader } from '../tasks/task-reader.service';
 import { taskStatusView } from '../tasks/task-status.view';
 import { ImageBodyReader } from './image-body.reader';
 import { RandomizeService } from './randomize.service';
-import { parseRandomizeQuery } from './randomize.query';
+import { parseRandomizeQuery, parseRedirectQuery } from './randomize.query';
 import { ErrorDto, StatusDto, TokenDto } from '../tasks/task.dto';
 
 @ApiTags('randomize')
@@ -123,19 +124,45 @@ export class RandomizeController {
   @ApiOperation({ summary: 'The shuffled PNG, once finished' })
   @ApiParam({ name: 'token', example: 'b27f6016f9cf46a6baaddf09d2e5b221' })
   @ApiProduces('image/png')
+  @ApiQuery({
+    name: 'redirect',
+    required: false,
+    description:
+      'true: with STORAGE=s3, answer 302 to a presigned storage URL (valid RESULT_URL_EXPIRES_SECONDS) instead of streaming the PNG through the api; ignored with STORAGE=fs',
+    enum: ['true', 'false'],
+  })
   @ApiOkResponse({ description: 'The shuffled PNG', schema: { type: 'string', format: 'binary' } })
+  @ApiFoundResponse({
+    description:
+      'redirect=true and STORAGE=s3: Location is a presigned GET of the PNG (send no Authorization header to it)',
+  })
+  @ApiBadRequestResponse({ type: ErrorDto, description: 'redirect is not true or false' })
   @ApiNotFoundResponse({
     description: '{"message":"not found","status":"<status>"} until finished',
   })
   async result(
     @Param('token') token: string,
+    @Query('redirect') redirectParam: unknown,
     @ClientId() client: string,
     @Res() res: Response,
   ): Promise<void> {
+    const redirect = parseRedirectQuery(redirectParam);
     const record = await this.reader.findFinished(token, TaskKind.Randomize, client);
+    const key = record.resultKey ?? blobKeys.randomizeOutput(token);
+    if (redirect && supportsPresignedReads(this.blobs)) {
+      // The bytes then flow from the bucket to the client, not through the api. The URL is a bearer
+      // credential for this result until it expires: not to be cached by anything in between.
+      const url = await this.blobs.presignRead(
+        key,
+        this.config.resultUrlExpiresSeconds,
+        'image/png',
+      );
+      res.setHeader('Cache-Control', 'no-store');
+      return res.redirect(302, url);
+    }
     // Streamed, never read whole: a slow reader holds a stream's buffer, not the whole result.
     // A missing blob rejects here, before any header is sent (404 {error} from the filter).
-    const blob = await this.blobs.openRead(record.resultKey ?? blobKeys.randomizeOutput(token));
+    const blob = await this.blobs.openRead(key);
     res.status(200).type('image/png').setHeader('Content-Length', String(blob.size));
     try {
       await pipeline(blob.body, res);

@@ -24,3 +24,10 @@ export function parseRandomizeQuery(query: Record<string, unknown>): RandomizeQu
   if (!parsed.success) throw badRequest(parsed.error.issues.map((i) => i.message).join('; '));
   return { blockSize: parsed.data.blockSize ?? 60, seed: parsed.data.seed };
 }
+
+/** Parses `?redirect=true|false` of the result route (absent: false); anything else is a 400. */
+export function parseRedirectQuery(value: unknown): boolean {
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  throw badRequest('redirect must be true or false');
+}

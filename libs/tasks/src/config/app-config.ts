@@ -41,6 +41,9 @@ export const configSchema = z.object({
   S3_PART_BYTES: int(5 * MiB, 5 * GiB).default(8 * MiB),
   // Lifetime of presigned part URLs (direct uploads); an unfinished upload is aborted after it.
   PRESIGN_EXPIRES_SECONDS: int(60, 7 * 86400).default(3600),
+  // Lifetime of a presigned result download (GET …/result?redirect=true, STORAGE=s3): short, as the
+  // URL is a bearer credential for the result; the client follows it at once.
+  RESULT_URL_EXPIRES_SECONDS: int(1, 7 * 86400).default(60),
   WORKER_HTTP_PORT: int(0, 65535).default(5001),
   WORKER_CONCURRENCY: int(1, 256).default(availableParallelism()),
   // The worker's CPU priority (Unix nice, 0..19; higher yields more). Default: 10 for a 'normal'
@@ -130,6 +133,8 @@ export interface AppConfig {
       };
   /** Lifetime of presigned direct-upload URLs (STORAGE=s3 only). */
   presignExpiresSeconds: number;
+  /** Lifetime of presigned result downloads (STORAGE=s3 only). */
+  resultUrlExpiresSeconds: number;
   workerHttpPort: number;
   workerConcurrency: number;
   workerNice: number;
@@ -213,6 +218,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
           }
         : { kind: 'fs', dataDir: e.DATA_DIR },
     presignExpiresSeconds: e.PRESIGN_EXPIRES_SECONDS,
+    resultUrlExpiresSeconds: e.RESULT_URL_EXPIRES_SECONDS,
     workerHttpPort: e.WORKER_HTTP_PORT,
     workerConcurrency: e.WORKER_CONCURRENCY,
     workerNice: e.WORKER_NICE ?? (e.WORKER_LANES === 'normal' ? 10 : 0),

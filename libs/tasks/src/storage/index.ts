@@ -12,6 +12,8 @@ export {
 export type { BlobStore } from './blob-store';
 export { UploadRejectedError, supportsDirectUploads } from './direct-uploads';
 export type { DirectUploads, UploadedPart } from './direct-uploads';
+export { supportsPresignedReads } from './presigned-reads';
+export type { PresignedReads } from './presigned-reads';
 export { FsBlobStore } from './fs-blob-store';
 export { S3BlobStore } from './s3-blob-store';
 export { createS3Client } from './s3-client';

@@ -8,6 +8,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { hostname } from 'node:os';
 import { PassThrough, Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -15,6 +16,7 @@ import { isTaskToken } from '../contract';
 import { assertBlobKey, assertBlobPrefix } from './blob-store';
 import type { BlobRead, BlobStore, PutOptions } from './blob-store';
 import type { DirectUploads, UploadedPart } from './direct-uploads';
+import type { PresignedReads } from './presigned-reads';
 import { meterBody } from './metered-body';
 import { fromS3Error, rethrow, s3ErrorName } from './s3-errors';
 import { S3MultipartUploads } from './s3-multipart-uploads';
@@ -29,8 +31,11 @@ export interface S3BlobStoreOptions {
   pageSize?: number;
 }
 
-/** BlobStore on an S3 bucket (or an S3-compatible server); also hands out presigned multipart uploads. */
-export class S3BlobStore implements BlobStore, DirectUploads {
+/**
+ * BlobStore on an S3 bucket (or an S3-compatible server); also hands out presigned multipart uploads
+ * and presigned downloads.
+ */
+export class S3BlobStore implements BlobStore, DirectUploads, PresignedReads {
   private readonly bucket: string;
   private readonly uploads: S3MultipartUploads;
 
@@ -105,6 +110,17 @@ export class S3BlobStore implements BlobStore, DirectUploads {
     body.once('close', () => abort.abort());
     pipeline(Body as Readable, body).catch(() => undefined); // its errors reach `body`
     return { size: ContentLength ?? 0, body };
+  }
+
+  presignRead(key: string, expiresInSeconds: number, contentType: string): Promise<string> {
+    assertBlobKey(key);
+    // The response type is signed into the URL: the object was stored without one (streamed puts).
+    const command = new GetObjectCommand({
+      Bucket: this.bucket,
+      Key: key,
+      ResponseContentType: contentType,
+    });
+    return getSignedUrl(this.s3, command, { expiresIn: expiresInSeconds });
   }
 
   readRange(key: string, start: number, endExclusive: number): Readable {
