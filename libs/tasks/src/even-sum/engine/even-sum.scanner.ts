@@ -1,6 +1,6 @@
 import { stateSum } from './exact-sum';
-import { fastScan } from './fast-scan';
 import { displayToken } from './invalid-token';
+import { KERNEL_PAD, KERNEL_PIECE, kernelScan, kernelScratch, kernelView } from './scan-kernel';
 import {
   createScanState,
   PHASE_BOM,
@@ -28,10 +28,11 @@ export interface ChunkScanResult {
 
 // Slices are copied into this scratch (a piece at a time) so the fast path can read whole words
 // past the data into zero padding, whatever the caller's buffer (pooled, odd offset, shared).
-const PIECE = 1 << 20;
-const PAD = 8;
-const scratch = new Uint8Array(PIECE + PAD);
-const view = new DataView(scratch.buffer);
+// The scratch is the WebAssembly kernel's memory: the copy is what puts the bytes there.
+const PIECE = KERNEL_PIECE;
+const PAD = KERNEL_PAD;
+const scratch = kernelScratch;
+const view = kernelView;
 const BOM = [0xef, 0xbb, 0xbf];
 
 /**
@@ -107,7 +108,7 @@ function scanPiece(st: ScanState, piece: Uint8Array): void {
         st.phase = PHASE_SCAN;
         break;
       case PHASE_SCAN:
-        i = fastScan(st, view, i, lim);
+        i = kernelScan(st, i, lim);
         if (i < lim) {
           openToken(st, base + i);
           st.phase = PHASE_TOKEN;
