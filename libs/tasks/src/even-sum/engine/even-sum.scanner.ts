@@ -81,7 +81,9 @@ export function finishScan(state: ScanState): ChunkScanResult {
 /** At most PIECE bytes: copy to the scratch, then alternate fast path and slow path. */
 function scanPiece(st: ScanState, piece: Uint8Array): void {
   const n = piece.length;
-  scratch.set(piece);
+  // A piece read straight into the scratch (scanFilePart) is in place: set() would clone it first.
+  if (piece.buffer !== scratch.buffer || piece.byteOffset !== scratch.byteOffset)
+    scratch.set(piece);
   scratch.fill(0, n, n + PAD);
   const base = st.pos;
   // Tokens may start only before `end`; one that does is read to its end, however far.
