@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 // The plain C loop the even-sum targets are stated against: one core, a byte at a time, 1 MiB
@@ -39,17 +39,25 @@ export function compileCReference(dir: string): string {
   return binary;
 }
 
-/** Runs the C reference over `file`: its answer and its wall time in ms. */
+/**
+ * Runs the C reference over `file`: its answer, its wall time and (through /usr/bin/time, when
+ * there is one) its CPU time in ms: on a loaded machine, CPU time is what compares per core.
+ */
 export function runCReference(
   binary: string,
   file: string,
-): { ms: number; result: { sum: string; evenCount: number; count: number } } {
+): { ms: number; cpuMs?: number; result: { sum: string; evenCount: number; count: number } } {
+  const timed = existsSync('/usr/bin/time');
   const t0 = performance.now();
-  const run = spawnSync(binary, [file], { encoding: 'utf8' });
+  const run = timed
+    ? spawnSync('/usr/bin/time', ['-f', 'cpu %U %S', binary, file], { encoding: 'utf8' })
+    : spawnSync(binary, [file], { encoding: 'utf8' });
   const ms = performance.now() - t0;
   if (run.status !== 0) throw new Error(`C reference failed: ${run.stderr}`);
+  const cpu = /cpu ([\d.]+) ([\d.]+)/.exec(run.stderr);
   return {
     ms,
+    cpuMs: cpu ? (Number(cpu[1]) + Number(cpu[2])) * 1000 : undefined,
     result: JSON.parse(run.stdout) as { sum: string; evenCount: number; count: number },
   };
 }
