@@ -5,7 +5,7 @@ import { JobOf, JobName } from '../queues';
 import { BlobStore, InjectBlobStore } from '../storage';
 import { ChunkOutcome, ChunkResultsStore } from './chunk-results.store';
 import { EvenSumCombiner } from './even-sum.combiner';
-import { ScanPool, scanRange } from './engine';
+import { ScanPool, scanRange, scanStoredRange } from './engine';
 
 /**
  * A chunk job: scans one byte range and records its result once. bull may deliver it again, late,
@@ -54,17 +54,34 @@ export class EvenSumChunkRunner {
   }: JobOf<JobName.EvenSumChunk>): Promise<ChunkOutcome> {
     const startedAt = Date.now();
     const t0 = performance.now();
-    const result = await scanRange(
-      (from, to) => this.blobs.readRange(inputKey, from, to),
-      { start, end, size },
-      // Each part takes its turn at the process's CPU gate with the other running jobs' steps.
-      (state, bytes, prev) => this.gate.run(client, () => this.pool.scanSlice(state, bytes, prev)),
-      // scanRange reports every 8 MiB: one small Lua call each, fire and forget.
-      (bytesDone) =>
-        void this.chunks
-          .progress(token, index, Math.min(bytesDone, end - start))
-          .catch(() => undefined),
-    );
+    // scanRange reports every 8 MiB, scanStoredRange every part: one small Lua call each, fire
+    // and forget.
+    const onProgress = (bytesDone: number): void =>
+      void this.chunks
+        .progress(token, index, Math.min(bytesDone, end - start))
+        .catch(() => undefined);
+    // A file on this machine (fs storage) is read by the pool's threads themselves, each part
+    // straight into the scanner's memory; a stored object (S3) is streamed here, parts handed over.
+    const path = this.blobs.localPath(inputKey);
+    const result = path
+      ? await scanStoredRange(
+          { path, start, end, size },
+          // Each part takes its turn at the process's CPU gate with the other running jobs' steps.
+          (part) => this.gate.run(client, () => this.pool.scanFilePart(part)),
+          onProgress,
+        ).catch(async (err: unknown) => {
+          // An error from another thread arrives without its fs code: a file gone since (expired,
+          // deleted) is told apart here, so the job fails with BlobNotFoundError, not retried.
+          await this.blobs.size(inputKey);
+          throw err;
+        })
+      : await scanRange(
+          (from, to) => this.blobs.readRange(inputKey, from, to),
+          { start, end, size },
+          (state, bytes, prev) =>
+            this.gate.run(client, () => this.pool.scanSlice(state, bytes, prev)),
+          onProgress,
+        );
     const executionMs = Math.round(performance.now() - t0);
     this.metrics.chunk.observe(executionMs / 1000);
     return { ...result, start, end, startedAt, finishedAt: Date.now(), executionMs };

@@ -54,6 +54,11 @@ export interface BlobStore {
   openRead(key: string): Promise<BlobRead>;
   /** Streams bytes [start, endExclusive) of `key` (clipped at its end; an empty range reads nothing). */
   readRange(key: string, start: number, endExclusive: number): Readable;
+  /**
+   * The blob's path on this machine when the store is a local directory, else undefined: the
+   * scanner then reads a stored file in its own threads (no stream, no copies between threads).
+   */
+  localPath(key: string): string | undefined;
   size(key: string): Promise<number>;
   /** Deletes one blob; deleting a blob that does not exist is not an error. */
   delete(key: string): Promise<void>;

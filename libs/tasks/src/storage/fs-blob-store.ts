@@ -100,6 +100,10 @@ export class FsBlobStore implements BlobStore {
     return source.pipe(out);
   }
 
+  localPath(key: string): string {
+    return this.path(key);
+  }
+
   async size(key: string): Promise<number> {
     try {
       return (await stat(this.path(key))).size;

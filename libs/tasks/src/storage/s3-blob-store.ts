@@ -154,6 +154,11 @@ export class S3BlobStore implements BlobStore, DirectUploads, PresignedReads {
     return out;
   }
 
+  /** Objects are not local files: the scanner streams them with readRange. */
+  localPath(): undefined {
+    return undefined;
+  }
+
   async size(key: string): Promise<number> {
     assertBlobKey(key);
     const head = await this.s3

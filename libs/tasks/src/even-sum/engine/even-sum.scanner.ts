@@ -1,6 +1,6 @@
 import { stateSum } from './exact-sum';
-import { fastScan } from './fast-scan';
 import { displayToken } from './invalid-token';
+import { KERNEL_PAD, KERNEL_PIECE, kernelScan, kernelScratch, kernelView } from './scan-kernel';
 import {
   createScanState,
   PHASE_BOM,
@@ -28,10 +28,11 @@ export interface ChunkScanResult {
 
 // Slices are copied into this scratch (a piece at a time) so the fast path can read whole words
 // past the data into zero padding, whatever the caller's buffer (pooled, odd offset, shared).
-const PIECE = 1 << 20;
-const PAD = 8;
-const scratch = new Uint8Array(PIECE + PAD);
-const view = new DataView(scratch.buffer);
+// The scratch is the WebAssembly kernel's memory: the copy is what puts the bytes there.
+const PIECE = KERNEL_PIECE;
+const PAD = KERNEL_PAD;
+const scratch = kernelScratch;
+const view = kernelView;
 const BOM = [0xef, 0xbb, 0xbf];
 
 /**
@@ -80,7 +81,9 @@ export function finishScan(state: ScanState): ChunkScanResult {
 /** At most PIECE bytes: copy to the scratch, then alternate fast path and slow path. */
 function scanPiece(st: ScanState, piece: Uint8Array): void {
   const n = piece.length;
-  scratch.set(piece);
+  // A piece read straight into the scratch (scanFilePart) is in place: set() would clone it first.
+  if (piece.buffer !== scratch.buffer || piece.byteOffset !== scratch.byteOffset)
+    scratch.set(piece);
   scratch.fill(0, n, n + PAD);
   const base = st.pos;
   // Tokens may start only before `end`; one that does is read to its end, however far.
@@ -107,7 +110,7 @@ function scanPiece(st: ScanState, piece: Uint8Array): void {
         st.phase = PHASE_SCAN;
         break;
       case PHASE_SCAN:
-        i = fastScan(st, view, i, lim);
+        i = kernelScan(st, i, lim);
         if (i < lim) {
           openToken(st, base + i);
           st.phase = PHASE_TOKEN;

@@ -7,6 +7,8 @@ export type { ChunkScanResult, ScanState } from './even-sum.scanner';
 export { scanRange } from './scan-range';
 export type { ReadRange } from './scan-range';
 export { ScanPool } from './scan-pool';
+export { scanStoredRange } from './scan-file';
+export type { FilePart } from './scan-file';
 export { chunkCount, planChunks } from './chunk-plan';
 export type { ChunkRange } from './chunk-plan';
 export { chunksInOrder } from './chunk-coverage';

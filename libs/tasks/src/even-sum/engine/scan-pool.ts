@@ -1,9 +1,10 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import Piscina from 'piscina';
-import type { ScanState } from './even-sum.scanner';
+import type { ChunkScanResult, ScanState } from './even-sum.scanner';
 import { PART_BYTES, recyclePartBuffer, takePartBuffer } from './part-buffers';
 import type { ScanSliceResult, ScanSliceTask } from './scan-slice.worker';
+import type { FilePart } from './scan-file';
 import { scanStateBuffers } from './scan-state';
 
 /**
@@ -66,7 +67,16 @@ export class ScanPool {
     return { state: result.state, done: result.done };
   }
 
-  /** Stops the threads; later scanSlice calls reject. */
+  /**
+   * scanFilePart in a worker thread: the thread reads the part of the stored file itself, so
+   * nothing but the part's name and its small result cross between threads.
+   */
+  async scanFilePart(part: FilePart): Promise<ChunkScanResult> {
+    if (this.destroyed) throw new Error('ScanPool is destroyed');
+    return (await this.piscina.run(part, { name: 'scanFilePartTask' })) as ChunkScanResult;
+  }
+
+  /** Stops the threads; later scanSlice and scanFilePart calls reject. */
   async destroy(): Promise<void> {
     this.destroyed = true;
     await this.piscina.destroy();

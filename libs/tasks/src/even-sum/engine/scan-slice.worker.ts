@@ -1,5 +1,6 @@
 import { move, transferableSymbol, valueSymbol } from 'piscina';
-import { scanSlice, ScanState } from './even-sum.scanner';
+import { ChunkScanResult, scanSlice, ScanState } from './even-sum.scanner';
+import { FilePart, scanFilePart } from './scan-file';
 import { scanStateBuffers } from './scan-state';
 
 /** What ScanPool sends to a worker thread: the bytes' buffer and the state's arrays by transfer, the rest by copy. */
@@ -25,4 +26,9 @@ export default function scanSliceTask({ state, bytes, prevByte }: ScanSliceTask)
     [transferableSymbol]: [bytes.buffer, ...scanStateBuffers(state)],
     [valueSymbol]: result,
   }) as unknown as ScanSliceResult;
+}
+
+/** The other task (piscina's `name`): a stored file's part, read and scanned in this thread. */
+export function scanFilePartTask(part: FilePart): ChunkScanResult {
+  return scanFilePart(part);
 }
