@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// `npm start`: the api, a worker and the express worker from dist/ (or `--dev`: nest watch mode, one
-// worker for both lanes), on the Redis at REDIS_URL or a private one. Ctrl-C stops everything; if one
-// process dies, the others are stopped.
+// `npm start`: the api (one process per CPU), a worker and the express worker from dist/ (or
+// `--dev`: nest watch mode, one api process, one worker for both lanes), on the Redis at REDIS_URL
+// or a private one. Ctrl-C stops everything; if one process dies, the others are stopped.
 const { spawn } = require('node:child_process');
+const { availableParallelism } = require('node:os');
 const { ensureRedis } = require('./redis-ensure');
 
 async function main() {
@@ -24,7 +25,12 @@ async function main() {
         ['npx', ['nest', 'start', 'worker', '--watch'], {}],
       ]
     : [
-        [process.execPath, ['dist/apps/api/main.js'], {}],
+        // One api process per CPU (node:cluster, API_PROCESSES), unless the environment says otherwise.
+        [
+          process.execPath,
+          ['dist/apps/api/main.js'],
+          { API_PROCESSES: process.env.API_PROCESSES || String(availableParallelism()) },
+        ],
         [process.execPath, ['dist/apps/worker/main.js'], { WORKER_LANES: 'normal' }],
         [
           process.execPath,

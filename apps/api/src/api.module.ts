@@ -21,6 +21,7 @@ import { RandomizeController } from './randomize/randomize.controller';
 import { ImageBodyReader } from './randomize/image-body.reader';
 import { RandomizeService } from './randomize/randomize.service';
 import { TaskReader } from './tasks/task-reader.service';
+import { TaskAdmission } from './tasks/task-admission.service';
 import { TaskSubmitter } from './tasks/task-submitter.service';
 
 /** The HTTP api: takes tasks, answers status and results. */
@@ -51,6 +52,7 @@ export class ApiModule {
         DirectUploadService,
         TaskReader,
         TaskSubmitter,
+        TaskAdmission,
         { provide: APP_FILTER, useClass: JsonErrorFilter },
       ],
     };

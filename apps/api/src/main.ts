@@ -1,15 +1,22 @@
 import { NestFactory } from '@nestjs/core';
+import cluster from 'node:cluster';
 import type { AddressInfo } from 'node:net';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
-import { ConfigError, loadConfig } from '@app/tasks/config';
+import { AppConfig, ConfigError, loadConfig } from '@app/tasks/config';
 import { ApiModule } from './api.module';
+import { runApiCluster } from './cluster/api-cluster';
 import { closeUnreadBody } from './http/close-unread-body.middleware';
 import { setupSwagger } from './http/swagger';
 
-async function bootstrap(): Promise<void> {
+async function main(): Promise<void> {
   const config = loadConfig(process.env);
+  if (config.apiProcesses > 1 && cluster.isPrimary) runApiCluster(config);
+  else await bootstrap(config);
+}
+
+async function bootstrap(config: AppConfig): Promise<void> {
   const app = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot(config), {
     bufferLogs: true,
     // Task routes read their bodies themselves: images with a hard limit, even-sum files as streams.
@@ -17,7 +24,10 @@ async function bootstrap(): Promise<void> {
   });
   app.useLogger(app.get(Logger));
   // Exit 0 once drained (Nest's default re-raises the signal: exit 143, a failure to orchestrators).
-  app.enableShutdownHooks([], { useProcessExit: true });
+  // A cluster's api process drains on the SIGTERM its primary passes on, and only then: Ctrl-C
+  // sends SIGINT to the whole process group, and a second signal during the drain would kill it.
+  if (cluster.isWorker) process.on('SIGINT', () => undefined);
+  app.enableShutdownHooks(cluster.isWorker ? ['SIGTERM'] : [], { useProcessExit: true });
   app.disable('x-powered-by');
   app.use(closeUnreadBody());
   app.use(
@@ -47,7 +57,7 @@ async function bootstrap(): Promise<void> {
   app.get(Logger).log({ port: (server.address() as AddressInfo).port }, 'api listening');
 }
 
-bootstrap().catch((err: unknown) => {
+main().catch((err: unknown) => {
   console.error(err instanceof ConfigError ? err.message : err);
   process.exit(1);
 });

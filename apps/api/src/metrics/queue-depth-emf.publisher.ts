@@ -5,6 +5,7 @@ import { queueDepthEmf, WORK_QUEUES } from '@app/tasks/metrics';
 import type { QueueCounts } from '@app/tasks/metrics';
 import { TaskQueue } from '@app/tasks/queues';
 import { withRedisTimeout } from '@app/tasks/redis';
+import { isFirstApiProcess } from '../cluster/api-cluster';
 
 // Well inside the shortest interval: a slow Redis skips a line rather than stacking reads up.
 const READ_TIMEOUT_MS = 1000;
@@ -31,7 +32,8 @@ export class QueueDepthEmfPublisher implements OnApplicationBootstrap, OnModuleD
 
   onApplicationBootstrap(): void {
     const emf = this.config.queueDepthEmf;
-    if (!emf) return;
+    // One publisher per api: N processes would write every depth N times.
+    if (!emf || !isFirstApiProcess()) return;
     this.timer = setInterval(() => void this.publish(), emf.intervalSeconds * 1000);
     this.timer.unref();
   }

@@ -30,6 +30,8 @@ export class SubmissionMetrics {
       help: 'Jobs per queue and state',
       labelNames: ['queue', 'state'],
       registers,
+      // Read from Redis: every api process sees the same depths, so a cluster reports one of them.
+      aggregator: 'first',
       async collect() {
         // A scrape must not fail because Redis is away: the gauge then keeps its last values.
         await Promise.all(

@@ -2,17 +2,23 @@ import { JobName } from '@app/tasks/queues';
 import { TaskKind } from '@app/tasks/contract';
 import { PngHeader, pngOutputBound } from '@app/tasks/randomize';
 import { TaskRecord } from '@app/tasks/records';
+import type { Admission } from './task-admission.service';
 import { TaskSubmitter } from './task-submitter.service';
 
 describe(TaskSubmitter.name, () => {
   const created: TaskRecord[] = [];
   const config = { chunkBytes: 100 };
-  const store = { create: async (r: TaskRecord) => void created.push(r), delete: jest.fn() };
+  const store = { delete: jest.fn() };
   const queue = { add: jest.fn(async () => undefined) };
   const blobs = { deletePrefix: jest.fn() };
   const metrics = { uploadBytes: { inc: jest.fn() } };
   const usage = { reserve: jest.fn(async () => 'ok'), cancel: jest.fn(async () => undefined) };
-  const fair = { tag: jest.fn(async () => [{ tag: 40, priority: 41, express: false }]) };
+  const admission = {
+    admit: jest.fn(async (r: TaskRecord, ..._rest: unknown[]): Promise<Admission> => {
+      created.push(r);
+      return { outcome: 'ok', fair: { tag: 40, priority: 41, express: false } };
+    }),
+  };
   const sut = new TaskSubmitter(
     config as never,
     store as never,
@@ -20,7 +26,7 @@ describe(TaskSubmitter.name, () => {
     blobs as never,
     metrics as never,
     usage as never,
-    fair as never,
+    admission as never,
   );
   const token = 'a'.repeat(32);
   /** An even-sum submission of `client`, `bytes` long. */
@@ -51,9 +57,10 @@ describe(TaskSubmitter.name, () => {
     await sut.submit(imageSubmission(1234));
     expect(created[0]).toMatchObject({ token, requestedAt: 1234, status: 'requested', bytes: 9 });
     expect(created[0].enqueuedAt).toBeGreaterThanOrEqual(1234);
-    expect(fair.tag).toHaveBeenCalledWith('anonymous', 'randomize', [
-      { kind: 'image', rawBytes: 10 * 20 * 3, height: 20 },
-    ]);
+    expect(admission.admit).toHaveBeenCalledWith(expect.anything(), expect.any(Number), {
+      queue: 'randomize',
+      unit: { kind: 'image', rawBytes: 10 * 20 * 3, height: 20 },
+    });
     expect(queue.add).toHaveBeenCalledWith(
       JobName.Randomize,
       { token, inputKey: `${token}/input.png`, blockSize: 60, tag: 40 },
@@ -64,15 +71,19 @@ describe(TaskSubmitter.name, () => {
 
   it('reserves an image with the bound of its result, which counts against the stored bytes too', async () => {
     await sut.submit(imageSubmission(1));
-    expect(usage.reserve).toHaveBeenCalledWith('anonymous', token, 9 + pngOutputBound(header));
+    expect(admission.admit).toHaveBeenCalledWith(
+      expect.objectContaining({ client: 'anonymous', token }),
+      9 + pngOutputBound(header),
+      expect.anything(),
+    );
   });
 
   it('hands the fairness policy a file as its size (the policy prices one chunk or a plan)', async () => {
     await sut.submit(evenSumSubmission('anonymous', config.chunkBytes));
     await sut.submit(evenSumSubmission('anonymous', config.chunkBytes + 1));
-    expect(fair.tag.mock.calls).toEqual([
-      ['anonymous', 'even-sum', [{ kind: 'file', bytes: config.chunkBytes }]],
-      ['anonymous', 'even-sum', [{ kind: 'file', bytes: config.chunkBytes + 1 }]],
+    expect(admission.admit.mock.calls.map(([, , unit]) => unit)).toEqual([
+      { queue: 'even-sum', unit: { kind: 'file', bytes: config.chunkBytes } },
+      { queue: 'even-sum', unit: { kind: 'file', bytes: config.chunkBytes + 1 } },
     ]);
     expect(queue.add).toHaveBeenCalledWith(
       JobName.EvenSumPlan,
@@ -90,7 +101,7 @@ describe(TaskSubmitter.name, () => {
   });
 
   it('answers 429 naming the cap when the client has too many unfinished tasks', async () => {
-    usage.reserve.mockResolvedValueOnce('too-many-pending');
+    admission.admit.mockResolvedValueOnce({ outcome: 'too-many-pending' });
     await expect(sut.submit(evenSumSubmission('bob'))).rejects.toMatchObject({
       status: 429,
       response: { error: expect.stringContaining('MAX_PENDING_TASKS_PER_CLIENT') },

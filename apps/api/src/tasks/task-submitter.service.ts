@@ -1,8 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Request } from 'express';
 import { AppConfig, InjectConfig } from '@app/tasks/config';
-import { FairScheduler } from '@app/tasks/fairness';
-import type { FairTag, WorkUnit } from '@app/tasks/fairness';
+import type { FairTag } from '@app/tasks/fairness';
 import { unavailable } from '../http/task-http.errors';
 import { ClientUsageStore } from '@app/tasks/limits';
 import { SubmissionMetrics } from '../metrics/submission-metrics.service';
@@ -13,6 +12,7 @@ import { PngHeader, rawBytesPerPixel, pngOutputBound } from '@app/tasks/randomiz
 import { BlobStore, InjectBlobStore } from '@app/tasks/storage';
 import { TaskRecord, TaskStore } from '@app/tasks/records';
 import { quotaExceeded } from './quota.errors';
+import { AdmittedUnit, TaskAdmission } from './task-admission.service';
 import { UploadQuota } from './upload-quota';
 
 /** What every submission has: its input is stored under `inputKey`, `bytes` long. */
@@ -41,8 +41,9 @@ export type Submission = RandomizeSubmission | EvenSumSubmission;
 
 /**
  * The one way into the queues from the api: holds the client's caps (each refusal a 429 naming
- * its setting), creates the task record, prices the first job for fair queuing and enqueues it;
- * undoes all of it (and the blob) if any step fails.
+ * its setting), creates the task record and prices the first job for fair queuing (one Redis round
+ * trip: TaskAdmission), then enqueues it (bull's add, a second); undoes all of it (and the blob) if
+ * any step fails.
  */
 @Injectable()
 export class TaskSubmitter {
@@ -55,7 +56,7 @@ export class TaskSubmitter {
     @InjectBlobStore() private readonly blobs: BlobStore,
     private readonly metrics: SubmissionMetrics,
     private readonly usage: ClientUsageStore,
-    private readonly fair: FairScheduler,
+    private readonly admission: TaskAdmission,
   ) {}
 
   /**
@@ -98,20 +99,23 @@ export class TaskSubmitter {
       inputKey: s.inputKey,
       bytes: s.bytes,
     };
-    // Replaces the token's own upload or session reservation, if any, with the task's.
+    // Replaces the token's own upload or session reservation, if any, with the task's. The record
+    // is written in the same step: a worker that takes the job at once must find it.
     const reservedBytes = this.reservedBytes(s);
-    const reserved = await this.usage
-      .reserve(s.client, s.token, reservedBytes)
-      .catch((err: unknown) => this.fail(s, err));
-    if (reserved !== 'ok') {
+    const admitted = await this.admission
+      .admit(record, reservedBytes, firstUnit(s))
+      .catch(async (err: unknown) => {
+        // The script may have run before the error reached us: give back what it may hold.
+        await this.release(s.client, s.token).catch(() => undefined);
+        return this.fail(s, err);
+      });
+    if (admitted.outcome !== 'ok') {
       await this.discard(s.token);
       await this.release(s.client, s.token).catch(() => undefined);
-      throw quotaExceeded(reserved, reservedBytes);
+      throw quotaExceeded(admitted.outcome, reservedBytes);
     }
     try {
-      // Record first: a worker that takes the job at once must find it.
-      await this.store.create(record);
-      await this.enqueue(s);
+      await this.enqueue(s, admitted.fair);
     } catch (err) {
       await this.release(s.client, s.token).catch(() => undefined);
       await this.fail(s, err);
@@ -133,16 +137,12 @@ export class TaskSubmitter {
   }
 
   /** The first job, at its fair place: one image, or the plan of a file. */
-  private async enqueue(s: Submission): Promise<void> {
+  private async enqueue(s: Submission, fair: FairTag | undefined): Promise<void> {
     const { token, inputKey } = s;
     if (s.task === TaskKind.Randomize) {
-      const { width, height } = s.header;
-      const rawBytes = width * height * rawBytesPerPixel(s.header);
-      const fair = await this.tag(s, JobName.Randomize, { kind: 'image', rawBytes, height });
       const data = { token, inputKey, blockSize: s.blockSize, seed: s.seed, tag: fair?.tag };
       return this.queue.add(JobName.Randomize, data, placement(token, fair));
     }
-    const fair = await this.tag(s, JobName.EvenSumPlan, { kind: 'file', bytes: s.bytes });
     return this.queue.add(
       JobName.EvenSumPlan,
       { token, inputKey, tag: fair?.tag },
@@ -150,16 +150,21 @@ export class TaskSubmitter {
     );
   }
 
-  private async tag(s: Submission, job: JobName, unit: WorkUnit): Promise<FairTag | undefined> {
-    const [fair] = await this.fair.tag(s.client, QUEUE_OF[job], [unit]);
-    return fair;
-  }
-
   private async fail(s: Pick<Submission, 'token' | 'task'>, err: unknown): Promise<never> {
     this.logger.error({ token: s.token, task: s.task, err }, 'submission failed');
     await this.discard(s.token);
     throw unavailable('the task queue is unavailable, try again shortly');
   }
+}
+
+/** The first job's queue and what the fairness policy is told of it: one image, or a file. */
+function firstUnit(s: Submission): AdmittedUnit {
+  if (s.task === TaskKind.Randomize) {
+    const { width, height } = s.header;
+    const rawBytes = width * height * rawBytesPerPixel(s.header);
+    return { queue: QUEUE_OF[JobName.Randomize], unit: { kind: 'image', rawBytes, height } };
+  }
+  return { queue: QUEUE_OF[JobName.EvenSumPlan], unit: { kind: 'file', bytes: s.bytes } };
 }
 
 /** The job id is the token: a second add of the same task is a no-op. */

@@ -44,6 +44,10 @@ export const configSchema = z.object({
   // Lifetime of a presigned result download (GET …/result?redirect=true, STORAGE=s3): short, as the
   // URL is a bearer credential for the result; the client follows it at once.
   RESULT_URL_EXPIRES_SECONDS: int(1, 7 * 86400).default(60),
+  // api processes sharing PORT (node:cluster): 1 is a single process, no cluster. Default 1, so a
+  // bare `node dist/apps/api/main.js` (tests, one-vCPU ECS tasks) stays one process; `npm start`
+  // and docker-compose set it to the CPUs they have.
+  API_PROCESSES: int(1, 64).default(1),
   WORKER_HTTP_PORT: int(0, 65535).default(5001),
   WORKER_CONCURRENCY: int(1, 256).default(availableParallelism()),
   // The worker's CPU priority (Unix nice, 0..19; higher yields more). Default: 10 for a 'normal'
@@ -117,6 +121,8 @@ export const CONFIG_ENV_KEYS = Object.keys(configSchema.shape) as (keyof ConfigE
 /** The validated, typed configuration shared by the api and the worker. */
 export interface AppConfig {
   port: number;
+  /** api processes sharing the port (node:cluster workers); 1 = no cluster. */
+  apiProcesses: number;
   host: string;
   redisUrl: string;
   queuePrefix: string;
@@ -202,6 +208,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     throw new ConfigError(`invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
   return {
     port: e.PORT,
+    apiProcesses: e.API_PROCESSES,
     host: e.HOST,
     redisUrl: e.REDIS_URL,
     queuePrefix: e.QUEUE_PREFIX,

@@ -5,6 +5,15 @@ import { redisKeys, TaskRedis, InjectRedis } from '../redis';
 import { FairnessPolicy, FairTag, WorkUnit } from './fairness-policy';
 import { ClientClock, tagUnits } from './start-time-fair-queue';
 
+/** The fairReserve step of a client's units, and how its reply becomes their tags. */
+export interface FairRange {
+  key: string;
+  finishField: string;
+  virtualField: string;
+  total: number;
+  place(virtualTime: string, lastFinish: string): FairTag[];
+}
+
 /**
  * Start-time fair queuing across clients with its state in Redis, so every api and worker process
  * agrees on the virtual times and each client's last finish tag.
@@ -38,18 +47,40 @@ export class FairScheduler {
 
   /** Tags a client's new units in `queue` (FairnessPolicy); undefined entries when fairness is off. */
   async tag(client: string, queue: QueueName, units: WorkUnit[]): Promise<(FairTag | undefined)[]> {
-    if (!this.enabled) return units.map(() => undefined);
-    const costs = units.map((unit) => this.policy.cost(unit));
-    const { lastFinish: total } = tagUnits({ virtualTime: 0, lastFinish: 0 }, costs);
+    const range = this.range(client, queue, units);
+    if (!range) return units.map(() => undefined);
     // One atomic step: two api replicas tagging the same client at once get disjoint ranges.
     const [virtualTime, lastFinish] = await this.redis.fairReserve(
-      this.key,
-      redisKeys.fairFinishField(queue, client),
-      total,
-      redisKeys.fairVirtualField(queue),
+      range.key,
+      range.finishField,
+      range.total,
+      range.virtualField,
     );
-    const clock: ClientClock = { virtualTime: Number(virtualTime), lastFinish: Number(lastFinish) };
-    return this.policy.place(clock, costs);
+    return range.place(virtualTime, lastFinish);
+  }
+
+  /**
+   * What tagging a client's units takes in Redis (the fairReserve arguments), for a caller that
+   * runs that step inside a script of its own (the api's submission); `place` turns the V and F it
+   * returned into the tags. Undefined when fairness is off.
+   */
+  range(client: string, queue: QueueName, units: WorkUnit[]): FairRange | undefined {
+    if (!this.enabled) return undefined;
+    const costs = units.map((unit) => this.policy.cost(unit));
+    const { lastFinish: total } = tagUnits({ virtualTime: 0, lastFinish: 0 }, costs);
+    return {
+      key: this.key,
+      finishField: redisKeys.fairFinishField(queue, client),
+      virtualField: redisKeys.fairVirtualField(queue),
+      total,
+      place: (virtualTime, lastFinish) => {
+        const clock: ClientClock = {
+          virtualTime: Number(virtualTime),
+          lastFinish: Number(lastFinish),
+        };
+        return this.policy.place(clock, costs);
+      },
+    };
   }
 
   /** A unit with `tag` started in `queue`: that queue's virtual time moves up to it. */

@@ -3,6 +3,7 @@
 // Other areas, the apps, test/ and scripts/ import this area only through this file.
 export { unitCost } from './start-time-fair-queue';
 export { FairScheduler } from './fair-scheduler.service';
+export type { FairRange } from './fair-scheduler.service';
 export { FairnessPolicy } from './fairness-policy';
 export type { FairnessSettings, FairTag, WorkUnit } from './fairness-policy';
 export { CpuGate } from './cpu-gate';

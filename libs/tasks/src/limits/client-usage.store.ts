@@ -9,6 +9,11 @@ export type HoldOutcome =
 
 const REFUSALS = ['ok', 'too-many-pending', 'too-many-bytes', 'too-many-uploads'] as const;
 
+/** The outcome a clientReserve (or taskSubmit) reply code stands for. */
+export function reserveOutcome(code: number): ReserveOutcome {
+  return REFUSALS[code] as ReserveOutcome;
+}
+
 /**
  * Per-client usage in Redis, shared by every api and worker: unfinished tasks and open direct
  * uploads (for MAX_PENDING_TASKS_PER_CLIENT), bytes reserved by unexpired tasks, uploads and
@@ -60,7 +65,7 @@ export class ClientUsageStore {
       this.config.maxPendingTasksPerClient,
       this.config.maxStoredBytesPerClient,
     );
-    return REFUSALS[result] as ReserveOutcome;
+    return reserveOutcome(result);
   }
 
   /**

@@ -1,8 +1,9 @@
 import { Controller, Get, Global, Header, Module } from '@nestjs/common';
 import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { scrapeMetrics, shareWithCluster } from './cluster-metrics';
 
-/** Prometheus text exposition of this process's registry. */
+/** Prometheus text exposition of this process's registry (of all its cluster's, in a cluster worker). */
 @ApiTags('metrics')
 @Controller('metrics')
 export class MetricsController {
@@ -11,9 +12,9 @@ export class MetricsController {
   @Get()
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   @ApiProduces('text/plain')
-  @ApiOkResponse({ description: 'Prometheus metrics of this process' })
+  @ApiOkResponse({ description: 'Prometheus metrics of this process (of every api process)' })
   metrics(): Promise<string> {
-    return this.registry.metrics();
+    return scrapeMetrics(this.registry);
   }
 }
 
@@ -26,6 +27,7 @@ export class MetricsController {
       useFactory: () => {
         const registry = new Registry();
         collectDefaultMetrics({ register: registry });
+        shareWithCluster(registry);
         return registry;
       },
     },

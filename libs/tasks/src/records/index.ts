@@ -2,6 +2,7 @@
 // the modules that provide them.
 // Other areas, the apps, test/ and scripts/ import this area only through this file.
 export type { FinishedRecordOf, TaskRecord, TaskRecordOf } from './task-record';
+export { serializeTaskFields } from './task-record';
 export { PermanentTaskError } from './task-errors';
 export { TaskStore, throwOnMultiError } from './task-store.service';
 export { UploadSessionStore } from './upload-session.store';

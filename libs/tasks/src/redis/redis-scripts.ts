@@ -1,7 +1,8 @@
 import type Redis from 'ioredis';
 import { CHUNK_PROGRESS, PLAN, RECORD_CHUNK } from './scripts/chunk-results.lua';
-import { HOLD, RESERVE, SETTLE } from './scripts/client-usage.lua';
+import { HOLD, RESERVE_ONLY, SETTLE } from './scripts/client-usage.lua';
 import { ADVANCE, RESERVE as FAIR_RESERVE } from './scripts/fair-queue.lua';
+import { SUBMIT } from './scripts/submit-task.lua';
 import { UPDATE_IF_EXISTS } from './scripts/task-record.lua';
 
 type Arg = string | number;
@@ -119,6 +120,30 @@ export interface RedisScripts {
 
   /** Moves a queue's virtual time up to a started unit's tag, never back. */
   fairAdvance(fair: string, tag: Arg, virtualField: string): Promise<number>;
+
+  /**
+   * A submission in one step: clientReserve, then (only if it reserved) the task record with its
+   * TTL and fairReserve (skipped when `finishField` is ''). [code as clientReserve's, V, F].
+   */
+  taskSubmit(
+    pending: string,
+    stored: string,
+    sizes: string,
+    uploads: string,
+    record: string,
+    fair: string,
+    token: string,
+    now: Arg,
+    expiresAt: Arg,
+    bytes: Arg,
+    maxPending: Arg,
+    maxBytes: Arg,
+    ttlSeconds: Arg,
+    finishField: string,
+    totalCost: Arg,
+    virtualField: string,
+    ...recordFieldValues: Arg[]
+  ): Promise<[number, string, string]>;
 }
 
 /** The shared ioredis client with the service's scripts registered (see registerScripts). */
@@ -131,11 +156,12 @@ const SCRIPTS: { [Name in keyof RedisScripts]: { numberOfKeys: number; lua: stri
   chunkPlan: { numberOfKeys: 1, lua: PLAN },
   chunkRecord: { numberOfKeys: 3, lua: RECORD_CHUNK },
   chunkProgress: { numberOfKeys: 3, lua: CHUNK_PROGRESS },
-  clientReserve: { numberOfKeys: 4, lua: RESERVE },
+  clientReserve: { numberOfKeys: 4, lua: RESERVE_ONLY },
   clientHold: { numberOfKeys: 4, lua: HOLD },
   clientSettle: { numberOfKeys: 4, lua: SETTLE },
   fairReserve: { numberOfKeys: 1, lua: FAIR_RESERVE },
   fairAdvance: { numberOfKeys: 1, lua: ADVANCE },
+  taskSubmit: { numberOfKeys: 6, lua: SUBMIT },
 };
 
 /**

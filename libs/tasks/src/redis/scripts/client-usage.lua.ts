@@ -41,17 +41,25 @@ end
  * session) as pending with `bytes` stored until `expires at`. The token's own earlier reservation
  * (its open upload or session) is replaced, not added to: submitting an uploaded file converts it.
  * Returns 0 when reserved, 1 over the pending cap, 2 over the byte cap (nothing changed then).
+ * Defines reserve() (and runs the sweep), so a longer script (submit-task.lua.ts) can reserve first.
  */
 export const RESERVE = `${SWEEP}
-local token, expires, bytes = ARGV[1], tonumber(ARGV[3]), tonumber(ARGV[4])
-if pending_full(token, tonumber(ARGV[5])) then return 1 end
-if used_by_others(token) + bytes > tonumber(ARGV[6]) then return 2 end
-redis.call('ZADD', KEYS[1], expires, token)
-redis.call('ZADD', KEYS[2], expires, token)
-redis.call('HSET', KEYS[3], token, bytes)
-redis.call('ZREM', KEYS[4], token)
-keep()
-return 0`;
+local function reserve()
+  local token, expires, bytes = ARGV[1], tonumber(ARGV[3]), tonumber(ARGV[4])
+  if pending_full(token, tonumber(ARGV[5])) then return 1 end
+  if used_by_others(token) + bytes > tonumber(ARGV[6]) then return 2 end
+  redis.call('ZADD', KEYS[1], expires, token)
+  redis.call('ZADD', KEYS[2], expires, token)
+  redis.call('HSET', KEYS[3], token, bytes)
+  redis.call('ZREM', KEYS[4], token)
+  keep()
+  return 0
+end
+`;
+
+/** RESERVE as a script of its own (clientReserve): its reply is reserve()'s. */
+export const RESERVE_ONLY = `${RESERVE}
+return reserve()`;
 
 /**
  * ARGV: token, now, lease until, need, want, max uploads, max pending, max bytes. Opens or renews a
