@@ -22,6 +22,11 @@ import { ImageBodyReader } from './randomize/image-body.reader';
 import { RandomizeService } from './randomize/randomize.service';
 import { TaskReader } from './tasks/task-reader.service';
 import { TaskSubmitter } from './tasks/task-submitter.service';
+import { TaskEvents } from './tasks/task-events.service';
+import { IdempotentSubmissions } from './tasks/idempotency.service';
+import { TaskEventsController } from './tasks/task-events.controller';
+import { TaskEventStream } from './tasks/task-event-stream.service';
+import { TaskWaiter } from './tasks/task-waiter.service';
 
 /** The HTTP api: takes tasks, answers status and results. */
 @Module({})
@@ -38,7 +43,12 @@ export class ApiModule {
         QueueBoardModule.forRoot(config),
         RateLimitModule,
       ],
-      controllers: [RandomizeController, EvenSumController, DirectUploadController],
+      controllers: [
+        RandomizeController,
+        EvenSumController,
+        DirectUploadController,
+        TaskEventsController,
+      ],
       providers: [
         HttpDrain,
         InFlightHandlers,
@@ -51,6 +61,10 @@ export class ApiModule {
         DirectUploadService,
         TaskReader,
         TaskSubmitter,
+        TaskEvents,
+        IdempotentSubmissions,
+        TaskWaiter,
+        TaskEventStream,
         { provide: APP_FILTER, useClass: JsonErrorFilter },
       ],
     };
