@@ -41,6 +41,42 @@ describe('waiting without polling: long-poll and Server-Sent Events (two api pro
     await Promise.all(stack.workers.splice(0).map((w) => w.stop('SIGKILL')));
   }
 
+  it('documents the events routes, the long-poll parameters and the Idempotency-Key in Swagger', async () => {
+    type Operation = {
+      parameters?: { name: string; in: string }[];
+      responses: Record<string, { content?: Record<string, unknown>; headers?: object }>;
+    };
+    const docs = await http<{ paths: Record<string, Record<string, Operation>> }>(
+      `${other.url}/docs-json`,
+    );
+    const paths = docs.body.paths;
+    for (const kind of ['randomize', 'even-sum']) {
+      const events = paths[`/${kind}/{token}/events`]?.get;
+      expect(Object.keys(events?.responses['200']?.content ?? {})).toEqual(['text/event-stream']);
+      expect(events.parameters?.map((p) => p.name)).toEqual(
+        expect.arrayContaining(['token', 'Last-Event-ID']),
+      );
+      const status = paths[`/${kind}/{token}/status`].get;
+      expect(status.parameters?.map((p) => p.name)).toEqual(
+        expect.arrayContaining(['wait', 'since']),
+      );
+      expect(status.responses['400']).toBeDefined();
+    }
+    for (const submit of [
+      paths['/randomize'].post,
+      paths['/even-sum'].post,
+      paths['/even-sum'].put,
+    ]) {
+      expect(submit.parameters).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ name: 'Idempotency-Key', in: 'header' }),
+        ]),
+      );
+      expect(Object.keys(submit.responses)).toEqual(expect.arrayContaining(['201', '409', '422']));
+      expect(submit.responses['201'].headers).toHaveProperty('Idempotent-Replayed');
+    }
+  });
+
   it('refuses a wait outside 1..60, a non-integer wait or an unknown since with 400 {error}', async () => {
     const token = await submitImage();
     for (const query of ['wait=0', 'wait=61', 'wait=1.5', 'wait=abc', 'wait=', 'since=done']) {
