@@ -99,6 +99,11 @@ export class Stack {
     };
   }
 
+  /** One more api process on the same Redis, prefix and data directory (the caller stops it). */
+  startApi(extra: Record<string, string> = {}): Promise<ServiceProcess> {
+    return this.spawn('api', extra);
+  }
+
   async startWorker(extra: Record<string, string> = {}): Promise<ServiceProcess> {
     const worker = await this.spawn('worker', extra);
     this.workers.push(worker);

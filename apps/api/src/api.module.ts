@@ -23,6 +23,11 @@ import { RandomizeService } from './randomize/randomize.service';
 import { TaskReader } from './tasks/task-reader.service';
 import { TaskAdmission } from './tasks/task-admission.service';
 import { TaskSubmitter } from './tasks/task-submitter.service';
+import { TaskEvents } from './tasks/task-events.service';
+import { IdempotentSubmissions } from './tasks/idempotency.service';
+import { TaskEventsController } from './tasks/task-events.controller';
+import { TaskEventStream } from './tasks/task-event-stream.service';
+import { TaskWaiter } from './tasks/task-waiter.service';
 
 /** The HTTP api: takes tasks, answers status and results. */
 @Module({})
@@ -39,7 +44,12 @@ export class ApiModule {
         QueueBoardModule.forRoot(config),
         RateLimitModule,
       ],
-      controllers: [RandomizeController, EvenSumController, DirectUploadController],
+      controllers: [
+        RandomizeController,
+        EvenSumController,
+        DirectUploadController,
+        TaskEventsController,
+      ],
       providers: [
         HttpDrain,
         InFlightHandlers,
@@ -53,6 +63,10 @@ export class ApiModule {
         TaskReader,
         TaskSubmitter,
         TaskAdmission,
+        TaskEvents,
+        IdempotentSubmissions,
+        TaskWaiter,
+        TaskEventStream,
         { provide: APP_FILTER, useClass: JsonErrorFilter },
       ],
     };

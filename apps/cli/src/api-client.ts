@@ -1,4 +1,4 @@
-import { TaskKind } from '@app/tasks/contract';
+import { IDEMPOTENCY_KEY_HEADER, TaskKind } from '@app/tasks/contract';
 import type {
   DirectUploadView,
   EvenSumResultView,
@@ -46,11 +46,13 @@ export class ApiClient {
   async submitRandomize(
     png: Buffer,
     query: { blockSize?: number; seed?: number },
+    idempotencyKey?: string,
   ): Promise<string> {
     const res = await this.call('POST', '/randomize', {
       body: png,
       contentType: 'image/png',
       query,
+      headers: idempotencyKey ? { [IDEMPOTENCY_KEY_HEADER]: idempotencyKey } : {},
     });
     return (await this.expectJson<TokenView>(res, [201])).token;
   }
@@ -60,9 +62,12 @@ export class ApiClient {
     file: string,
     size: number,
     onBytes: (bytes: number) => void,
+    idempotencyKey?: string,
   ): Promise<string> {
     const url = `${this.baseUrl}/even-sum`;
-    const headers = { ...this.headers(), 'content-type': 'text/plain' };
+    const headers: Record<string, string> = { ...this.headers(), 'content-type': 'text/plain' };
+    // The same key on every retry of this upload: a retry after a lost answer gets the first task.
+    if (idempotencyKey) headers[IDEMPOTENCY_KEY_HEADER.toLowerCase()] = idempotencyKey;
     try {
       const reply = await sendFile({
         url,
@@ -123,6 +128,31 @@ export class ApiClient {
       json: { parts },
     });
     return (await this.expectJson<TokenView>(res, [200, 201])).token;
+  }
+
+  /**
+   * GET /:kind/:token/events: the open event stream (read its body), or the error reply as is.
+   * No overall timeout (the stream lasts as long as the task): `signal` ends it.
+   */
+  async openEvents(
+    kind: TaskKind,
+    token: string,
+    lastEventId: string | undefined,
+    signal: AbortSignal,
+  ): Promise<Response> {
+    const url = `${this.baseUrl}/${kind}/${encodeURIComponent(token)}/events`;
+    const headers: Record<string, string> = { ...this.headers(), accept: 'text/event-stream' };
+    if (lastEventId !== undefined) headers['last-event-id'] = lastEventId;
+    try {
+      return await fetch(url, { headers, signal: AbortSignal.any([this.signal, signal]) });
+    } catch (err) {
+      throw requestError(err, this.baseUrl, this.signal);
+    }
+  }
+
+  /** An error reply as a ServerError (its `{error}` text). */
+  async errorOf(res: Response): Promise<ServerError> {
+    return serverError(res.status, await this.read(res.text()), res.headers.get('retry-after'));
   }
 
   async status(kind: TaskKind, token: string): Promise<TaskStatusView> {
@@ -197,6 +227,7 @@ export class ApiClient {
       json?: unknown;
       query?: Record<string, number | string | undefined>;
       redirect?: 'follow' | 'manual';
+      headers?: Record<string, string>;
     } = {},
   ): Promise<Response> {
     const url = new URL(this.baseUrl + path);
@@ -204,6 +235,7 @@ export class ApiClient {
       if (value !== undefined) url.searchParams.set(name, String(value));
     const headers: Record<string, string> = {
       ...this.headers(),
+      ...init.headers,
       accept: 'application/json, image/png',
     };
     let body: Buffer | string | undefined = init.body;

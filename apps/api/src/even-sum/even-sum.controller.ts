@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, Param, Post, Put, Req, UseGuards } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Put, Query, Req, UseGuards } from '@nestjs/common';
 import { ApiKeyGuard } from '../auth/api-key.guard';
 import { ClientThrottlerGuard } from '../auth/client-throttler.guard';
 import {
@@ -9,7 +9,6 @@ import {
   ApiBadRequestResponse,
   ApiBody,
   ApiConsumes,
-  ApiCreatedResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
@@ -23,9 +22,12 @@ import { RequestedAt, SubmitsTask } from '../http/lead-time.interceptor';
 import { TaskKind } from '@app/tasks/contract';
 import type { EvenSumResultView, TaskStatusView, TokenView } from '@app/tasks/contract';
 import { mediaType } from '../http/read-body';
-import { ErrorDto, StatusDto, TokenDto } from '../tasks/task.dto';
+import { ApiIdempotencyKey } from '../tasks/idempotency.swagger';
+import { ErrorDto, StatusDto } from '../tasks/task.dto';
 import { TaskReader } from '../tasks/task-reader.service';
-import { taskStatusView } from '../tasks/task-status.view';
+import { TaskWaiter } from '../tasks/task-waiter.service';
+import { parseWaitQuery } from '../tasks/wait.query';
+import { ApiWaitQuery } from '../tasks/wait.swagger';
 import { EvenSumResultDto } from './even-sum.dto';
 import { evenSumResultView } from './even-sum-result.view';
 import { EvenSumService } from './even-sum.service';
@@ -53,12 +55,14 @@ export class EvenSumController {
   constructor(
     private readonly evenSum: EvenSumService,
     private readonly reader: TaskReader,
+    private readonly waiter: TaskWaiter,
   ) {}
 
   @Post()
   @HttpCode(201)
   @SubmitsTask(TaskKind.EvenSum)
   @UseGuards(ClientThrottlerGuard)
+  @ApiIdempotencyKey()
   @ApiOperation({
     summary: 'Upload a text file of integers; the sum of its even integers is computed',
     description: INPUT_FORMAT,
@@ -68,10 +72,9 @@ export class EvenSumController {
     description: INPUT_FORMAT,
     schema: { type: 'string', format: 'binary', example: '1 2 3 4\n-6,8\n' },
   })
-  @ApiCreatedResponse({ type: TokenDto, description: 'Stored and queued' })
   @ApiBadRequestResponse({
     type: ErrorDto,
-    description: 'Unsupported Content-Type, or the body ended early',
+    description: 'Unsupported Content-Type, the body ended early, or a bad Idempotency-Key',
   })
   @ApiPayloadTooLargeResponse({
     type: ErrorDto,
@@ -90,10 +93,10 @@ export class EvenSumController {
   @HttpCode(201)
   @SubmitsTask(TaskKind.EvenSum)
   @UseGuards(ClientThrottlerGuard)
+  @ApiIdempotencyKey()
   @ApiOperation({ summary: 'Same as POST (curl -T uploads with PUT)' })
   @ApiConsumes('text/plain', 'application/octet-stream')
   @ApiBody({ schema: { type: 'string', format: 'binary' } })
-  @ApiCreatedResponse({ type: TokenDto })
   async submitPut(
     @Req() req: Request,
     @ClientId() client: string,
@@ -107,8 +110,14 @@ export class EvenSumController {
   @ApiParam({ name: 'token', example: 'b27f6016f9cf46a6baaddf09d2e5b221' })
   @ApiOkResponse({ type: StatusDto })
   @ApiNotFoundResponse({ type: ErrorDto, description: 'Malformed, unknown or expired token' })
-  async status(@Param('token') token: string, @ClientId() client: string): Promise<TaskStatusView> {
-    return taskStatusView(await this.reader.find(token, TaskKind.EvenSum, client));
+  @ApiWaitQuery()
+  status(
+    @Param('token') token: string,
+    @ClientId() client: string,
+    @Query() query: Record<string, unknown>,
+    @Req() req: Request,
+  ): Promise<TaskStatusView> {
+    return this.waiter.status(TaskKind.EvenSum, token, client, parseWaitQuery(query), req);
   }
 
   @Get(':token/result')

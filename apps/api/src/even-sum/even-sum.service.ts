@@ -5,6 +5,8 @@ import { TaskKind, newTaskToken } from '@app/tasks/contract';
 import { blobKeys, BlobStore, BlobTooLargeError, InjectBlobStore } from '@app/tasks/storage';
 import { badRequest, tooLarge } from '../http/task-http.errors';
 import { TaskSubmitter } from '../tasks/task-submitter.service';
+import { digestBody } from '../tasks/body-digest';
+import { Claim, IdempotentSubmissions, isReplay } from '../tasks/idempotency.service';
 
 /**
  * Accepted body types: raw text (`text/plain`, `application/octet-stream`), none (`curl -T`), and
@@ -24,6 +26,7 @@ export class EvenSumService {
     @InjectConfig() private readonly config: AppConfig,
     @InjectBlobStore() private readonly blobs: BlobStore,
     private readonly submitter: TaskSubmitter,
+    private readonly idempotency: IdempotentSubmissions,
   ) {}
 
   async submit(
@@ -43,7 +46,43 @@ export class EvenSumService {
         `body of ${declared} bytes exceeds the limit of ${this.config.maxUploadBytes} bytes`,
       );
     }
+    const key = this.idempotency.keyOf(req);
     const token = newTaskToken();
+    const claimed =
+      key === undefined
+        ? undefined
+        : await this.idempotency.claim(
+            req,
+            client,
+            key,
+            {
+              request: TaskKind.EvenSum,
+              declared: declared === undefined ? undefined : Number(declared),
+            },
+            token,
+          );
+    if (claimed && isReplay(claimed)) {
+      // Read to compare it with the first body, never stored: no quota, no task, no job.
+      const { digest, bytes } = await digestBody(req, this.config.maxUploadBytes);
+      return this.idempotency.replay(req, claimed, digest, bytes);
+    }
+    try {
+      return await this.store(req, client, requestedAt, token, declared, claimed);
+    } catch (err) {
+      // The key is free again: a retry of a failed or aborted upload may go on.
+      await claimed?.release();
+      throw err;
+    }
+  }
+
+  private async store(
+    req: Request,
+    client: string,
+    requestedAt: number,
+    token: string,
+    declared: string | undefined,
+    claim: Claim | undefined,
+  ): Promise<string> {
     const inputKey = blobKeys.evenSumInput(token);
     // Reserved before the first byte is stored and grown as it arrives, atomically: concurrent
     // uploads cannot each see the whole remaining quota. Released on every path but success,
@@ -61,6 +100,7 @@ export class EvenSumService {
         bytes = await this.blobs.put(inputKey, req, {
           maxBytes: this.config.maxUploadBytes,
           admit: quota.admit,
+          onData: claim?.onData,
         });
       } catch (err) {
         if (err instanceof BlobTooLargeError)
@@ -80,6 +120,8 @@ export class EvenSumService {
         bytes,
       });
       submitted = true;
+      // A lost write only makes a retry wait for the claim's lease (409), then make a new task.
+      await claim?.complete(bytes).catch(() => undefined);
     } finally {
       if (!submitted) await quota.release().catch(() => undefined);
     }

@@ -12,7 +12,7 @@ import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { Observable, tap } from 'rxjs';
 import { SubmissionMetrics } from '../metrics/submission-metrics.service';
-import { TaskKind } from '@app/tasks/contract';
+import { IDEMPOTENT_REPLAYED_HEADER, TaskKind } from '@app/tasks/contract';
 
 type StampedRequest = Request & { requestedAt?: number };
 
@@ -34,7 +34,9 @@ export class LeadTimeInterceptor implements NestInterceptor {
     const req = context.switchToHttp().getRequest<StampedRequest>();
     req.requestedAt ??= Date.now();
     const task = this.reflector.get<TaskKind>(TASK_KIND, context.getHandler());
-    return next.handle().pipe(tap(() => this.metrics.submitted.inc({ task })));
+    // A replayed submission (Idempotency-Key) made no task: not counted again.
+    const replayed = () => req.res?.getHeader(IDEMPOTENT_REPLAYED_HEADER) !== undefined;
+    return next.handle().pipe(tap(() => replayed() || this.metrics.submitted.inc({ task })));
   }
 }
 

@@ -8,7 +8,6 @@ import {
   ApiUnauthorizedResponse,
   ApiBody,
   ApiConsumes,
-  ApiCreatedResponse,
   ApiFoundResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
@@ -33,11 +32,15 @@ import type { TaskStatusView, TokenView } from '@app/tasks/contract';
 import { blobKeys, BlobStore, InjectBlobStore, supportsPresignedReads } from '@app/tasks/storage';
 import { mediaType } from '../http/read-body';
 import { TaskReader } from '../tasks/task-reader.service';
-import { taskStatusView } from '../tasks/task-status.view';
+import { TaskWaiter } from '../tasks/task-waiter.service';
+import { parseWaitQuery } from '../tasks/wait.query';
+import { ApiWaitQuery } from '../tasks/wait.swagger';
 import { ImageBodyReader } from './image-body.reader';
+import { IdempotentSubmissions } from '../tasks/idempotency.service';
 import { RandomizeService } from './randomize.service';
 import { parseRandomizeQuery, parseRedirectQuery } from './randomize.query';
-import { ErrorDto, StatusDto, TokenDto } from '../tasks/task.dto';
+import { ApiIdempotencyKey } from '../tasks/idempotency.swagger';
+import { ErrorDto, StatusDto } from '../tasks/task.dto';
 
 @ApiTags('randomize')
 @UseGuards(ApiKeyGuard)
@@ -59,13 +62,16 @@ export class RandomizeController {
     @InjectBlobStore() private readonly blobs: BlobStore,
     private readonly randomize: RandomizeService,
     private readonly reader: TaskReader,
+    private readonly waiter: TaskWaiter,
     private readonly imageBody: ImageBodyReader,
+    private readonly idempotency: IdempotentSubmissions,
   ) {}
 
   @Post()
   @HttpCode(201)
   @SubmitsTask(TaskKind.Randomize)
   @UseGuards(ClientThrottlerGuard)
+  @ApiIdempotencyKey()
   @ApiOperation({ summary: 'Submit a PNG; its 60×60 (or blockSize) blocks will be shuffled' })
   @ApiConsumes('image/png')
   @ApiBody({ description: 'The PNG file, raw bytes', schema: { type: 'string', format: 'binary' } })
@@ -80,10 +86,9 @@ export class RandomizeController {
     required: false,
     description: 'Integer 0..4294967295: same seed and image, same output',
   })
-  @ApiCreatedResponse({ type: TokenDto })
   @ApiBadRequestResponse({
     type: ErrorDto,
-    description: 'Not image/png, empty, not a PNG, too many pixels, bad query',
+    description: 'Not image/png, empty, not a PNG, too many pixels, bad query, bad Idempotency-Key',
   })
   @ApiPayloadTooLargeResponse({ type: ErrorDto, description: 'Body over MAX_IMAGE_BYTES' })
   @ApiRequestTimeoutResponse({
@@ -105,8 +110,11 @@ export class RandomizeController {
     if (mediaType(req) !== 'image/png') {
       throw badRequest(`Content-Type must be image/png (got ${mediaType(req) ?? 'none'})`);
     }
+    // A bad key is refused before the body is read.
+    const key = this.idempotency.keyOf(req);
+    const idempotency = key === undefined ? undefined : { key, req };
     const token = await this.imageBody.read(req, client, (png) =>
-      this.randomize.submit({ png, blockSize, seed, client, requestedAt }),
+      this.randomize.submit({ png, blockSize, seed, client, requestedAt, idempotency }),
     );
     return { token };
   }
@@ -116,8 +124,14 @@ export class RandomizeController {
   @ApiParam({ name: 'token', example: 'b27f6016f9cf46a6baaddf09d2e5b221' })
   @ApiOkResponse({ type: StatusDto })
   @ApiNotFoundResponse({ type: ErrorDto, description: 'Malformed, unknown or expired token' })
-  async status(@Param('token') token: string, @ClientId() client: string): Promise<TaskStatusView> {
-    return taskStatusView(await this.reader.find(token, TaskKind.Randomize, client));
+  @ApiWaitQuery()
+  status(
+    @Param('token') token: string,
+    @ClientId() client: string,
+    @Query() query: Record<string, unknown>,
+    @Req() req: Request,
+  ): Promise<TaskStatusView> {
+    return this.waiter.status(TaskKind.Randomize, token, client, parseWaitQuery(query), req);
   }
 
   @Get(':token/result')

@@ -1,10 +1,13 @@
 import { Injectable } from '@nestjs/common';
+import type { Request } from 'express';
 import { AppConfig, InjectConfig } from '@app/tasks/config';
 import { TaskKind, newTaskToken } from '@app/tasks/contract';
-import { readPngHeader } from '@app/tasks/randomize';
+import { PngHeader, readPngHeader } from '@app/tasks/randomize';
 import { blobKeys, BlobStore, InjectBlobStore } from '@app/tasks/storage';
 import { badRequest } from '../http/task-http.errors';
 import { TaskSubmitter } from '../tasks/task-submitter.service';
+import { digestOf } from '../tasks/body-digest';
+import { IdempotentSubmissions, isReplay } from '../tasks/idempotency.service';
 
 export interface RandomizeRequest {
   png: Buffer;
@@ -12,6 +15,8 @@ export interface RandomizeRequest {
   seed?: number;
   client: string;
   requestedAt: number;
+  /** The request's Idempotency-Key, with its request (for the replay's answer headers). */
+  idempotency?: { key: string; req: Request };
 }
 
 /** Validates a PNG cheaply (signature, IHDR, pixel limit), stores it and queues the shuffle. */
@@ -21,6 +26,7 @@ export class RandomizeService {
     @InjectConfig() private readonly config: AppConfig,
     @InjectBlobStore() private readonly blobs: BlobStore,
     private readonly submitter: TaskSubmitter,
+    private readonly idempotency: IdempotentSubmissions,
   ) {}
 
   async submit(req: RandomizeRequest): Promise<string> {
@@ -33,6 +39,30 @@ export class RandomizeService {
       );
     }
     const token = newTaskToken();
+    if (!req.idempotency) return this.store(req, header, token);
+    // The whole body is at hand: claimed with its digest, a replay is answered without storing.
+    const digest = digestOf(req.png);
+    const { key, req: http } = req.idempotency;
+    const request = `${TaskKind.Randomize}?blockSize=${req.blockSize}&seed=${req.seed ?? ''}`;
+    const claim = await this.idempotency.claim(
+      http,
+      req.client,
+      key,
+      { request, declared: req.png.length },
+      token,
+    );
+    if (isReplay(claim)) return this.idempotency.replay(http, claim, digest, req.png.length);
+    try {
+      await this.store(req, header, token);
+    } catch (err) {
+      await claim.release();
+      throw err;
+    }
+    await claim.complete(req.png.length, digest).catch(() => undefined);
+    return token;
+  }
+
+  private async store(req: RandomizeRequest, header: PngHeader, token: string): Promise<string> {
     const inputKey = blobKeys.randomizeInput(token);
     await this.blobs.putBuffer(inputKey, req.png);
     await this.submitter.submit({

@@ -37,6 +37,7 @@ export function registerEvenSumCommand(program: Command, context: ContextFactory
           mode: options.upload,
           onProgress: (sent) => bar.update(sent),
           onPresigned: (plan) => (parts = plan.parts.length),
+          onRetry: (err) => ctx.info(`upload failed (${err.message}); sending it again`),
         }));
         bar.complete();
       } finally {

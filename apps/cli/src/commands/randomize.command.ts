@@ -7,6 +7,7 @@ import type { ContextFactory } from '../cli-context';
 import { formatBytes } from '../format';
 import { inputFileSize } from '../input-file';
 import { waitForTask } from '../wait-for-task';
+import { submitWithRetries } from '../upload/retry-submission';
 
 interface RandomizeOptions {
   output?: string;
@@ -40,21 +41,25 @@ export function registerRandomizeCommand(program: Command, context: ContextFacto
       const ctx = context(command);
       await inputFileSize(image);
       // Images are capped at MAX_IMAGE_BYTES (20 MiB by default): reading one into memory is fine.
-      const token = await ctx.client.submitRandomize(await readFile(image), {
-        blockSize: options.blockSize,
-        seed: options.seed,
-      });
+      const png = await readFile(image);
+      const query = { blockSize: options.blockSize, seed: options.seed };
+      // One Idempotency-Key for the submission and its retries: never two tasks for one image.
+      const token = await submitWithRetries(
+        ctx.client.signal,
+        (key) => ctx.client.submitRandomize(png, query, key),
+        (err) => ctx.info(`submission failed (${err.message}); retrying`),
+      );
       if (!options.wait) return ctx.emit(token, { token });
       ctx.info(`submitted ${token}, waiting`);
       await waitForTask(ctx.client, TaskKind.Randomize, token);
-      const png = await ctx.client.randomizeResult(token);
-      if (!png) throw new Error(`task ${token} finished but its result is gone (expired?)`);
+      const result = await ctx.client.randomizeResult(token);
+      if (!result) throw new Error(`task ${token} finished but its result is gone (expired?)`);
       const output = options.output ?? `${parse(image).name}.randomized.png`;
-      await writeFile(output, png);
-      ctx.emit(`wrote ${output} (${formatBytes(png.length)})`, {
+      await writeFile(output, result);
+      ctx.emit(`wrote ${output} (${formatBytes(result.length)})`, {
         token,
         output,
-        bytes: png.length,
+        bytes: result.length,
       });
     });
 }

@@ -2,6 +2,7 @@ import type { DirectUploadView } from '@app/tasks/contract';
 import type { ApiClient } from '../api-client';
 import { CliError, ExitCode, InterruptedError } from '../exit-codes';
 import { uploadParts } from './presigned-upload';
+import { submitWithRetries } from './retry-submission';
 
 /** auto: presigned multipart when the server offers it (S3 mode), else streamed through the api. */
 export type UploadMode = 'auto' | 'stream' | 'presigned';
@@ -13,6 +14,8 @@ export interface UploadNumbersOptions {
   onProgress: (bytesSent: number) => void;
   /** Told when the upload goes straight to storage, before the first part. */
   onPresigned?: (plan: DirectUploadView) => void;
+  /** Told when a streamed upload failed on the way and is sent again (same Idempotency-Key). */
+  onRetry?: (err: Error, attempt: number) => void;
   /** Parts in flight at once in presigned mode. */
   concurrency?: number;
 }
@@ -39,7 +42,16 @@ export async function uploadNumbersFile(
           ExitCode.Failed,
         );
       }
-      return { token: await client.streamEvenSum(file, size, onBytes), via };
+      // One Idempotency-Key for the upload and its retries: a retry never makes a second task.
+      const token = await submitWithRetries(
+        client.signal,
+        (key, attempt) => {
+          if (attempt > 1) options.onProgress((sent = 0));
+          return client.streamEvenSum(file, size, onBytes, key);
+        },
+        options.onRetry,
+      );
+      return { token, via };
     }
     via = 'presigned';
     options.onPresigned?.(plan);

@@ -14,3 +14,19 @@ export const TASK_STATUSES = ['requested', 'received', 'finished', 'errored'] as
 
 /** A task's state: one of TASK_STATUSES. */
 export type TaskStatus = (typeof TASK_STATUSES)[number];
+
+/**
+ * The statuses a task never leaves: waiting (long-poll, events) ends at one. Every reader that
+ * asks "is it over?" asks this, so a new terminal status is added here once.
+ */
+export const TERMINAL_STATUSES: readonly TaskStatus[] = ['finished', 'errored'];
+
+/** True when a task in `status` will not change any more. */
+export function isTerminal(status: TaskStatus): boolean {
+  return TERMINAL_STATUSES.includes(status);
+}
+
+/** True for one of TASK_STATUSES (a query parameter, a header). */
+export function isTaskStatus(value: unknown): value is TaskStatus {
+  return typeof value === 'string' && (TASK_STATUSES as readonly string[]).includes(value);
+}

@@ -61,3 +61,10 @@ export interface DirectUploadView {
   parts: PresignedPartView[];
   expiresAt: string;
 }
+
+/**
+ * GET /<kind>/:token/events (Server-Sent Events): `status` ({status}) on every transition,
+ * `progress` (EvenSumProgressView) as an even-sum's chunks advance, then `end` (the final
+ * TaskStatusView) and the stream closes. The first event is always the current status.
+ */
+export type TaskEventName = 'status' | 'progress' | 'end';

@@ -73,6 +73,7 @@ export class ChunkResultsStore {
       index,
       JSON.stringify(outcome),
       chunkBytes,
+      this.tasks.eventsKey(token),
     );
     return result === -1
       ? 'gone'
@@ -86,7 +87,7 @@ export class ChunkResultsStore {
   }
 
   async progress(token: string, index: number, bytes: number): Promise<void> {
-    await this.redis.chunkProgress(...this.keys(token), index, bytes);
+    await this.redis.chunkProgress(...this.keys(token), index, bytes, this.tasks.eventsKey(token));
   }
 
   /** Indices of the chunks already recorded (a plan that runs again skips them). */

@@ -16,6 +16,11 @@ interface TaskRecordBase {
   executionMs?: number;
   queueWaitMs?: number;
   leadTimeMs?: number;
+  /**
+   * How many changes were published on the task's events channel (the Lua scripts count them):
+   * a listener that read this ignores the messages it already saw.
+   */
+  eventSeq?: number;
 }
 
 /** What a finished randomize task adds to its record. */
@@ -99,6 +104,7 @@ const NUMERIC_FIELDS = [
   'bytesDone',
   'evenCount',
   'count',
+  'eventSeq',
 ] as const;
 
 /** Hash fields (all strings) → TaskRecord; numbers parsed, absent fields left undefined. */

@@ -30,6 +30,11 @@ export class TaskStore {
     return parseTaskRecord(await this.redis.hgetall(this.key(token)));
   }
 
+  /** The pub/sub channel of a task's status transitions and progress. */
+  eventsKey(token: string): string {
+    return redisKeys.taskEvents(this.config.queuePrefix, token);
+  }
+
   /** The Redis hash of an even-sum task's chunk results (chunk index → outcome JSON). */
   chunksKey(token: string): string {
     return redisKeys.taskChunks(this.config.queuePrefix, token);
@@ -58,10 +63,11 @@ export class TaskStore {
       ? await this.redis.taskUpdateIfAllChunksIn(
           this.key(token),
           this.chunksKey(token),
+          this.eventsKey(token),
           allowed,
           ...pairs,
         )
-      : await this.redis.taskUpdate(this.key(token), allowed, ...pairs);
+      : await this.redis.taskUpdate(this.key(token), this.eventsKey(token), allowed, ...pairs);
     return result === 1;
   }
 

@@ -36,4 +36,14 @@ describe('redisKeys', () => {
       'tasks:throttle:3f2cd6d8bd74ac87fd090e87c18415357df84201b2e94853168f2a36a6169f27',
     );
   });
+
+  it("publishes a task's changes on :task:<token>:events", () => {
+    expect(redisKeys.taskEvents('tasks', token)).toBe(`tasks:task:${token}:events`);
+  });
+
+  it("keeps a client's Idempotency-Key under :client:<client>:idem:<sha256 of the key>", () => {
+    expect(redisKeys.idempotency('tasks', 'alice', 'k-1')).toBe(
+      'tasks:client:alice:idem:7c35c5a1785d20704e44d5de4beb81c1fce91b6fe48ed7c3159af6f7f832078b',
+    );
+  });
 });

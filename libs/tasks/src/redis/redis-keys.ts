@@ -19,6 +19,20 @@ export const redisKeys = {
   /** An even-sum task's scanned bytes per unfinished chunk: a hash of chunk index → bytes. */
   taskProgress: (prefix: string, token: string) => `${redisKeys.task(prefix, token)}:progress`,
 
+  /**
+   * The pub/sub channel of a task's changes (status transitions, even-sum progress), published by
+   * the scripts that make them. Not stored data, but api processes of two versions must agree on it.
+   */
+  taskEvents: (prefix: string, token: string) => `${redisKeys.task(prefix, token)}:events`,
+
+  /**
+   * A client's Idempotency-Key: a hash (state, request fingerprint, token, body digest), held
+   * while the first submission uploads and kept RESULT_TTL_SECONDS once it made a task. The key is
+   * hashed: it is the client's free text (up to 255 characters), with no business in a key listing.
+   */
+  idempotency: (prefix: string, client: string, key: string) =>
+    `${prefix}:client:${client}:idem:${createHash('sha256').update(key).digest('hex')}`,
+
   /** A direct upload's session (JSON string) until its presigned URLs expire. */
   uploadSession: (prefix: string, token: string) => `${prefix}:upload:${token}`,
 

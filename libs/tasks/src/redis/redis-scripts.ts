@@ -3,6 +3,7 @@ import { CHUNK_PROGRESS, PLAN, RECORD_CHUNK } from './scripts/chunk-results.lua'
 import { HOLD, RESERVE_ONLY, SETTLE } from './scripts/client-usage.lua';
 import { ADVANCE, RESERVE as FAIR_RESERVE } from './scripts/fair-queue.lua';
 import { SUBMIT } from './scripts/submit-task.lua';
+import { IDEM_CLAIM, IDEM_COMPLETE, IDEM_RELEASE, IDEM_RENEW } from './scripts/idempotency.lua';
 import { UPDATE_IF_EXISTS } from './scripts/task-record.lua';
 
 type Arg = string | number;
@@ -17,9 +18,15 @@ export interface RedisScripts {
   /**
    * Sets field/value pairs on a task record only if it exists (a late write never resurrects an
    * expired record without TTL) and its status is in `allowed` (",a,b,"; "" = any), so a finished
-   * task never goes back. 1 written, 0 gone, -1 status not allowed.
+   * task never goes back; a changed status is published on `channel`. 1 written, 0 gone, -1 status
+   * not allowed.
    */
-  taskUpdate(record: string, allowed: string, ...fieldValues: Arg[]): Promise<number>;
+  taskUpdate(
+    record: string,
+    channel: string,
+    allowed: string,
+    ...fieldValues: Arg[]
+  ): Promise<number>;
 
   /**
    * As taskUpdate, and only when the chunk results hash holds exactly `chunksTotal` entries: the
@@ -28,6 +35,7 @@ export interface RedisScripts {
   taskUpdateIfAllChunksIn(
     record: string,
     chunks: string,
+    channel: string,
     allowed: string,
     ...fieldValues: Arg[]
   ): Promise<number>;
@@ -40,7 +48,8 @@ export interface RedisScripts {
 
   /**
    * Records a chunk's outcome once (HSETNX) and its bytes, only while its task is open and the index
-   * inside the plan. 1 every chunk is in, 0 some missing, -1 gone, -2 ended.
+   * inside the plan, publishing the new progress on `channel`. 2 (this call stored it) or 1 every
+   * chunk is in, 0 some missing, -1 gone, -2 ended.
    */
   chunkRecord(
     record: string,
@@ -49,15 +58,20 @@ export interface RedisScripts {
     index: Arg,
     outcomeJson: string,
     chunkBytes: Arg,
+    channel: string,
   ): Promise<number>;
 
-  /** Replaces an unfinished chunk's scanned bytes and moves `bytesDone` by the difference. 1 counted. */
+  /**
+   * Replaces an unfinished chunk's scanned bytes and moves `bytesDone` by the difference,
+   * publishing the new progress on `channel`. 1 counted.
+   */
   chunkProgress(
     record: string,
     chunks: string,
     progress: string,
     index: Arg,
     bytes: Arg,
+    channel: string,
   ): Promise<number>;
 
   /**
@@ -144,6 +158,27 @@ export interface RedisScripts {
     virtualField: string,
     ...recordFieldValues: Arg[]
   ): Promise<[number, string, string]>;
+
+  /**
+   * Claims a client's Idempotency-Key for a submission (pending for `leaseMs`), or says what holds
+   * it: ['claimed'], ['mismatch'], ['pending', ms left], ['done', token, digest, bytes].
+   */
+  idemClaim(key: string, fingerprint: string, token: string, leaseMs: Arg): Promise<string[]>;
+
+  /** Renews a pending claim of `token` for `leaseMs`. 1 renewed. */
+  idemRenew(key: string, token: string, leaseMs: Arg): Promise<number>;
+
+  /** Marks the claim of `token` done (its task exists) for `ttlSeconds`. 1 done. */
+  idemComplete(
+    key: string,
+    token: string,
+    digest: string,
+    bytes: Arg,
+    ttlSeconds: Arg,
+  ): Promise<number>;
+
+  /** Frees a pending claim of `token` (its submission failed). 1 released. */
+  idemRelease(key: string, token: string): Promise<number>;
 }
 
 /** The shared ioredis client with the service's scripts registered (see registerScripts). */
@@ -162,6 +197,10 @@ const SCRIPTS: { [Name in keyof RedisScripts]: { numberOfKeys: number; lua: stri
   fairReserve: { numberOfKeys: 1, lua: FAIR_RESERVE },
   fairAdvance: { numberOfKeys: 1, lua: ADVANCE },
   taskSubmit: { numberOfKeys: 6, lua: SUBMIT },
+  idemClaim: { numberOfKeys: 1, lua: IDEM_CLAIM },
+  idemRenew: { numberOfKeys: 1, lua: IDEM_RENEW },
+  idemComplete: { numberOfKeys: 1, lua: IDEM_COMPLETE },
+  idemRelease: { numberOfKeys: 1, lua: IDEM_RELEASE },
 };
 
 /**

@@ -33,6 +33,8 @@ export interface PutOptions {
    * like a body error, and the bytes are not stored.
    */
   admit?: (bytes: number) => Promise<void>;
+  /** Called with every chunk of the body in order, as it passes (e.g. to hash it). */
+  onData?: (chunk: Buffer) => void;
 }
 
 /** A whole blob opened for reading. */

@@ -23,6 +23,7 @@ export function meterBody(source: Readable, options: PutOptions = {}): MeteredBo
         return;
       }
       options.onProgress?.(bytes);
+      options.onData?.(chunk);
       if (!options.admit) return done(null, chunk);
       options.admit(bytes).then(() => done(null, chunk), done);
     },

@@ -2,21 +2,30 @@
 // hash as a second key, taskUpdateIfAllChunksIn).
 //
 // Writes only to an existing record: a late write after expiry must not resurrect a key with no TTL.
-// ARGV[1] = allowed current statuses (",a,b," or "" = any), then field/value pairs. With a second key
-// (a task's chunk results hash), writes only when that hash holds exactly `chunksTotal` results: the
-// status check and the fan-in check are one step, so no interleaving of chunk jobs, however often
-// bull delivers them, can end a task before every chunk is in.
+// ARGV[1] = the task's events channel, ARGV[2] = allowed current statuses (",a,b," or "" = any),
+// then field/value pairs. With a second key (a task's chunk results hash), writes only when that
+// hash holds exactly `chunksTotal` results: the status check and the fan-in check are one step, so
+// no interleaving of chunk jobs, however often bull delivers them, can end a task before every
+// chunk is in.
+// A write that changes the status publishes it on the channel in the same step (with the record's
+// next `eventSeq`): a listener that reads the record and then hears messages with a higher seq
+// misses no transition, and no api process can see a transition without its message following.
 // Returns 1 when written, 0 when the record is gone, -1 when its status is not allowed, -2 when
 // chunks are missing.
 export const UPDATE_IF_EXISTS = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-if ARGV[1] ~= '' then
-  local status = redis.call('HGET', KEYS[1], 'status')
-  if not string.find(ARGV[1], ',' .. status .. ',', 1, true) then return -1 end
+local before = redis.call('HGET', KEYS[1], 'status')
+if ARGV[2] ~= '' then
+  if not string.find(ARGV[2], ',' .. before .. ',', 1, true) then return -1 end
 end
 if KEYS[2] then
   local total = tonumber(redis.call('HGET', KEYS[1], 'chunksTotal'))
   if not total or redis.call('HLEN', KEYS[2]) ~= total then return -2 end
 end
-redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+redis.call('HSET', KEYS[1], unpack(ARGV, 3))
+local after = redis.call('HGET', KEYS[1], 'status')
+if after ~= before then
+  local seq = redis.call('HINCRBY', KEYS[1], 'eventSeq', 1)
+  redis.call('PUBLISH', ARGV[1], cjson.encode({seq = seq, type = 'status', status = after}))
+end
 return 1`;
