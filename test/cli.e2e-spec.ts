@@ -326,7 +326,9 @@ describe('tasks CLI against STORAGE=s3 (presigned multipart uploads, local S3 se
     // The api answered the result request with the redirect, not with the PNG.
     const resultReplies = stack.api
       .logs()
-      .filter((line) => /\/result/.test(String((line.req as { url?: string })?.url)))
+      .filter((line) =>
+        /^\/randomize\/[0-9a-f]{32}\/result/.test(String((line.req as { url?: string })?.url)),
+      )
       .map((line) => (line.res as { statusCode?: number })?.statusCode);
     expect(resultReplies).toEqual([302]);
   });
