@@ -5,10 +5,12 @@ export { TASK_STATUSES, TaskKind } from './task-kind';
 export { isTaskToken, newTaskToken, TOKEN_PATTERN, TOKEN_SOURCE } from './task-token';
 export type { TaskStatus } from './task-kind';
 export type {
+  DirectUploadStateView,
   DirectUploadView,
   EvenSumProgressView,
   EvenSumResultView,
   PresignedPartView,
+  StoredPartView,
   TaskStatusView,
   TokenView,
 } from './task-views';
