@@ -5,6 +5,8 @@ import type { AddressInfo } from 'node:net';
 export interface PartPut {
   partNumber: number;
   forwarded: boolean;
+  /** The storage's answer, once it came. */
+  status?: number;
 }
 
 /**
@@ -39,6 +41,11 @@ export class S3CountingProxy {
     return this.puts.filter((p) => p.forwarded).map((p) => p.partNumber);
   }
 
+  /** Part numbers of the PUTs the storage answered 200 (the parts it stored), in answer order. */
+  storedParts(): number[] {
+    return this.puts.filter((p) => p.status === 200).map((p) => p.partNumber);
+  }
+
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const partNumber = Number(
       new URL(req.url ?? '/', this.endpoint).searchParams.get('partNumber'),
@@ -50,7 +57,8 @@ export class S3CountingProxy {
       req.socket.destroy();
       return;
     }
-    if (isPartPut) this.puts.push({ partNumber, forwarded: true });
+    const put: PartPut | undefined = isPartPut ? { partNumber, forwarded: true } : undefined;
+    if (put) this.puts.push(put);
     const upstream = request(
       {
         host: this.target.hostname,
@@ -60,6 +68,7 @@ export class S3CountingProxy {
         headers: req.headers,
       },
       (reply) => {
+        if (put) put.status = reply.statusCode;
         res.writeHead(reply.statusCode ?? 502, reply.headers);
         reply.pipe(res);
       },
