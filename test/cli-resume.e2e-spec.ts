@@ -1,4 +1,4 @@
-import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -56,25 +56,8 @@ describe('tasks even-sum resumes a presigned upload without re-sending stored pa
     return { file, sum: (await expected).sum };
   }
 
-  it('comes back for the missing parts by itself when a part keeps failing on the network', async () => {
-    const { file, sum } = await numbersFile('flaky.txt', 7);
-    // Part 4's connection is cut on each of its first 3 tries: the CLI's per-part retries give up.
-    let part4Tries = 0;
-    proxy.failPut = (n) => n === 4 && ++part4Tries <= 3;
-
-    const run = await runCli(['--url', stack.url, 'even-sum', file]);
-
-    expect(run.code).toBe(0);
-    expect(run.stdout).toBe(`${sum}\n`);
-    expect(run.stderr).toMatch(/resuming from the parts the bucket holds/);
-    expect(part4Tries).toBe(4);
-    expect([...proxy.storedParts()].sort((a, b) => a - b)).toEqual(PARTS);
-    expect(await s3.pendingUploads()).toEqual([]);
-  });
-
-  it('--resume <token> FILE after an interruption PUTs only the parts the bucket lacks', async () => {
-    const { file, sum } = await numbersFile('resumed.txt', 8);
-    // Parts 4-6 never get through: the upload is stuck after half its parts.
+  /** Starts an upload of `file` whose parts 4-6 never get through, interrupts it once 1-3 are stored; its token. */
+  async function interruptedAfterHalf(file: string): Promise<string> {
     proxy.failPut = (n) => n > 3;
     const cli = spawnCli(['--url', stack.url, 'even-sum', file]);
     await pollUntil(
@@ -91,6 +74,46 @@ describe('tasks even-sum resumes a presigned upload without re-sending stored pa
     expect(token).toBeDefined();
     expect(await s3.pendingUploads()).toEqual([`${token}/input.txt`]);
     expect([...proxy.storedParts()].sort()).toEqual([1, 2, 3]);
+    proxy.failPut = () => false;
+    proxy.puts.length = 0;
+    return token!;
+  }
+
+  it('comes back for the missing parts by itself when a part keeps failing on the network', async () => {
+    const { file, sum } = await numbersFile('flaky.txt', 7);
+    // Part 4's connection is cut on each of its first 3 tries: the CLI's per-part retries give up.
+    let part4Tries = 0;
+    proxy.failPut = (n) => n === 4 && ++part4Tries <= 3;
+
+    const run = await runCli(['--url', stack.url, 'even-sum', file]);
+
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe(`${sum}\n`);
+    expect(run.stderr).toMatch(/resuming from the parts the bucket holds/);
+    expect(part4Tries).toBe(4);
+    expect([...proxy.storedParts()].sort((a, b) => a - b)).toEqual(PARTS);
+    expect(await s3.pendingUploads()).toEqual([]);
+  });
+
+  it('--resume re-sends a stored part whose MD5 is not that of the file', async () => {
+    const { file, sum } = await numbersFile('original.txt', 10);
+    // The interrupted upload was of a file whose part 2 differs (blanks), with the same size.
+    const altered = readFileSync(file);
+    altered.fill(' ', 5 * MiB, 10 * MiB);
+    const alteredFile = join(dir, 'altered.txt');
+    writeFileSync(alteredFile, altered);
+    const token = await interruptedAfterHalf(alteredFile);
+
+    const resumed = await runCli(['--url', stack.url, 'even-sum', '--resume', token, file]);
+
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toBe(`${sum}\n`);
+    expect(proxy.storedParts().sort()).toEqual([2, 4, 5, 6]);
+  });
+
+  it('--resume <token> FILE after an interruption PUTs only the parts the bucket lacks', async () => {
+    const { file, sum } = await numbersFile('resumed.txt', 8);
+    const token = await interruptedAfterHalf(file);
 
     // A file of another size is refused before anything is sent; so is an unknown token.
     const shorter = join(dir, 'shorter.txt');
@@ -98,7 +121,7 @@ describe('tasks even-sum resumes a presigned upload without re-sending stored pa
       generateNumbers({ bytes: 1000, seed: 1, negative: true, maxDigits: 30 }).stream,
       createWriteStream(shorter),
     );
-    const wrongSize = await runCli(['--url', stack.url, 'even-sum', '--resume', token!, shorter]);
+    const wrongSize = await runCli(['--url', stack.url, 'even-sum', '--resume', token, shorter]);
     expect(wrongSize.code).toBe(2);
     expect(wrongSize.stderr).toMatch(
       /has 1000 bytes but upload [0-9a-f]{32} is of \d+: resume it with the same file/,
@@ -116,9 +139,7 @@ describe('tasks even-sum resumes a presigned upload without re-sending stored pa
       /no upload 0123456789abcdef0123456789abcdef to resume: upload not found/,
     );
 
-    proxy.failPut = () => false;
-    proxy.puts.length = 0;
-    const resumed = await runCli(['--url', stack.url, 'even-sum', '--resume', token!, file]);
+    const resumed = await runCli(['--url', stack.url, 'even-sum', '--resume', token, file]);
 
     expect(resumed.code).toBe(0);
     expect(resumed.stdout).toBe(`${sum}\n`);
