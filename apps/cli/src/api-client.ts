@@ -1,5 +1,6 @@
 import { IDEMPOTENCY_KEY_HEADER, TaskKind } from '@app/tasks/contract';
 import type {
+  DirectUploadStateView,
   DirectUploadView,
   EvenSumResultView,
   TaskStatusView,
@@ -120,6 +121,15 @@ export class ApiClient {
       throw new Error('the server answered POST /even-sum/uploads with an unexpected body');
     }
     return plan;
+  }
+
+  /** GET /even-sum/uploads/:token: the parts stored so far, fresh URLs for the rest (and the session kept alive). */
+  async uploadState(token: string): Promise<DirectUploadStateView> {
+    const res = await this.call('GET', `/even-sum/uploads/${encodeURIComponent(token)}`);
+    const state = await this.expectJson<DirectUploadStateView>(res, [200]);
+    if (!(state.partSize > 0) || !Array.isArray(state.stored) || !Array.isArray(state.missing))
+      throw new Error('the server answered GET /even-sum/uploads/:token with an unexpected body');
+    return state;
   }
 
   /** POST /even-sum/uploads/:token/complete: the task starts. */

@@ -1,4 +1,4 @@
-import { Controller, Delete, HttpCode, Param, Post, Req, UseGuards } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Param, Post, Req, UseGuards } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBody,
@@ -7,6 +7,7 @@ import {
   ApiCreatedResponse,
   ApiNoContentResponse,
   ApiNotFoundResponse,
+  ApiOkResponse,
   ApiOperation,
   ApiParam,
   ApiPayloadTooLargeResponse,
@@ -17,19 +18,26 @@ import type { Request } from 'express';
 import { ClientId } from '../http/client-id.decorator';
 import { SubmitsTask } from '../http/lead-time.interceptor';
 import { TaskKind } from '@app/tasks/contract';
-import type { DirectUploadView, TokenView } from '@app/tasks/contract';
+import type { DirectUploadStateView, DirectUploadView, TokenView } from '@app/tasks/contract';
 import { ApiKeyGuard } from '../auth/api-key.guard';
 import { ClientThrottlerGuard } from '../auth/client-throttler.guard';
 import { ErrorDto, TokenDto } from '../tasks/task.dto';
 import { readJson } from './direct-upload.body';
-import { COMPLETE_UPLOAD_SCHEMA, DirectUploadDto, START_UPLOAD_SCHEMA } from './direct-upload.dto';
+import {
+  COMPLETE_UPLOAD_SCHEMA,
+  DirectUploadDto,
+  DirectUploadStateDto,
+  START_UPLOAD_SCHEMA,
+} from './direct-upload.dto';
 import { DirectUploadService } from './direct-upload.service';
 
 const HOW =
   'For files too big to pass through the api (STORAGE=s3 only). 1. POST /even-sum/uploads {size}. ' +
   "2. PUT each part (bytes [(n-1)·partSize, n·partSize) of the file) to its URL, no credentials needed; keep each reply's ETag header " +
   "(from a browser the bucket's CORS rule must expose ETag). 3. POST /even-sum/uploads/{token}/complete with every part and ETag " +
-  'before expiresAt. Then poll /even-sum/{token}/status as for a streamed upload.';
+  'before expiresAt. Then poll /even-sum/{token}/status as for a streamed upload. ' +
+  'An interrupted upload resumes: GET /even-sum/uploads/{token} lists the parts already stored and ' +
+  'fresh URLs for the missing ones. A session expires PRESIGN_EXPIRES_SECONDS after its last request (start, GET or complete).';
 
 @ApiTags('even-sum')
 @UseGuards(ApiKeyGuard)
@@ -100,6 +108,32 @@ export class DirectUploadController {
     @ClientId() client: string,
   ): Promise<TokenView> {
     return { token: await this.uploads.complete(token, req, client) };
+  }
+
+  @Get(':token')
+  @UseGuards(ClientThrottlerGuard)
+  @ApiOperation({
+    summary: 'Resume a direct upload: the parts already stored, fresh URLs for the missing ones',
+    description:
+      HOW +
+      ' A stored part of another size than planned is listed as missing. The request keeps the session alive.',
+  })
+  @ApiParam({ name: 'token', example: 'b27f6016f9cf46a6baaddf09d2e5b221' })
+  @ApiOkResponse({
+    type: DirectUploadStateDto,
+    description: 'PUT the missing parts, then complete with every part',
+  })
+  @ApiNotFoundResponse({
+    type: ErrorDto,
+    description: "Unknown, expired, completed or aborted upload, or another client's",
+  })
+  @ApiConflictResponse({ type: ErrorDto, description: 'STORAGE=fs' })
+  @ApiTooManyRequestsResponse({ type: ErrorDto, description: 'Rate limit (with Retry-After)' })
+  async state(
+    @Param('token') token: string,
+    @ClientId() client: string,
+  ): Promise<DirectUploadStateView> {
+    return this.uploads.state(token, client);
   }
 
   @Delete(':token')

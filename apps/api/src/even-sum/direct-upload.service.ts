@@ -14,7 +14,7 @@ import {
 } from '@app/tasks/storage';
 import { planUploadParts } from './upload-parts';
 import { UploadSession, UploadSessionStore } from '@app/tasks/records';
-import type { DirectUploadView } from '@app/tasks/contract';
+import type { DirectUploadStateView, DirectUploadView } from '@app/tasks/contract';
 import { TaskSubmitter } from '../tasks/task-submitter.service';
 import {
   completeBodyLimit,
@@ -116,13 +116,73 @@ export class DirectUploadService {
   }
 
   /**
+   * The client is active: its session and reservation now expire PRESIGN_EXPIRES_SECONDS from now,
+   * not from the start (a slow client comes back for fresh URLs anyway, as they expire too).
+   */
+  private async touch(
+    token: string,
+    session: UploadSession,
+    now = Date.now(),
+  ): Promise<UploadSession> {
+    const expiresIn = this.config.presignExpiresSeconds;
+    const touched = { ...session, expiresAt: now + expiresIn * 1000 };
+    if (!(await this.sessions.touch(token, touched, expiresIn))) throw notFound(NOT_FOUND);
+    // Re-reserving the same bytes replaces the session's own reservation: only its expiry moves.
+    await this.submitter.reserveUpload(session.client, token, session.size, touched.expiresAt);
+    return touched;
+  }
+
+  /**
+   * Where an upload stands: the parts the bucket holds (number, size, ETag) and fresh URLs for
+   * the missing ones, so a client that lost its network or its URLs resumes without re-sending
+   * what is stored. A stored part whose size is not its planned size is listed as missing (it is
+   * not this file's part; the PUT to its URL replaces it). Checks the session before asking S3.
+   */
+  async state(token: string, client: string): Promise<DirectUploadStateView> {
+    const session = await this.touch(token, await this.session(token, client));
+    const uploads = this.uploads();
+    const key = blobKeys.evenSumInput(token);
+    const { size, partSize, parts: count } = session;
+    const planned = (n: number) => Math.min(partSize, size - (n - 1) * partSize);
+    const stored = await uploads.listParts(key, session.uploadId).catch(async (err: unknown) => {
+      if (!(err instanceof BlobNotFoundError)) throw err;
+      // The upload was aborted under the session (the bucket's lifecycle rule): nothing to resume.
+      await this.sessions.delete(token);
+      await this.submitter.release(client, token);
+      throw notFound(NOT_FOUND);
+    });
+    const held = new Map(
+      stored
+        .filter((p) => p.partNumber <= count && p.size === planned(p.partNumber))
+        .map((p) => [p.partNumber, p]),
+    );
+    const expiresIn = this.config.presignExpiresSeconds;
+    const urls = await Promise.all(
+      Array.from({ length: count }, (_, i) =>
+        uploads.presignPart(key, session.uploadId, i + 1, expiresIn, planned(i + 1)),
+      ),
+    );
+    return {
+      token,
+      size,
+      partSize,
+      stored: [...held.values()].map((p) => ({ ...p, url: urls[p.partNumber - 1] })),
+      missing: urls
+        .map((url, i) => ({ partNumber: i + 1, url }))
+        .filter((p) => !held.has(p.partNumber)),
+      expiresAt: new Date(session.expiresAt).toISOString(),
+    };
+  }
+
+  /**
    * Assembles the parts, checks the object has the declared size, and submits the task as the
    * streaming route does (its lead time counted from the start of the upload). The storage mode
    * and the session are checked before the body is read, and the body is read only up to what
    * the session's parts need.
    */
   async complete(token: string, req: Request, client: string): Promise<string> {
-    const session = await this.session(token, client);
+    // Touched first: a completion the storage refuses leaves the client a whole period to fix it.
+    const session = await this.touch(token, await this.session(token, client));
     const uploads = this.uploads();
     const parts = parseCompletedParts(
       await readJson(req, completeBodyLimit(session.parts)),

@@ -1,12 +1,15 @@
 import { Command, Option } from 'commander';
 import type { ContextFactory } from '../cli-context';
 import { inputFileSize } from '../input-file';
+import { UsageError } from '../exit-codes';
+import { resumeUpload } from '../upload/resumable-upload';
 import { uploadNumbersFile, UPLOAD_MODES, UploadMode } from '../upload/upload-numbers-file';
 import { waitForEvenSum } from '../wait-for-task';
 
 interface EvenSumOptions {
   wait: boolean;
   upload: UploadMode;
+  resume?: string;
 }
 
 /** `tasks even-sum numbers.txt`: upload with a progress bar, wait with a processing bar, print the exact sum. */
@@ -26,20 +29,47 @@ export function registerEvenSumCommand(program: Command, context: ContextFactory
         .choices(UPLOAD_MODES)
         .default('auto'),
     )
+    .option(
+      '--resume <token>',
+      'finish an interrupted presigned upload of this same file: sends only the parts the bucket lacks',
+    )
     .action(async (file: string, options: EvenSumOptions, command: Command) => {
       const ctx = context(command);
       const size = await inputFileSize(file);
       const bar = ctx.progress({ label: 'upload', unit: 'bytes', total: size });
-      let token: string;
+      let token: string | undefined = options.resume;
       let parts = 0;
+      let sent = 0;
+      const onBytes = (delta: number) => bar.update((sent += delta));
+      const onResume = (cause: Error) =>
+        ctx.info(`upload: ${cause.message}; resuming from the parts the bucket holds`);
       try {
-        ({ token } = await uploadNumbersFile(ctx.client, file, size, {
-          mode: options.upload,
-          onProgress: (sent) => bar.update(sent),
-          onPresigned: (plan) => (parts = plan.parts.length),
-          onRetry: (err) => ctx.info(`upload failed (${err.message}); sending it again`),
-        }));
+        if (options.resume) {
+          if (options.upload === 'stream')
+            throw new UsageError('--resume finishes a presigned upload: drop --upload stream');
+          token = await resumeUpload(ctx.client, options.resume, file, size, {
+            file,
+            size,
+            signal: ctx.client.signal,
+            onBytes,
+            onResume,
+            onState: (state) => (parts = state.stored.length + state.missing.length),
+          });
+        } else {
+          ({ token } = await uploadNumbersFile(ctx.client, file, size, {
+            mode: options.upload,
+            onProgress: (bytes) => bar.update(bytes),
+            onResume,
+            onPresigned: (plan) => ((parts = plan.parts.length), (token = plan.token)),
+            onRetry: (err) => ctx.info(`upload failed (${err.message}); sending it again`),
+          }));
+        }
         bar.complete();
+      } catch (err) {
+        // The parts already sent stay in the bucket until the session expires: say how to use them.
+        if (token && parts && !(err instanceof UsageError))
+          ctx.info(`resume with: tasks even-sum --resume ${token} ${file}`);
+        throw err;
       } finally {
         bar.stop();
       }

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { DirectUploadView } from '@app/tasks/contract';
+import type { DirectUploadView, PresignedPartView } from '@app/tasks/contract';
 import type { CompletedPart } from '../api-client';
 import { CliError, ExitCode, InterruptedError, ServerError } from '../exit-codes';
 import { networkCode, requestError, serverError } from '../http-errors';
@@ -29,17 +29,17 @@ export function partRange(
   return { start, end: Math.min(start + partSize, size) };
 }
 
-/**
- * PUTs each part of the file to its presigned URL, `concurrency` at a time, retrying a part that
- * fails on the network or with a 5xx/429 (storage throttles and hiccups; a 403 from an expired
- * or wrong signature will not get better). The first part that fails for good cancels the others.
- * Returns the parts' ETags for the completion call, in part order.
- */
+/** PUTs every part of a new upload (see sendParts), once the plan is checked to cover the file. */
 export async function uploadParts(
   plan: Pick<DirectUploadView, 'partSize' | 'parts'>,
   options: PartUploadOptions,
 ): Promise<CompletedPart[]> {
-  const { size } = options;
+  checkPlan(plan, options.size);
+  return sendParts(plan, options);
+}
+
+/** Checks that the server's plan of a new upload has every part of a file of `size` bytes. */
+export function checkPlan(plan: Pick<DirectUploadView, 'partSize' | 'parts'>, size: number): void {
   const { partSize } = plan;
   const parts = [...plan.parts].sort((a, b) => a.partNumber - b.partNumber);
   const expected = Math.max(1, Math.ceil(size / partSize));
@@ -48,6 +48,22 @@ export async function uploadParts(
       `the server's upload plan has ${parts.length} parts for a file of ${expected} parts of ${partSize} bytes`,
     );
   }
+}
+
+/**
+ * PUTs the given parts of the file to their presigned URLs, `concurrency` at a time, retrying a
+ * part that fails on the network or with a 5xx/429 (storage throttles and hiccups; a 403 from an
+ * expired or wrong signature will not get better with the same URL). The first part that fails for
+ * good cancels the others. Returns the sent parts' ETags, in part order.
+ */
+export async function sendParts(
+  plan: { partSize: number; parts: readonly PresignedPartView[] },
+  options: PartUploadOptions,
+): Promise<CompletedPart[]> {
+  const { size } = options;
+  const { partSize } = plan;
+  const parts = [...plan.parts].sort((a, b) => a.partNumber - b.partNumber);
+  if (!parts.length) return [];
   // One failed part stops the others: no point sending gigabytes that cannot be completed.
   const stop = new AbortController();
   const signal = AbortSignal.any([options.signal, stop.signal]);

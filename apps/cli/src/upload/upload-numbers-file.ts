@@ -1,7 +1,8 @@
 import type { DirectUploadView } from '@app/tasks/contract';
 import type { ApiClient } from '../api-client';
 import { CliError, ExitCode, InterruptedError } from '../exit-codes';
-import { uploadParts } from './presigned-upload';
+import { checkPlan } from './presigned-upload';
+import { sendMissingParts } from './resumable-upload';
 import { submitWithRetries } from './retry-submission';
 
 /** auto: presigned multipart when the server offers it (S3 mode), else streamed through the api. */
@@ -18,6 +19,8 @@ export interface UploadNumbersOptions {
   onRetry?: (err: Error, attempt: number) => void;
   /** Parts in flight at once in presigned mode. */
   concurrency?: number;
+  /** Told when a presigned upload failed and resumes from the parts the bucket holds. */
+  onResume?: (cause: Error) => void;
 }
 
 /** Uploads an even-sum input file and starts its task; resolves with the token and the way it went. */
@@ -55,13 +58,20 @@ export async function uploadNumbersFile(
     }
     via = 'presigned';
     options.onPresigned?.(plan);
-    const parts = await uploadParts(plan, {
-      file,
-      size,
-      signal: client.signal,
-      onBytes,
-      concurrency: options.concurrency,
-    });
+    checkPlan(plan, size);
+    const parts = await sendMissingParts(
+      client,
+      plan.token,
+      { partSize: plan.partSize, stored: [], missing: plan.parts },
+      {
+        file,
+        size,
+        signal: client.signal,
+        onBytes,
+        concurrency: options.concurrency,
+        onResume: options.onResume,
+      },
+    );
     return { token: await client.completeUpload(plan.token, parts), via };
   } catch (err) {
     if (!(err instanceof InterruptedError)) throw err;

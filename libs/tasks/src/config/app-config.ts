@@ -39,8 +39,10 @@ export const configSchema = z.object({
   // Part size of multipart uploads (streamed through the api and presigned): S3 wants >= 5 MiB
   // parts; the api buffers up to 4 parts per streamed upload, so this bounds its memory too.
   S3_PART_BYTES: int(5 * MiB, 5 * GiB).default(8 * MiB),
-  // Lifetime of presigned part URLs (direct uploads); an unfinished upload is aborted after it.
-  PRESIGN_EXPIRES_SECONDS: int(60, 7 * 86400).default(3600),
+  // Lifetime of presigned part URLs (direct uploads), and of an upload session after the client's
+  // last request on it (start, GET to resume, complete); an unfinished upload is aborted after it.
+  // A few seconds are allowed so that the tests can see a session expire.
+  PRESIGN_EXPIRES_SECONDS: int(2, 7 * 86400).default(3600),
   // Lifetime of a presigned result download (GET …/result?redirect=true, STORAGE=s3): short, as the
   // URL is a bearer credential for the result; the client follows it at once.
   RESULT_URL_EXPIRES_SECONDS: int(1, 7 * 86400).default(60),

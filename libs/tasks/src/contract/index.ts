@@ -5,11 +5,13 @@ export { TASK_STATUSES, TERMINAL_STATUSES, TaskKind, isTaskStatus, isTerminal } 
 export { isTaskToken, newTaskToken, TOKEN_PATTERN, TOKEN_SOURCE } from './task-token';
 export type { TaskStatus } from './task-kind';
 export type {
+  DirectUploadStateView,
   DirectUploadView,
   EvenSumProgressView,
   EvenSumResultView,
   PresignedPartView,
   TaskEventName,
+  StoredPartView,
   TaskStatusView,
   TokenView,
 } from './task-views';

@@ -68,3 +68,25 @@ export interface DirectUploadView {
  * TaskStatusView) and the stream closes. The first event is always the current status.
  */
 export type TaskEventName = 'status' | 'progress' | 'end';
+/** A part the bucket already holds; `url` replaces it, should its bytes not be the client's. */
+export interface StoredPartView {
+  partNumber: number;
+  /** Bytes stored: always the part's planned size (a part of another size is listed as missing). */
+  size: number;
+  etag: string;
+  url: string;
+}
+
+/**
+ * GET /even-sum/uploads/:token (S3 mode): the parts stored so far and fresh URLs for the missing
+ * ones, all valid until `expiresAt`, when the session expires unless the client comes back.
+ */
+export interface DirectUploadStateView {
+  token: string;
+  /** The declared file size. */
+  size: number;
+  partSize: number;
+  stored: StoredPartView[];
+  missing: PresignedPartView[];
+  expiresAt: string;
+}

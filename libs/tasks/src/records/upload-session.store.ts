@@ -13,6 +13,7 @@ export interface UploadSession {
   parts: number;
   /** When the upload was requested (epoch ms): the task's lead time starts here. */
   requestedAt: number;
+  /** When the session expires unless the client comes back (epoch ms); moved by each request. */
   expiresAt: number;
 }
 
@@ -21,8 +22,8 @@ export interface UploadSession {
 const COMPLETING_MS = 15 * 60_000;
 
 /**
- * Direct-upload sessions in Redis (`<prefix>:upload:<token>`), kept until their presigned URLs
- * expire. Both apps use it: the api to start and complete uploads, the worker's sweep to spare
+ * Direct-upload sessions in Redis (`<prefix>:upload:<token>`), kept until PRESIGN_EXPIRES_SECONDS
+ * after the client's last request on them (each request presigns fresh URLs). Both apps use it: the api to start and complete uploads, the worker's sweep to spare
  * uploads still in progress.
  */
 @Injectable()
@@ -49,6 +50,17 @@ export class UploadSessionStore {
   async get(token: string): Promise<UploadSession | undefined> {
     const raw = await this.redis.get(this.key(token));
     return raw ? (JSON.parse(raw) as UploadSession) : undefined;
+  }
+
+  /**
+   * Saves `session` again with a fresh `ttlSeconds` (the client is active: a session expires after
+   * PRESIGN_EXPIRES_SECONDS without activity). False when it has ended meanwhile: it is not revived.
+   */
+  async touch(token: string, session: UploadSession, ttlSeconds: number): Promise<boolean> {
+    return (
+      (await this.redis.set(this.key(token), JSON.stringify(session), 'EX', ttlSeconds, 'XX')) ===
+      'OK'
+    );
   }
 
   /** True while the session exists (its upload must not be swept). */

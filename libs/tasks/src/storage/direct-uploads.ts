@@ -6,6 +6,14 @@ export interface UploadedPart {
   etag: string;
 }
 
+/** A part the storage already holds, as ListParts reports it. */
+export interface StoredPart {
+  partNumber: number;
+  /** Bytes stored. */
+  size: number;
+  etag: string;
+}
+
 /** Thrown when the storage refuses a completion (a part missing, too small, or with the wrong ETag). */
 export class UploadRejectedError extends Error {
   override readonly name = 'UploadRejectedError';
@@ -31,6 +39,8 @@ export interface DirectUploads {
   ): Promise<string>;
   /** Assembles the parts into `key`: UploadRejectedError when they do not fit, BlobNotFoundError when the upload is gone. */
   completeMultipartUpload(key: string, uploadId: string, parts: UploadedPart[]): Promise<void>;
+  /** The parts the storage holds so far, by part number (BlobNotFoundError when the upload is gone). */
+  listParts(key: string, uploadId: string): Promise<StoredPart[]>;
   /** Drops an unfinished upload and its parts (done when it is already gone). */
   abortMultipartUpload(key: string, uploadId: string): Promise<void>;
 }

@@ -11,7 +11,7 @@ export {
 } from './blob-store';
 export type { BlobStore } from './blob-store';
 export { UploadRejectedError, supportsDirectUploads } from './direct-uploads';
-export type { DirectUploads, UploadedPart } from './direct-uploads';
+export type { DirectUploads, StoredPart, UploadedPart } from './direct-uploads';
 export { supportsPresignedReads } from './presigned-reads';
 export type { PresignedReads } from './presigned-reads';
 export { FsBlobStore } from './fs-blob-store';

@@ -15,7 +15,7 @@ import { pipeline } from 'node:stream/promises';
 import { isTaskToken } from '../contract';
 import { assertBlobKey, assertBlobPrefix } from './blob-store';
 import type { BlobRead, BlobStore, PutOptions } from './blob-store';
-import type { DirectUploads, UploadedPart } from './direct-uploads';
+import type { DirectUploads, StoredPart, UploadedPart } from './direct-uploads';
 import type { PresignedReads } from './presigned-reads';
 import { meterBody } from './metered-body';
 import { fromS3Error, rethrow, s3ErrorName } from './s3-errors';
@@ -234,6 +234,10 @@ export class S3BlobStore implements BlobStore, DirectUploads, PresignedReads {
 
   completeMultipartUpload(key: string, uploadId: string, parts: UploadedPart[]): Promise<void> {
     return this.uploads.completeMultipartUpload(key, uploadId, parts);
+  }
+
+  listParts(key: string, uploadId: string): Promise<StoredPart[]> {
+    return this.uploads.listParts(key, uploadId);
   }
 
   abortMultipartUpload(key: string, uploadId: string): Promise<void> {

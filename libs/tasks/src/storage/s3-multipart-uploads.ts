@@ -4,13 +4,14 @@ import {
   CreateMultipartUploadCommand,
   ListMultipartUploadsCommand,
   ListPartsCommand,
+  Part,
   S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { isTaskToken } from '../contract';
 import { assertBlobKey, BlobNotFoundError } from './blob-store';
-import { DirectUploads, UploadedPart, UploadRejectedError } from './direct-uploads';
+import { DirectUploads, StoredPart, UploadedPart, UploadRejectedError } from './direct-uploads';
 import { fromS3Error, rethrow, s3ErrorName } from './s3-errors';
 
 // S3's answers to a completion whose part list does not fit the upload: the client's mistake (400).
@@ -101,6 +102,16 @@ export class S3MultipartUploads implements DirectUploads {
     }
   }
 
+  async listParts(key: string, uploadId: string): Promise<StoredPart[]> {
+    assertBlobKey(key);
+    const parts: StoredPart[] = [];
+    for await (const page of this.partPages(key, uploadId)) {
+      for (const { PartNumber, Size, ETag } of page)
+        if (PartNumber && ETag) parts.push({ partNumber: PartNumber, size: Size ?? 0, etag: ETag });
+    }
+    return parts.sort((a, b) => a.partNumber - b.partNumber);
+  }
+
   async abortMultipartUpload(key: string, uploadId: string): Promise<void> {
     assertBlobKey(key);
     await this.s3
@@ -159,15 +170,23 @@ export class S3MultipartUploads implements DirectUploads {
   /** When the newest part of an upload arrived (0 when it has none). */
   private async lastPartAt(Key: string, UploadId: string): Promise<number> {
     let newest = 0;
+    for await (const page of this.partPages(Key, UploadId))
+      for (const part of page) newest = Math.max(newest, part.LastModified?.getTime() ?? 0);
+    return newest;
+  }
+
+  /** The parts of an upload, a ListParts page at a time (at most 1000 parts each on S3). */
+  private async *partPages(Key: string, UploadId: string): AsyncIterable<Part[]> {
     let PartNumberMarker: string | undefined;
     do {
       const page = await this.s3
         .send(new ListPartsCommand({ Bucket: this.bucket, Key, UploadId, PartNumberMarker }))
-        .catch(rethrow());
-      for (const part of page.Parts ?? [])
-        newest = Math.max(newest, part.LastModified?.getTime() ?? 0);
+        .catch((err: unknown) => {
+          if (s3ErrorName(err) === 'NoSuchUpload') throw new BlobNotFoundError(Key);
+          throw fromS3Error(err, Key);
+        });
+      yield page.Parts ?? [];
       PartNumberMarker = page.IsTruncated ? page.NextPartNumberMarker : undefined;
     } while (PartNumberMarker !== undefined);
-    return newest;
   }
 }
