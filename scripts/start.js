@@ -1,7 +1,6 @@
 #!/usr/bin/env node
-// `npm start`: the api, a worker and the express worker from dist/ (or `--dev`: nest watch mode, one
-// worker for both lanes), on the Redis at REDIS_URL or a private one. Ctrl-C stops everything; if one
-// process dies, the others are stopped.
+// `npm start`: the api and a worker from dist/ (or `--dev`: in nest watch mode), on the Redis at
+// REDIS_URL or a private one. Ctrl-C stops everything; if one process dies, the others are stopped.
 const { spawn } = require('node:child_process');
 const { ensureRedis } = require('./redis-ensure');
 
@@ -15,26 +14,16 @@ async function main() {
     process.exit(1);
   }
   const env = { ...process.env, REDIS_URL: redis.url };
-  // The express worker takes only the express lane (a quiet client's units) at the api's CPU
-  // priority, beside the worker that runs everything else niced (WORKER_NICE): see docs/architecture.md.
-  const workerPort = Number(process.env.WORKER_HTTP_PORT || 5001);
   const commands = dev
     ? [
-        ['npx', ['nest', 'start', 'api', '--watch'], {}],
-        ['npx', ['nest', 'start', 'worker', '--watch'], {}],
+        ['npx', ['nest', 'start', 'api', '--watch']],
+        ['npx', ['nest', 'start', 'worker', '--watch']],
       ]
     : [
-        [process.execPath, ['dist/apps/api/main.js'], {}],
-        [process.execPath, ['dist/apps/worker/main.js'], { WORKER_LANES: 'normal' }],
-        [
-          process.execPath,
-          ['dist/apps/worker/main.js'],
-          { WORKER_LANES: 'express', WORKER_NICE: '0', WORKER_HTTP_PORT: String(workerPort + 1) },
-        ],
+        [process.execPath, ['dist/apps/api/main.js']],
+        [process.execPath, ['dist/apps/worker/main.js']],
       ];
-  const children = commands.map(([cmd, args, extra]) =>
-    spawn(cmd, args, { env: { ...env, ...extra }, stdio: 'inherit' }),
-  );
+  const children = commands.map(([cmd, args]) => spawn(cmd, args, { env, stdio: 'inherit' }));
   let stopping = false;
   let exitCode = 0;
   const stop = (signal) => {

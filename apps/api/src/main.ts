@@ -16,6 +16,12 @@ async function bootstrap(): Promise<void> {
     bodyParser: false,
   });
   app.useLogger(app.get(Logger));
+  // Once, at boot: the deployment still sets a setting that no longer does anything. (The last
+  // argument is the context: nestjs-pino would take a lone message after an object for one.)
+  if (config.retiredSettings.length)
+    app
+      .get(Logger)
+      .warn({ settings: config.retiredSettings }, 'ignoring retired settings', 'Config');
   // Exit 0 once drained (Nest's default re-raises the signal: exit 143, a failure to orchestrators).
   app.enableShutdownHooks([], { useProcessExit: true });
   app.disable('x-powered-by');

@@ -12,7 +12,7 @@ describe(TaskSubmitter.name, () => {
   const blobs = { deletePrefix: jest.fn() };
   const metrics = { uploadBytes: { inc: jest.fn() } };
   const usage = { reserve: jest.fn(async () => 'ok'), cancel: jest.fn(async () => undefined) };
-  const fair = { tag: jest.fn(async () => [{ tag: 40, priority: 41, express: false }]) };
+  const fair = { tag: jest.fn(async () => [{ tag: 40, priority: 41 }]) };
   const sut = new TaskSubmitter(
     config as never,
     store as never,
@@ -57,7 +57,7 @@ describe(TaskSubmitter.name, () => {
     expect(queue.add).toHaveBeenCalledWith(
       JobName.Randomize,
       { token, inputKey: `${token}/input.png`, blockSize: 60, tag: 40 },
-      { jobId: token, priority: 41, express: false },
+      { jobId: token, priority: 41 },
     );
     expect(metrics.uploadBytes.inc).toHaveBeenCalledWith({ task: 'randomize' }, 9);
   });
@@ -77,7 +77,7 @@ describe(TaskSubmitter.name, () => {
     expect(queue.add).toHaveBeenCalledWith(
       JobName.EvenSumPlan,
       { token, inputKey: `${token}/input.txt`, tag: 40 },
-      { jobId: token, priority: 41, express: false },
+      { jobId: token, priority: 41 },
     );
   });
 
