@@ -13,7 +13,7 @@ describe(loadConfig.name, () => {
       maxUploadBytes: 10 * 1024 ** 3,
       chunkBytes: 64 * 1024 * 1024,
       resultTtlSeconds: 86400,
-      fairness: { tags: true, gateOrder: 'least-recent-cpu' },
+      fairness: { tags: true },
       retiredSettings: [],
     });
     expect(sut.workerConcurrency).toBeGreaterThanOrEqual(1);
@@ -47,7 +47,7 @@ describe(loadConfig.name, () => {
     expect(sut.port).toBe(8080);
     expect(sut.queuePrefix).toBe('{t1}');
     expect(sut.adminToken).toBeUndefined();
-    expect(sut.fairness).toEqual({ tags: false, gateOrder: 'least-recent-cpu' });
+    expect(sut.fairness).toEqual({ tags: false });
   });
 
   it('ignores the settings of removed layers, naming each with what to do instead', () => {

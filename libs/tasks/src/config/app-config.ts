@@ -80,8 +80,6 @@ export const configSchema = z.object({
   API_KEYS: optionalString,
   // Fair start tags as bull priorities; false: FIFO in each queue (for measurement: bench:fairness).
   FAIR_SCHEDULING: bool.default('true'),
-  // Who goes first at a worker's CPU gate (for measurement).
-  CPU_GATE_ORDER: z.enum(['least-recent-cpu', 'fifo']).default('least-recent-cpu'),
   RATE_LIMIT_PER_MINUTE: int(1).default(600),
   MAX_PENDING_TASKS_PER_CLIENT: int(1).default(1000),
   MAX_STORED_BYTES_PER_CLIENT: int(1).default(50 * GiB),
@@ -109,6 +107,7 @@ export const RETIRED_SETTINGS: Readonly<Record<string, string>> = {
   FAIR_TAGS: 'the same as FAIR_SCHEDULING now that the express lane is gone: set that instead',
   WORKER_LANES: 'every worker consumes every queue (there is no express lane any more)',
   WORKER_NICE: 'workers are no longer reniced: start the process with `nice` if you want one',
+  CPU_GATE_ORDER: "a worker's CPU gate admits steps first come, first served",
 };
 
 /** The validated, typed configuration shared by the api and the worker. */
@@ -155,8 +154,8 @@ export interface AppConfig {
   adminToken?: string;
   /** Set when API_KEYS turns authentication on. */
   apiKeys?: ApiKey[];
-  /** The fairness layers in force: fair start tags (FAIR_SCHEDULING) and the CPU gate's order. */
-  fairness: { tags: boolean; gateOrder: 'least-recent-cpu' | 'fifo' };
+  /** Fair start tags order each queue (FAIR_SCHEDULING; else FIFO). */
+  fairness: { tags: boolean };
   rateLimitPerMinute: number;
   maxPendingTasksPerClient: number;
   maxStoredBytesPerClient: number;
@@ -236,7 +235,6 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     apiKeys,
     fairness: {
       tags: e.FAIR_SCHEDULING,
-      gateOrder: e.CPU_GATE_ORDER,
     },
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     maxPendingTasksPerClient: e.MAX_PENDING_TASKS_PER_CLIENT,

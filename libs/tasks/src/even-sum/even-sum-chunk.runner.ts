@@ -46,7 +46,6 @@ export class EvenSumChunkRunner {
   private async scan({
     token,
     inputKey,
-    client,
     index,
     start,
     end,
@@ -58,7 +57,7 @@ export class EvenSumChunkRunner {
       (from, to) => this.blobs.readRange(inputKey, from, to),
       { start, end, size },
       // Each part takes its turn at the process's CPU gate with the other running jobs' steps.
-      (state, bytes, prev) => this.gate.run(client, () => this.pool.scanSlice(state, bytes, prev)),
+      (state, bytes, prev) => this.gate.run(() => this.pool.scanSlice(state, bytes, prev)),
       // scanRange reports every 8 MiB: one small Lua call each, fire and forget.
       (bytesDone) =>
         void this.chunks

@@ -29,8 +29,8 @@ export class RandomizeRunner {
     const started = performance.now();
     const input = await this.blobs.getBuffer(inputKey);
     // Decode and encode are the CPU-heavy steps: each takes its turn at the process's CPU gate.
-    const { image, format } = await this.gate.run(record.client, () => this.codec.decode(input));
-    const png = await this.gate.run(record.client, () => {
+    const { image, format } = await this.gate.run(() => this.codec.decode(input));
+    const png = await this.gate.run(() => {
       const { cols, rows } = blockGrid(image.width, image.height, blockSize);
       const shuffled = shuffleBlocks(image, blockSize, blockPermutation(cols * rows, seed));
       return this.codec.encode({ ...image, data: shuffled }, format);
