@@ -23,8 +23,9 @@ export class CleanupProcessor implements JobHandler<JobName.Cleanup>, OnApplicat
   }
 
   async handle(): Promise<void> {
-    // An earlier version's api may still add to a retired queue during a rolling deploy.
-    await this.retired.drain();
     await this.cleaner.sweep();
+    // An earlier version's api may still add to a retired queue during a rolling deploy. After the
+    // sweep, so that a failure here (the job fails, logged; the next interval tries again) skips nothing.
+    await this.retired.drain();
   }
 }
