@@ -1,20 +1,20 @@
 // npm run bench:fairness [-- --noisy-bytes 1GB --noisy-images 200 --quiet-interval-ms 100 --workers 2
-//   --concurrency 1 --express-worker true --ecs-concurrency 2 --repeat 3 --configs compose,compose:fifo]
+//   --concurrency 1 --ecs-concurrency 2 --repeat 3 --configs compose,compose:fifo]
 // Real api + workers: (1) a quiet client's small jobs alone, (2) the same while a noisy client has a
 // 1 GB even-sum and 200 images in flight, once per configuration. Prints R = quiet p95 under
 // contention / quiet p95 alone (the same run and shape), and the noisy client's total time; the
 // rounds are repeated (a p95 of 20 lead times on a shared 2-core machine is noisy), configurations
 // interleaved within each run so that load drift hits all alike, and judged on the median.
 //
-// A configuration is a shape with fairness layers switched off, `shape[:switch+switch…]`:
-//   compose  api + `--workers` normal workers × `--concurrency` slots (niced) + the express worker
-//            (WORKER_LANES=express, WORKER_NICE=0), as `npm start` and docker-compose run it
-//            (`--express-worker false`: `--workers` workers with all lanes instead);
-//   ecs      api + one WORKER_LANES=all worker × `--ecs-concurrency` slots (WORKER_NICE 0), one per machine;
-//   switches no-tags (FAIR_TAGS=false), no-express (EXPRESS_LANE=false), gate-fifo
-//            (CPU_GATE_ORDER=fifo), no-nice (WORKER_NICE=0 everywhere), nice (ecs: WORKER_NICE=10, the
-//            default before 2026-12-03), no-express-worker (compose:
-//            all lanes in every worker), fifo (FAIR_SCHEDULING=false: no tags, no express lane).
+// A configuration is a shape with fairness switched off or not, `shape[:switch+switch…]`:
+//   compose  api + `--workers` workers × `--concurrency` slots: docker-compose's two workers, scaled
+//            to as many CPU permits in all as the machine has cores;
+//   ecs      api + one worker × `--ecs-concurrency` slots, as one ECS task per machine runs it;
+//   switches fifo (FAIR_SCHEDULING=false: no fair tags, FIFO in each queue); no-tags is the same
+//            (it was FAIR_TAGS=false while an express lane existed beside the tags).
+// --breakdown true: where each quiet image's time went (api, waiting for a slot, the rest of its
+//   wait in bull, the CPU gate, decode + encode, the rest of its execution, after), from the statuses
+//   and the workers' `image steps` debug lines.
 import { loadavg } from 'node:os';
 import { Readable } from 'node:stream';
 import { generateNumbers } from '../apps/cli/src/numbers/number-generator';
@@ -65,16 +65,18 @@ async function finish(stack: Stack, job: Job): Promise<Record<string, unknown>> 
   const status = await waitForTask(stack.url, job.kind, job.token, 600_000, job.headers);
   if (status.status !== 'finished')
     throw new Error(`${job.kind} ${job.token}: ${String(status.error)}`);
-  return status;
+  return { ...status, kind: job.kind, token: job.token };
 }
 
-/** The quiet client: 10 images and 10 files of 1 MB, one every `intervalMs`, alternating; lead times in ms. */
+type Status = Record<string, unknown>;
+
+/** The quiet client: 10 images and 10 files of 1 MB, one every `intervalMs`, alternating; their statuses. */
 async function quietClient(
   stack: Stack,
   png: Buffer,
   numbers: Buffer,
   intervalMs: number,
-): Promise<number[]> {
+): Promise<Status[]> {
   const pending: Promise<Record<string, unknown>>[] = [];
   for (let i = 0; i < 20; i++) {
     const job =
@@ -94,7 +96,63 @@ async function quietClient(
         )
         .join('\n'),
     );
-  return statuses.map((s) => s.leadTimeMs as number);
+  return statuses;
+}
+
+const lead = (statuses: Status[]) => statuses.map((s) => s.leadTimeMs as number);
+
+/**
+ * Where a quiet image's lead time went (--breakdown), in ms: the api (request → enqueued), waiting
+ * for a slot (every randomize slot busy when it was enqueued: until the first of them finished),
+ * the rest of its wait in bull, waiting at the worker's CPU gate, decoding + encoding, the rest of
+ * its execution (blob reads and writes, records), and what follows (the finish write).
+ */
+function imageBreakdown(
+  quiet: Status[],
+  noisy: Status[],
+  steps: Map<string, Record<string, number>>,
+  slots: number,
+): Record<string, number>[] {
+  const t = (s: Status, field: string) => Date.parse(s[field] as string);
+  const images = [...quiet, ...noisy].filter((s) => s.kind === 'randomize');
+  return quiet
+    .filter((s) => s.kind === 'randomize')
+    .map((s) => {
+      const started = t(s, 'startedAt');
+      const queueWait = s.queueWaitMs as number;
+      const enqueued = started - queueWait;
+      const running = images.filter(
+        (o) => o !== s && t(o, 'startedAt') <= enqueued && t(o, 'finishedAt') > enqueued,
+      );
+      const slotWait =
+        running.length >= slots
+          ? Math.min(queueWait, Math.min(...running.map((o) => t(o, 'finishedAt'))) - enqueued)
+          : 0;
+      const step = steps.get(s.token as string) ?? {};
+      const exec = s.executionMs as number;
+      const cpu = (step.decodeMs ?? NaN) + (step.encodeMs ?? NaN);
+      const api = enqueued - t(s, 'requestedAt');
+      return {
+        lead: s.leadTimeMs as number,
+        api,
+        slotWait,
+        bullRest: queueWait - slotWait,
+        gateWait: step.gateWaitMs ?? NaN,
+        cpu,
+        otherExec: exec - (step.gateWaitMs ?? NaN) - cpu,
+        after: (s.leadTimeMs as number) - api - queueWait - exec,
+      };
+    });
+}
+
+function printBreakdown(name: string, rows: Record<string, number>[]): void {
+  if (!rows.length) return;
+  const keys = Object.keys(rows[0]);
+  const median = (k: string) => percentile(rows.map((r) => r[k]).filter(Number.isFinite), 50);
+  const worst = rows.reduce((a, b) => (b.lead > a.lead ? b : a));
+  console.log(
+    `  breakdown ${name}, quiet images (ms), median | slowest: ${keys.map((k) => `${k} ${Math.round(median(k))} | ${Math.round(worst[k])}`).join(', ')}`,
+  );
 }
 
 interface Options {
@@ -105,20 +163,12 @@ interface Options {
   intervalMs: number;
   workers: number;
   concurrency: number;
-  expressWorker: boolean;
   ecsConcurrency: number;
+  breakdown: boolean;
 }
 
 type Shape = 'compose' | 'ecs';
-const SWITCHES = [
-  'no-tags',
-  'no-express',
-  'gate-fifo',
-  'no-nice',
-  'nice',
-  'no-express-worker',
-  'fifo',
-];
+const SWITCHES = ['no-tags', 'fifo'];
 
 /** A deployment shape with some fairness layers switched off: the env of every process, and each worker's. */
 interface Config {
@@ -134,30 +184,16 @@ function configOf(name: string, opts: Options): Config {
   const off = new Set(rest);
   for (const s of off) if (!SWITCHES.includes(s)) throw new Error(`unknown switch ${s} in ${name}`);
   const env: Record<string, string> = {};
-  if (off.has('no-tags')) env.FAIR_TAGS = 'false';
-  if (off.has('no-express')) env.EXPRESS_LANE = 'false';
-  if (off.has('gate-fifo')) env.CPU_GATE_ORDER = 'fifo';
-  if (off.has('fifo')) env.FAIR_SCHEDULING = 'false';
-  // As deployed: normal-lane workers niced, the express worker and a lone all-lane worker not.
-  const nice = off.has('no-nice') ? '0' : shape === 'ecs' && !off.has('nice') ? '0' : '10';
-  const worker = (lanes: string, concurrency: number, niceness = nice) => ({
-    WORKER_CONCURRENCY: String(concurrency),
-    WORKER_LANES: lanes,
-    WORKER_NICE: niceness,
-  });
-  if (shape === 'ecs') return { name, shape, env, workers: [worker('all', opts.ecsConcurrency)] };
-  // As many CPU permits in all as the machine has cores (default: 2 workers × 1 slot), plus the
-  // express worker as compose runs it: the express lane only, at the api's CPU priority.
-  const express = opts.expressWorker && !off.has('no-express-worker');
-  const workers = Array.from({ length: opts.workers }, () =>
-    worker(express ? 'normal' : 'all', opts.concurrency),
-  );
-  if (express) workers.push(worker('express', opts.concurrency, '0'));
+  if (off.has('no-tags') || off.has('fifo')) env.FAIR_SCHEDULING = 'false';
+  const worker = (concurrency: number) => ({ WORKER_CONCURRENCY: String(concurrency) });
+  if (shape === 'ecs') return { name, shape, env, workers: [worker(opts.ecsConcurrency)] };
+  const workers = Array.from({ length: opts.workers }, () => worker(opts.concurrency));
   return { name, shape, env, workers };
 }
 
 interface Round {
   quiet: number[];
+  breakdown?: Record<string, number>[];
   noisyTotalMs?: number;
   noisyBusyDuringQuiet?: boolean;
   /** The machine's 1-minute load average as the round ended (other users of the cores show here). */
@@ -175,13 +211,25 @@ async function round(config: Config, withNoisy: boolean, opts: Options): Promise
     },
   });
   const startWorkers = async () => {
-    for (const env of config.workers) await stack.startWorker(env);
+    for (const env of config.workers)
+      await stack.startWorker(opts.breakdown ? { ...env, LOG_LEVEL: 'debug' } : env);
+  };
+  const slots = config.workers.reduce((n, w) => n + Number(w.WORKER_CONCURRENCY), 0);
+  const breakdown = (quiet: Status[], noisy: Status[]) => {
+    if (!opts.breakdown) return undefined;
+    const steps = new Map(
+      stack.workers
+        .flatMap((w) => w.logs())
+        .filter((l) => l.msg === 'image steps')
+        .map((l) => [l.token as string, l as Record<string, number>]),
+    );
+    return imageBreakdown(quiet, noisy, steps, slots);
   };
   try {
     if (!withNoisy) {
       await startWorkers();
       const quiet = await quietClient(stack, opts.png, opts.numbers, opts.intervalMs);
-      return { quiet, load: loadavg()[0] };
+      return { quiet: lead(quiet), breakdown: breakdown(quiet, []), load: loadavg()[0] };
     }
     // The noisy client's whole load is queued first (images from 8 connections, then the big file
     // streamed), so the quiet client meets all of it in flight; the upload's own CPU cost on the api
@@ -212,7 +260,13 @@ async function round(config: Config, withNoisy: boolean, opts: Options): Promise
     for (const job of [...images, big]) statuses.push(await finish(stack, job));
     const start = Math.min(...statuses.map((s) => Date.parse(s.startedAt as string)));
     const end = Math.max(...statuses.map((s) => Date.parse(s.finishedAt as string)));
-    return { quiet, noisyTotalMs: end - start, noisyBusyDuringQuiet: end >= quietEnded, load };
+    return {
+      quiet: lead(quiet),
+      breakdown: breakdown(quiet, statuses),
+      noisyTotalMs: end - start,
+      noisyBusyDuringQuiet: end >= quietEnded,
+      load,
+    };
   } finally {
     await stack.stop();
   }
@@ -227,8 +281,8 @@ async function main(): Promise<void> {
     intervalMs: Number(arg('quiet-interval-ms', '100')),
     workers: Number(arg('workers', '2')),
     concurrency: Number(arg('concurrency', '1')),
-    expressWorker: arg('express-worker', 'true') === 'true',
     ecsConcurrency: Number(arg('ecs-concurrency', '2')),
+    breakdown: arg('breakdown', 'false') === 'true',
   };
   const repeat = Number(arg('repeat', '3'));
   const configs = arg('configs', 'compose,compose:fifo')
@@ -282,6 +336,7 @@ async function main(): Promise<void> {
       console.log(
         `| ${run} | ${shape} alone | ${p(x.quiet, 50)} | ${p(x.quiet, 95)} | 1.00 | | | ${x.load.toFixed(1)} |`,
       );
+      if (x.breakdown) printBreakdown(`${shape} alone`, x.breakdown);
     }
     // Rotated each run, so that no configuration always follows the same one.
     const order = configs.map((_, i) => configs[(i + run - 1) % configs.length]);
@@ -294,6 +349,7 @@ async function main(): Promise<void> {
       console.log(
         `| ${run} | ${config.name} | ${p(x.quiet, 50)} | ${p(x.quiet, 95)} | ${r.toFixed(2)} | ${((x.noisyTotalMs ?? 0) / 1000).toFixed(1)} | ${x.noisyBusyDuringQuiet ? 'yes' : 'no'} | ${x.load.toFixed(1)} |`,
       );
+      if (x.breakdown) printBreakdown(config.name, x.breakdown);
     }
     // After every run, so that a run cut short still leaves its figures.
     summarize();

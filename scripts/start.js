@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// `npm start`: the api (one process per CPU), a worker and the express worker from dist/ (or
-// `--dev`: nest watch mode, one api process, one worker for both lanes), on the Redis at REDIS_URL
-// or a private one. Ctrl-C stops everything; if one process dies, the others are stopped.
+// `npm start`: the api (one process per CPU) and a worker from dist/ (or `--dev`: in nest watch
+// mode, one api process), on the Redis at REDIS_URL or a private one. Ctrl-C stops everything; if one
+// process dies, the others are stopped.
 const { spawn } = require('node:child_process');
 const { availableParallelism } = require('node:os');
 const { ensureRedis } = require('./redis-ensure');
@@ -16,13 +16,10 @@ async function main() {
     process.exit(1);
   }
   const env = { ...process.env, REDIS_URL: redis.url };
-  // The express worker takes only the express lane (a quiet client's units) at the api's CPU
-  // priority, beside the worker that runs everything else niced (WORKER_NICE): see docs/architecture.md.
-  const workerPort = Number(process.env.WORKER_HTTP_PORT || 5001);
   const commands = dev
     ? [
-        ['npx', ['nest', 'start', 'api', '--watch'], {}],
-        ['npx', ['nest', 'start', 'worker', '--watch'], {}],
+        ['npx', ['nest', 'start', 'api', '--watch']],
+        ['npx', ['nest', 'start', 'worker', '--watch']],
       ]
     : [
         // One api process per CPU (node:cluster, API_PROCESSES), unless the environment says otherwise.
@@ -31,16 +28,9 @@ async function main() {
           ['dist/apps/api/main.js'],
           { API_PROCESSES: process.env.API_PROCESSES || String(availableParallelism()) },
         ],
-        [process.execPath, ['dist/apps/worker/main.js'], { WORKER_LANES: 'normal' }],
-        [
-          process.execPath,
-          ['dist/apps/worker/main.js'],
-          { WORKER_LANES: 'express', WORKER_NICE: '0', WORKER_HTTP_PORT: String(workerPort + 1) },
-        ],
+        [process.execPath, ['dist/apps/worker/main.js']],
       ];
-  const children = commands.map(([cmd, args, extra]) =>
-    spawn(cmd, args, { env: { ...env, ...extra }, stdio: 'inherit' }),
-  );
+  const children = commands.map(([cmd, args]) => spawn(cmd, args, { env, stdio: 'inherit' }));
   let stopping = false;
   let exitCode = 0;
   const stop = (signal) => {

@@ -60,8 +60,7 @@ describe('queue depths as CloudWatch EMF lines (QUEUE_DEPTH_EMF_SECONDS)', () =>
     expect(timestamp).toBeGreaterThanOrEqual(started);
     expect(timestamp).toBeLessThanOrEqual(Date.now());
 
-    // The same reading per queue: the images wait in their own queue or, a quiet client's first
-    // one, in the express lane.
+    // The same reading per queue.
     const perQueue = emfLines().filter(
       (l) => l.Queue !== undefined && (l._aws as { Timestamp: number }).Timestamp === timestamp,
     );
@@ -82,7 +81,6 @@ describe('queue depths as CloudWatch EMF lines (QUEUE_DEPTH_EMF_SECONDS)', () =>
     expect(perQueue.map((l) => l.Queue).sort()).toEqual([
       'even-sum',
       'even-sum-chunk',
-      'express',
       'randomize',
     ]);
     expect(perQueue.reduce((n, l) => n + (l.QueueDepth as number), 0)).toBe(3);

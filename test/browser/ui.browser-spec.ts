@@ -216,7 +216,6 @@ describe('the operator UIs in a real browser (Chromium, real api + worker)', () 
           expect([...names].sort()).toEqual([
             'even-sum',
             'even-sum-chunk',
-            'express',
             'maintenance',
             'randomize',
           ]);

@@ -16,7 +16,7 @@ import {
 // checked against the apps' real config schema.
 
 describe('docker-compose.yml', () => {
-  const apps = ['api', 'worker', 'worker-express'];
+  const apps = ['api', 'worker'];
 
   it('gives the app containers only variables of the config schema, with values it accepts', () => {
     for (const name of apps) {
@@ -55,22 +55,8 @@ describe('docker-compose.yml', () => {
     for (const name of [...apps, 'redis']) expect(services[name].profiles).toBeUndefined();
   });
 
-  it('runs the express lane in its own worker at full CPU priority, the other workers niced and lighter', () => {
-    const express = loadConfig(composeEnv(services['worker-express']));
-    const worker = loadConfig(composeEnv(services.worker));
-    expect({ lanes: express.workerLanes, nice: express.workerNice }).toEqual({
-      lanes: 'express',
-      nice: 0,
-    });
-    expect({ lanes: worker.workerLanes, nice: worker.workerNice }).toEqual({
-      lanes: 'normal',
-      nice: 10,
-    });
-    expect(services['worker-express'].image).toBe(services.worker.image);
-    // Across containers the cgroup weight decides (default 1024), not nice.
-    expect(services.worker.cpu_shares).toBeLessThan(1024);
-    expect(services['worker-express'].cpu_shares ?? 1024).toBe(1024);
-    expect(services.api.cpu_shares ?? 1024).toBe(1024);
+  it('runs every app container at the same CPU weight (no layer of OS priorities)', () => {
+    for (const name of apps) expect({ name, shares: services[name].cpu_shares }).toEqual({ name });
   });
 
   it('mounts one named volume at DATA_DIR in the api and the workers', () => {
@@ -140,7 +126,6 @@ describe('observability profile', () => {
       expect.arrayContaining([
         `/metrics api:${DEFAULTS.port}`,
         `/metrics worker:${DEFAULTS.workerHttpPort} A`,
-        `/metrics worker-express:${DEFAULTS.workerHttpPort} A`,
       ]),
     );
   });

@@ -166,14 +166,9 @@ describe('input blob missing at processing time', () => {
       });
     }
     // Not retried: a missing blob is permanent, so each job failed on its first attempt.
-    // (A job is in its own queue or, as these two from a client with nothing else queued, the express lane.)
     const attempts = await withRedis(stack, (r) =>
       Promise.all(
-        tasks.map(
-          async ([kind, token]) =>
-            (await r.hget(`${stack.prefix}:express:${token}`, 'attemptsMade')) ??
-            r.hget(`${stack.prefix}:${kind}:${token}`, 'attemptsMade'),
-        ),
+        tasks.map(([kind, token]) => r.hget(`${stack.prefix}:${kind}:${token}`, 'attemptsMade')),
       ),
     );
     expect(attempts).toEqual(['1', '1']);

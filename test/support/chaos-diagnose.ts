@@ -31,7 +31,7 @@ export async function diagnose(
     lines.push(`chunk progress: ${JSON.stringify(progress)}`);
     const total = Number(record.chunksTotal ?? 0);
     const jobs: string[] = [];
-    for (const name of [QueueName.EvenSum, QueueName.EvenSumChunk, QueueName.Express] as const) {
+    for (const name of [QueueName.EvenSum, QueueName.EvenSumChunk] as const) {
       const queue = rig.queue(name);
       const ids = [token, ...Array.from({ length: total }, (_, i) => `${token}-c${i}`)];
       const dupIds = events

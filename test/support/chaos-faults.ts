@@ -87,7 +87,7 @@ const ended = (t: TaskSnapshot) => t.status === 'finished' || t.status === 'erro
 /**
  * Injects one fault at a time at random moments, aimed from a fresh snapshot of the tasks. Each
  * duplicate is a new bull job (new id) with the payload of an existing plan or chunk job, sent
- * to its own queue ahead of everything (priority 1), to its queue's tail, or to the express lane.
+ * to its own queue ahead of everything (priority 1) or to its queue's tail.
  */
 export class FaultInjector {
   readonly counts = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>;
@@ -235,13 +235,8 @@ export class FaultInjector {
     data: object,
   ): Promise<string | undefined> {
     if (!this.rig.redisUp) return undefined;
-    const lane = this.rand();
     const [queue, priority, where]: [DuplicateQueue, number | undefined, string] =
-      lane < 0.5
-        ? [own, 1, 'first in its queue']
-        : lane < 0.75
-          ? [own, undefined, 'at its queue tail']
-          : [QueueName.Express, undefined, 'on the express lane'];
+      this.rand() < 0.5 ? [own, 1, 'first in its queue'] : [own, undefined, 'at its queue tail'];
     const jobId = `${token}-dup${++this.duplicates}`;
     const added = this.rig.queue(queue).add(name, data, { ...DUPLICATE_OPTIONS, jobId, priority });
     const timeout = new Promise<undefined>((r) => setTimeout(() => r(undefined), ADD_TIMEOUT_MS));

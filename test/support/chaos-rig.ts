@@ -19,13 +19,9 @@ export interface ChaosRigOptions {
 }
 
 /** The queues the harness re-adds jobs to (duplicate deliveries). */
-export type DuplicateQueue = QueueName.EvenSum | QueueName.EvenSumChunk | QueueName.Express;
+export type DuplicateQueue = QueueName.EvenSum | QueueName.EvenSumChunk;
 
-const DUPLICATE_QUEUES: DuplicateQueue[] = [
-  QueueName.EvenSum,
-  QueueName.EvenSumChunk,
-  QueueName.Express,
-];
+const DUPLICATE_QUEUES: DuplicateQueue[] = [QueueName.EvenSum, QueueName.EvenSumChunk];
 
 /**
  * The system under chaos: a private redis-server (AOF, by default appendfsync always, so a SIGKILL

@@ -48,7 +48,7 @@ export interface TrialReport {
   events: FaultEvent[];
   /** Submissions answered 503 (or cut) during an outage and sent again. */
   resubmits: number;
-  /** Whether the plan, chunk and express queues were empty at the end (late duplicates ran). */
+  /** Whether the plan and chunk queues were empty at the end (late duplicates ran). */
   drained: boolean;
   /** When not drained: the jobs left, by queue and state, and which worker processes were live. */
   leftover?: string;
@@ -89,7 +89,7 @@ const isEnded = (status: unknown) => status === 'finished' || status === 'errore
 async function drained(rig: ChaosRig): Promise<boolean> {
   // Read with the plain probe client: bull's own clients reconnect with a backoff of up to 20 s.
   const pipeline = rig.probe.pipeline();
-  for (const name of [QueueName.EvenSum, QueueName.EvenSumChunk, QueueName.Express]) {
+  for (const name of [QueueName.EvenSum, QueueName.EvenSumChunk]) {
     pipeline.llen(`${rig.prefix}:${name}:wait`);
     pipeline.llen(`${rig.prefix}:${name}:active`);
     pipeline.zcard(`${rig.prefix}:${name}:delayed`);
@@ -100,7 +100,7 @@ async function drained(rig: ChaosRig): Promise<boolean> {
 
 /** The jobs still queued after the settle deadline, with their states and attempts. */
 async function leftoverJobs(rig: ChaosRig): Promise<string> {
-  const names: DuplicateQueue[] = [QueueName.EvenSum, QueueName.EvenSumChunk, QueueName.Express];
+  const names: DuplicateQueue[] = [QueueName.EvenSum, QueueName.EvenSumChunk];
   const parts: string[] = [`live workers ${rig.liveWorkers().length}`];
   for (const name of names) {
     const jobs = await rig

@@ -23,6 +23,12 @@ async function bootstrap(config: AppConfig): Promise<void> {
     bodyParser: false,
   });
   app.useLogger(app.get(Logger));
+  // Once, at boot: the deployment still sets a setting that no longer does anything. (The last
+  // argument is the context: nestjs-pino would take a lone message after an object for one.)
+  if (config.retiredSettings.length)
+    app
+      .get(Logger)
+      .warn({ settings: config.retiredSettings }, 'ignoring retired settings', 'Config');
   // Exit 0 once drained (Nest's default re-raises the signal: exit 143, a failure to orchestrators).
   // A cluster's api process drains on the SIGTERM its primary passes on, and only then: Ctrl-C
   // sends SIGINT to the whole process group, and a second signal during the drain would kill it.

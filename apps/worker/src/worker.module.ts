@@ -1,3 +1,4 @@
+import { BullModule } from '@nestjs/bull';
 import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { AppConfig, ConfigModule } from '@app/tasks/config';
@@ -5,6 +6,7 @@ import { EvenSumRunnerModule } from '@app/tasks/even-sum';
 import { HealthModule } from '@app/tasks/health';
 import { pinoOptions } from '@app/tasks/logging';
 import { RandomizeRunnerModule } from '@app/tasks/randomize';
+import { RetiredQueueName } from '@app/tasks/queues';
 import { TaskRunnerModule } from '@app/tasks/records';
 import { MetricsModule } from '@app/tasks/metrics';
 import { CleanupProcessor } from './maintenance/cleanup.processor';
@@ -12,6 +14,7 @@ import { EvenSumChunkProcessor } from './even-sum/even-sum-chunk.processor';
 import { EvenSumPlanProcessor } from './even-sum/even-sum-plan.processor';
 import { JOB_HANDLERS, JobHandler } from './queues/job-handler';
 import { QueueConsumer } from './queues/queue-consumer.service';
+import { RetiredQueueDrain } from './queues/retired-queue.drain';
 import { RandomizeProcessor } from './randomize/randomize.processor';
 
 const PROCESSORS = [
@@ -35,6 +38,8 @@ export class WorkerModule {
         RandomizeRunnerModule,
         EvenSumRunnerModule,
         HealthModule,
+        // Only to move what an earlier version left in them: see RetiredQueueDrain.
+        BullModule.registerQueue(...Object.values(RetiredQueueName).map((name) => ({ name }))),
       ],
       providers: [
         ...PROCESSORS,
@@ -43,6 +48,7 @@ export class WorkerModule {
           inject: PROCESSORS,
           useFactory: (...handlers: JobHandler[]) => handlers,
         },
+        RetiredQueueDrain,
         QueueConsumer,
       ],
     };

@@ -16,7 +16,7 @@ describe(TaskSubmitter.name, () => {
   const admission = {
     admit: jest.fn(async (r: TaskRecord, ..._rest: unknown[]): Promise<Admission> => {
       created.push(r);
-      return { outcome: 'ok', fair: { tag: 40, priority: 41, express: false } };
+      return { outcome: 'ok', fair: { tag: 40, priority: 41 } };
     }),
   };
   const sut = new TaskSubmitter(
@@ -64,7 +64,7 @@ describe(TaskSubmitter.name, () => {
     expect(queue.add).toHaveBeenCalledWith(
       JobName.Randomize,
       { token, inputKey: `${token}/input.png`, blockSize: 60, tag: 40 },
-      { jobId: token, priority: 41, express: false },
+      { jobId: token, priority: 41 },
     );
     expect(metrics.uploadBytes.inc).toHaveBeenCalledWith({ task: 'randomize' }, 9);
   });
@@ -88,7 +88,7 @@ describe(TaskSubmitter.name, () => {
     expect(queue.add).toHaveBeenCalledWith(
       JobName.EvenSumPlan,
       { token, inputKey: `${token}/input.txt`, tag: 40 },
-      { jobId: token, priority: 41, express: false },
+      { jobId: token, priority: 41 },
     );
   });
 

@@ -169,5 +169,5 @@ function firstUnit(s: Submission): AdmittedUnit {
 
 /** The job id is the token: a second add of the same task is a no-op. */
 function placement(token: string, fair: FairTag | undefined): Placement {
-  return { jobId: token, priority: fair?.priority, express: fair?.express };
+  return { jobId: token, priority: fair?.priority };
 }

@@ -3,6 +3,7 @@ import { AppConfig, InjectConfig } from '@app/tasks/config';
 import { JobName, TaskQueue } from '@app/tasks/queues';
 import { TaskCleaner } from '@app/tasks/records';
 import { JobHandler } from '../queues/job-handler';
+import { RetiredQueueDrain } from '../queues/retired-queue.drain';
 
 /** Runs the expiry sweep as a repeatable job, so one worker among many does it each interval. */
 @Injectable()
@@ -13,6 +14,7 @@ export class CleanupProcessor implements JobHandler<JobName.Cleanup>, OnApplicat
     @InjectConfig() private readonly config: AppConfig,
     private readonly queue: TaskQueue,
     private readonly cleaner: TaskCleaner,
+    private readonly retired: RetiredQueueDrain,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -22,5 +24,8 @@ export class CleanupProcessor implements JobHandler<JobName.Cleanup>, OnApplicat
 
   async handle(): Promise<void> {
     await this.cleaner.sweep();
+    // An earlier version's api may still add to a retired queue during a rolling deploy. After the
+    // sweep, so that a failure here (the job fails, logged; the next interval tries again) skips nothing.
+    await this.retired.drain();
   }
 }

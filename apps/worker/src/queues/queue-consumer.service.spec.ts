@@ -6,6 +6,7 @@ import type { TaskQueue } from '@app/tasks/queues';
 import type { TaskLifecycle } from '@app/tasks/records';
 import { JobHandler } from './job-handler';
 import { indexHandlers, QueueConsumer } from './queue-consumer.service';
+import type { RetiredQueueDrain } from './retired-queue.drain';
 
 const handler = (jobName: JobName): JobHandler => ({ jobName, handle: async () => undefined });
 
@@ -39,6 +40,7 @@ describe(QueueConsumer.name, () => {
       {} as TaskQueue,
       { fail } as unknown as TaskLifecycle,
       {} as FairScheduler,
+      {} as RetiredQueueDrain,
     );
 
   it('keeps trying to record the final failure of a job while Redis is still coming back', async () => {

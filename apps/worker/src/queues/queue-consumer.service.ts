@@ -13,6 +13,7 @@ import { TaskLifecycle } from '@app/tasks/records';
 import { settlesWithin } from '@app/tasks/timing';
 import { clientMessage, isPermanent } from './job-failure';
 import { JOB_HANDLERS, JobHandler } from './job-handler';
+import { RetiredQueueDrain } from './retired-queue.drain';
 
 /**
  * Starts consuming only once the whole app is initialised (onApplicationBootstrap), with the
@@ -30,33 +31,26 @@ export class QueueConsumer implements OnApplicationBootstrap, BeforeApplicationS
     private readonly queues: TaskQueue,
     private readonly lifecycle: TaskLifecycle,
     private readonly fair: FairScheduler,
+    private readonly retired: RetiredQueueDrain,
   ) {
     this.handlers = indexHandlers(handlers);
   }
 
-  onApplicationBootstrap(): void {
-    const lanes = this.config.workerLanes;
-    if (lanes !== 'express') {
-      for (const [name, handler] of this.handlers) {
-        const queue = this.queues.queue(QUEUE_OF[name]);
-        const concurrency =
-          QUEUE_OF[name] === QueueName.Maintenance ? 1 : this.config.workerConcurrency;
-        void queue.process(name, concurrency, (job: Job) => this.run(handler, job));
-      }
-    }
-    if (lanes !== 'normal') {
-      // The express lane carries any kind of unit; its slots come on top of the queues' own, while
-      // the CPU gate still admits only WORKER_CONCURRENCY steps at a time.
-      void this.queues
-        .queue(QueueName.Express)
-        .process('*', this.config.workerConcurrency, (job: Job) =>
-          this.run(this.handlerOf(job), job),
-        );
+  async onApplicationBootstrap(): Promise<void> {
+    // Jobs an earlier version left in a retired queue go to their own queues before consuming starts.
+    await this.retired.drain().catch((err: unknown) => {
+      this.logger.warn({ err }, 'retired queues not drained: the next cleanup sweep tries again');
+    });
+    for (const [name, handler] of this.handlers) {
+      const queue = this.queues.queue(QUEUE_OF[name]);
+      const concurrency =
+        QUEUE_OF[name] === QueueName.Maintenance ? 1 : this.config.workerConcurrency;
+      void queue.process(name, concurrency, (job: Job) => this.run(handler, job));
     }
     for (const queue of this.queues.all())
       queue.on('failed', (job: Job | null, err: Error) => void this.failed(job, err));
     this.logger.log(
-      { concurrency: this.config.workerConcurrency, lanes, jobs: [...this.handlers.keys()] },
+      { concurrency: this.config.workerConcurrency, jobs: [...this.handlers.keys()] },
       'consuming',
     );
   }
@@ -76,12 +70,6 @@ export class QueueConsumer implements OnApplicationBootstrap, BeforeApplicationS
         'active jobs did not finish in time: handing them back',
       );
     await Promise.all(this.queues.all().map((q) => q.close(true)));
-  }
-
-  private handlerOf(job: Job): JobHandler {
-    const handler = this.handlers.get(job.name as JobName);
-    if (!handler) throw new Error(`no handler for job ${job.name}`);
-    return handler;
   }
 
   private async run(handler: JobHandler, job: Job): Promise<void> {

@@ -1,4 +1,4 @@
-import { CONFIG_ENV_KEYS, ConfigError, loadConfig } from './app-config';
+import { CONFIG_ENV_KEYS, ConfigError, loadConfig, RETIRED_SETTINGS } from './app-config';
 
 describe(loadConfig.name, () => {
   it('gives the documented defaults for an empty environment', () => {
@@ -13,9 +13,8 @@ describe(loadConfig.name, () => {
       maxUploadBytes: 10 * 1024 ** 3,
       chunkBytes: 64 * 1024 * 1024,
       resultTtlSeconds: 86400,
-      fairness: { tags: true, expressLane: true, gateOrder: 'least-recent-cpu' },
-      workerNice: 0,
-      workerLanes: 'all',
+      fairness: { tags: true },
+      retiredSettings: [],
     });
     expect(sut.workerConcurrency).toBeGreaterThanOrEqual(1);
   });
@@ -28,22 +27,13 @@ describe(loadConfig.name, () => {
         REDIS_URL: 'not a url',
         WORKER_CONCURRENCY: '0',
         QUEUE_PREFIX: 'a b',
-        WORKER_NICE: '20',
-        WORKER_LANES: 'fast',
       });
     } catch (err) {
       error = err;
     }
     expect(error).toBeInstanceOf(ConfigError);
     const message = (error as Error).message;
-    for (const name of [
-      'PORT',
-      'REDIS_URL',
-      'WORKER_CONCURRENCY',
-      'QUEUE_PREFIX',
-      'WORKER_NICE',
-      'WORKER_LANES',
-    ])
+    for (const name of ['PORT', 'REDIS_URL', 'WORKER_CONCURRENCY', 'QUEUE_PREFIX'])
       expect(message).toContain(`${name}:`);
   });
 
@@ -57,22 +47,18 @@ describe(loadConfig.name, () => {
     expect(sut.port).toBe(8080);
     expect(sut.queuePrefix).toBe('{t1}');
     expect(sut.adminToken).toBeUndefined();
-    expect(sut.fairness).toEqual({
-      tags: false,
-      expressLane: false,
-      gateOrder: 'least-recent-cpu',
-    });
+    expect(sut.fairness).toEqual({ tags: false });
   });
 
-  it('nices a normal-lane worker by default, which yields to the express worker beside it', () => {
-    expect(loadConfig({ WORKER_LANES: 'normal' }).workerNice).toBe(10);
-    expect(loadConfig({ WORKER_LANES: 'express' }).workerNice).toBe(0);
-    expect(loadConfig({ WORKER_LANES: 'normal', WORKER_NICE: '3' }).workerNice).toBe(3);
-  });
-
-  it('switches the fairness layers one by one', () => {
-    const sut = loadConfig({ FAIR_TAGS: 'false', CPU_GATE_ORDER: 'fifo' });
-    expect(sut.fairness).toEqual({ tags: false, expressLane: true, gateOrder: 'fifo' });
+  it('ignores the settings of removed layers, naming each with what to do instead', () => {
+    const sut = loadConfig({ EXPRESS_LANE: 'false', WORKER_LANES: 'express', FAIR_TAGS: '' });
+    expect(sut.retiredSettings).toEqual([
+      { name: 'EXPRESS_LANE', instead: RETIRED_SETTINGS.EXPRESS_LANE },
+      { name: 'WORKER_LANES', instead: RETIRED_SETTINGS.WORKER_LANES },
+    ]);
+    // Still fair, whatever the old switch said: FAIR_SCHEDULING is the one that counts.
+    expect(sut.fairness.tags).toBe(true);
+    expect(CONFIG_ENV_KEYS).not.toEqual(expect.arrayContaining(['EXPRESS_LANE']));
   });
 
   it('bounds image bodies in flight by default: 128 MiB in all, 64 MiB per client, 30 s per body', () => {

@@ -52,14 +52,6 @@ export const configSchema = z.object({
   API_PROCESSES: int(1, 64).default(1),
   WORKER_HTTP_PORT: int(0, 65535).default(5001),
   WORKER_CONCURRENCY: int(1, 256).default(availableParallelism()),
-  // The worker's CPU priority (Unix nice, 0..19; higher yields more). Default: 10 for a 'normal'
-  // worker, which yields to the express worker and the api beside it; 0 otherwise. A lone worker
-  // ('all', one per ECS task) has nothing of ours to yield to, and niced it gave the cores to
-  // whatever else ran on the host (docs/benchmarks.md, "Fairness layers").
-  WORKER_NICE: int(0, 19).optional(),
-  // Which queues a worker consumes: 'all', only the express lane (a dedicated worker, run at a
-  // lower WORKER_NICE than the others, so a quiet client's units get the cores first), or 'normal'.
-  WORKER_LANES: z.enum(['all', 'express', 'normal']).default('all'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_PRETTY: bool.default('false'),
   MAX_IMAGE_BYTES: int(1).default(20 * MiB),
@@ -95,14 +87,8 @@ export const configSchema = z.object({
   KEEP_ALIVE_TIMEOUT_MS: int(1000).default(65_000),
   ADMIN_TOKEN: optionalString,
   API_KEYS: optionalString,
+  // Fair start tags as bull priorities; false: FIFO in each queue (for measurement: bench:fairness).
   FAIR_SCHEDULING: bool.default('true'),
-  // The fairness layers one by one, for measurement (npm run bench:fairness); FAIR_SCHEDULING=false
-  // turns both queue layers off. FAIR_TAGS: fair start tags as bull priorities (else FIFO in each
-  // queue); EXPRESS_LANE: a unit that is due now takes the express queue; CPU_GATE_ORDER: who goes
-  // first at a worker's CPU gate.
-  FAIR_TAGS: bool.default('true'),
-  EXPRESS_LANE: bool.default('true'),
-  CPU_GATE_ORDER: z.enum(['least-recent-cpu', 'fifo']).default('least-recent-cpu'),
   RATE_LIMIT_PER_MINUTE: int(1).default(600),
   MAX_PENDING_TASKS_PER_CLIENT: int(1).default(1000),
   MAX_STORED_BYTES_PER_CLIENT: int(1).default(50 * GiB),
@@ -119,6 +105,19 @@ export const configSchema = z.object({
 
 export type ConfigEnv = z.input<typeof configSchema>;
 export const CONFIG_ENV_KEYS = Object.keys(configSchema.shape) as (keyof ConfigEnv)[];
+
+/**
+ * Settings of earlier versions that no longer do anything, with what to do instead. A deployment
+ * that still sets one keeps working (nothing depends on it any more); each process names them in
+ * one warning at boot (AppConfig.retiredSettings), so that the operator can remove them.
+ */
+export const RETIRED_SETTINGS: Readonly<Record<string, string>> = {
+  EXPRESS_LANE: 'the express lane was removed; every unit goes to its own queue',
+  FAIR_TAGS: 'the same as FAIR_SCHEDULING now that the express lane is gone: set that instead',
+  WORKER_LANES: 'every worker consumes every queue (there is no express lane any more)',
+  WORKER_NICE: 'workers are no longer reniced: start the process with `nice` if you want one',
+  CPU_GATE_ORDER: "a worker's CPU gate admits steps first come, first served",
+};
 
 /** The validated, typed configuration shared by the api and the worker. */
 export interface AppConfig {
@@ -145,8 +144,6 @@ export interface AppConfig {
   resultUrlExpiresSeconds: number;
   workerHttpPort: number;
   workerConcurrency: number;
-  workerNice: number;
-  workerLanes: 'all' | 'express' | 'normal';
   logLevel: string;
   logPretty: boolean;
   maxImageBytes: number;
@@ -170,8 +167,8 @@ export interface AppConfig {
   adminToken?: string;
   /** Set when API_KEYS turns authentication on. */
   apiKeys?: ApiKey[];
-  /** The fairness layers in force (FAIR_SCHEDULING=false turns tags and the express lane off). */
-  fairness: { tags: boolean; expressLane: boolean; gateOrder: 'least-recent-cpu' | 'fifo' };
+  /** Fair start tags order each queue (FAIR_SCHEDULING; else FIFO). */
+  fairness: { tags: boolean };
   rateLimitPerMinute: number;
   maxPendingTasksPerClient: number;
   maxStoredBytesPerClient: number;
@@ -179,6 +176,8 @@ export interface AppConfig {
   corsOrigins?: string[];
   /** Set when the api writes queue depths as CloudWatch EMF lines (QUEUE_DEPTH_EMF_SECONDS > 0). */
   queueDepthEmf?: { intervalSeconds: number; deployment: string };
+  /** RETIRED_SETTINGS found in the environment (ignored), each with what to do instead. */
+  retiredSettings: { name: string; instead: string }[];
 }
 
 export class ConfigError extends Error {}
@@ -230,8 +229,6 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     resultUrlExpiresSeconds: e.RESULT_URL_EXPIRES_SECONDS,
     workerHttpPort: e.WORKER_HTTP_PORT,
     workerConcurrency: e.WORKER_CONCURRENCY,
-    workerNice: e.WORKER_NICE ?? (e.WORKER_LANES === 'normal' ? 10 : 0),
-    workerLanes: e.WORKER_LANES,
     logLevel: e.LOG_LEVEL,
     logPretty: e.LOG_PRETTY,
     maxImageBytes: e.MAX_IMAGE_BYTES,
@@ -252,9 +249,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     adminToken: e.ADMIN_TOKEN,
     apiKeys,
     fairness: {
-      tags: e.FAIR_SCHEDULING && e.FAIR_TAGS,
-      expressLane: e.FAIR_SCHEDULING && e.EXPRESS_LANE,
-      gateOrder: e.CPU_GATE_ORDER,
+      tags: e.FAIR_SCHEDULING,
     },
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     maxPendingTasksPerClient: e.MAX_PENDING_TASKS_PER_CLIENT,
@@ -269,6 +264,9 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
           deployment: e.QUEUE_DEPTH_EMF_DEPLOYMENT ?? e.QUEUE_PREFIX,
         }
       : undefined,
+    retiredSettings: Object.entries(RETIRED_SETTINGS)
+      .filter(([name]) => env[name] !== undefined && env[name] !== '')
+      .map(([name, instead]) => ({ name, instead })),
   };
 }
 

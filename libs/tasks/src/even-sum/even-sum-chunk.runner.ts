@@ -46,7 +46,6 @@ export class EvenSumChunkRunner {
   private async scan({
     token,
     inputKey,
-    client,
     index,
     start,
     end,
@@ -67,7 +66,7 @@ export class EvenSumChunkRunner {
       ? await scanStoredRange(
           { path, start, end, size },
           // Each part takes its turn at the process's CPU gate with the other running jobs' steps.
-          (part) => this.gate.run(client, () => this.pool.scanFilePart(part)),
+          (part) => this.gate.run(() => this.pool.scanFilePart(part)),
           onProgress,
         ).catch(async (err: unknown) => {
           // An error from another thread arrives without its fs code: a file gone since (expired,
@@ -78,8 +77,7 @@ export class EvenSumChunkRunner {
       : await scanRange(
           (from, to) => this.blobs.readRange(inputKey, from, to),
           { start, end, size },
-          (state, bytes, prev) =>
-            this.gate.run(client, () => this.pool.scanSlice(state, bytes, prev)),
+          (state, bytes, prev) => this.gate.run(() => this.pool.scanSlice(state, bytes, prev)),
           onProgress,
         );
     const executionMs = Math.round(performance.now() - t0);

@@ -13,8 +13,8 @@ describe(CpuGate.name, () => {
     let running = 0;
     let peak = 0;
     const gates = Array.from({ length: 5 }, deferred);
-    const all = gates.map((g, i) =>
-      sut.run(`c${i}`, async () => {
+    const all = gates.map((g) =>
+      sut.run(async () => {
         peak = Math.max(peak, ++running);
         await g.promise;
         running--;
@@ -27,59 +27,24 @@ describe(CpuGate.name, () => {
     expect(peak).toBe(2);
   });
 
-  it('admits the waiting step of the client that used the least CPU lately first, FIFO among equals', async () => {
-    let clock = 0;
-    const sut = new CpuGate(1, 'least-recent-cpu', () => clock);
-    // The heavy client has used 100 ms of CPU just now.
-    await sut.run('heavy', async () => void (clock += 100));
+  it('admits waiting steps in arrival order', async () => {
+    const sut = new CpuGate(1);
     const order: string[] = [];
     const first = deferred();
-    const running = sut.run('heavy', () => first.promise);
-    const queued = [
-      sut.run('heavy', async () => void order.push('heavy-1')),
-      sut.run('light', async () => void order.push('light-1')),
-      sut.run('other', async () => void order.push('other-1')),
-    ];
+    const running = sut.run(() => first.promise);
+    const queued = ['a', 'b', 'c'].map((name) => sut.run(async () => void order.push(name)));
     first.resolve();
     await Promise.all([running, ...queued]);
-    expect(order).toEqual(['light-1', 'other-1', 'heavy-1']);
-  });
-
-  it('admits waiting steps in arrival order when its order is fifo', async () => {
-    let clock = 0;
-    const sut = new CpuGate(1, 'fifo', () => clock);
-    await sut.run('heavy', async () => void (clock += 100));
-    const order: string[] = [];
-    const first = deferred();
-    const running = sut.run('heavy', () => first.promise);
-    const queued = [
-      sut.run('heavy', async () => void order.push('heavy-1')),
-      sut.run('light', async () => void order.push('light-1')),
-    ];
-    first.resolve();
-    await Promise.all([running, ...queued]);
-    expect(order).toEqual(['heavy-1', 'light-1']);
-  });
-
-  it('lets old use fade: after a few seconds idle a client is on a par with a newcomer', () => {
-    let clock = 0;
-    const sut = new CpuGate(1, 'least-recent-cpu', () => clock);
-    return sut
-      .run('was-busy', async () => void (clock += 1000))
-      .then(() => {
-        expect(sut.usageOf('was-busy')).toBeCloseTo(1000);
-        clock += 10_000;
-        expect(sut.usageOf('was-busy')).toBeLessThan(1);
-      });
+    expect(order).toEqual(['a', 'b', 'c']);
   });
 
   it('releases its permit when a step throws', async () => {
     const sut = new CpuGate(1);
     await expect(
-      sut.run('c', async () => {
+      sut.run(async () => {
         throw new Error('boom');
       }),
     ).rejects.toThrow('boom');
-    await expect(sut.run('c', async () => 'ok')).resolves.toBe('ok');
+    await expect(sut.run(async () => 'ok')).resolves.toBe('ok');
   });
 });

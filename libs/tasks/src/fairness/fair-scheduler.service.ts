@@ -22,11 +22,7 @@ export interface FairRange {
  * parallel, so one clock for all would be pushed ahead by the fastest queue (a big file's chunks)
  * and a newcomer's image would be tagged behind every image already waiting; likewise a client's
  * small even-sum, tagged at the chunk queue's clock, would push its next image behind everyone's.
- *
- * Tag order decides which unit takes the next free slot, but a slot frees only when its unit ends:
- * behind a backlog, a quiet client's image would wait for some running image or 64 MiB chunk to
- * finish. So a unit that is due now (takesExpressLane) goes to the express queue, whose own slots
- * only such units use; the CPU gate then gives its steps the cores ahead of the backlog's.
+
  */
 @Injectable()
 export class FairScheduler {

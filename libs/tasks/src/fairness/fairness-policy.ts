@@ -1,10 +1,4 @@
-import {
-  ClientClock,
-  priorityOf,
-  tagUnits,
-  takesExpressLane,
-  unitCost,
-} from './start-time-fair-queue';
+import { ClientClock, priorityOf, tagUnits, unitCost } from './start-time-fair-queue';
 
 /** What the policy is told about a unit of work: enough to estimate its CPU cost. */
 export type WorkUnit =
@@ -15,36 +9,33 @@ export type WorkUnit =
   /** One chunk of a big even-sum file. */
   | { kind: 'chunk'; bytes: number };
 
-/** The queue layers of fairness in force (each switchable, so each can be measured). */
+/** What the policy needs to know of the configuration. */
 export interface FairnessSettings {
-  /** Start tags become bull priorities (else each queue is FIFO). */
+  /** Start tags become bull priorities (FAIR_SCHEDULING; else each queue is FIFO). */
   tags: boolean;
-  /** A unit that is due now takes the express queue. */
-  expressLane: boolean;
   /** CHUNK_BYTES: a file up to this size is one unit, scanned by its plan job. */
   chunkBytes: number;
 }
 
-/** A unit's start tag, the bull priority that orders it (absent: FIFO), and its lane. */
+/** A unit's start tag and the bull priority that orders it in its queue. */
 export interface FairTag {
   tag: number;
-  priority?: number;
-  /** Goes to the express queue (QueueName.Express) instead of its own: see takesExpressLane. */
-  express: boolean;
+  priority: number;
 }
 
 /**
- * The fairness policy in one place: a unit's cost, its start tag and its lane, given the queue's
- * clock (kept in Redis by FairScheduler). Pure; the api's submission path and the even-sum plan
- * step are its only callers, through FairScheduler. The worker's CPU gate is the one layer outside
- * it: it orders steps inside a process, where the policy has no say.
+ * The fairness policy in one place: a unit's cost and its start tag, given the queue's clock (kept
+ * in Redis by FairScheduler). Pure; the api's submission path and the even-sum plan step are its
+ * only callers, through FairScheduler. It is the one fairness layer: an express lane, an ordering of
+ * the workers' CPU steps by recent use and niced workers were tried and measured, and went
+ * (docs/architecture.md, "Fair scheduling across clients").
  */
 export class FairnessPolicy {
   constructor(private readonly settings: FairnessSettings) {}
 
-  /** Whether units are tagged at all (a clock is kept only for the tags or the express lane). */
+  /** Whether units are tagged at all (FAIR_SCHEDULING). */
   get active(): boolean {
-    return this.settings.tags || this.settings.expressLane;
+    return this.settings.tags;
   }
 
   /** Estimated CPU milliseconds of a unit (its fair-queuing cost). */
@@ -60,13 +51,8 @@ export class FairnessPolicy {
     }
   }
 
-  /** Tags, priorities and lanes of a client's new units (in order), given its queue's clock. */
+  /** Tags and priorities of a client's new units (in order), given its queue's clock. */
   place(clock: ClientClock, costs: number[]): FairTag[] {
-    const express = this.settings.expressLane && takesExpressLane(clock, costs);
-    return tagUnits(clock, costs).tags.map((tag) => ({
-      tag,
-      priority: this.settings.tags ? priorityOf(tag) : undefined,
-      express,
-    }));
+    return tagUnits(clock, costs).tags.map((tag) => ({ tag, priority: priorityOf(tag) }));
   }
 }

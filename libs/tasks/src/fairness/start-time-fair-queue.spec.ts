@@ -3,7 +3,6 @@ import {
   MAX_PRIORITY,
   priorityOf,
   tagUnits,
-  takesExpressLane,
   ROW_RAW_BYTES,
   unitCost,
 } from './start-time-fair-queue';
@@ -77,21 +76,6 @@ describe(tagUnits.name, () => {
     sut.submit('sleeper', Array(10).fill(10));
     // Had it banked its idle time, all 10 of its units would run first; it gets half.
     expect(sut.run(10).filter((c) => c === 'sleeper').length).toBe(5);
-  });
-});
-
-describe(takesExpressLane.name, () => {
-  it('admits a single unit of a client whose earlier units have all started, never a backlogged one', () => {
-    const sut = new Simulation();
-    expect(takesExpressLane(sut.clockOf('big'), Array(20).fill(10))).toBe(false); // many units: the normal lane
-    sut.submit('big', Array(20).fill(10));
-    sut.run(1);
-    expect(takesExpressLane(sut.clockOf('big'), [10])).toBe(false); // 19 units still waiting
-    expect(takesExpressLane(sut.clockOf('quiet'), [10])).toBe(true); // nothing waiting: due now
-    sut.submit('quiet', [10]);
-    expect(takesExpressLane(sut.clockOf('quiet'), [10])).toBe(false); // its first unit has not started
-    sut.run(3); // quiet's unit starts, then V moves past its finish tag
-    expect(takesExpressLane(sut.clockOf('quiet'), [10])).toBe(true);
   });
 });
 

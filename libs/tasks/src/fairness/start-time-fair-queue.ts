@@ -29,16 +29,6 @@ export function tagUnits(
   return { tags, lastFinish: next };
 }
 
-/**
- * Whether a submission takes the express lane: a single unit from a client whose last finish tag is
- * not ahead of the virtual time, i.e. whose earlier units have all started. Such a unit is due now
- * (its tag is V); with its own slot it does not wait for one held by another client's long unit.
- * A client with a backlog never qualifies, so the lane holds at most one unit per client at a time.
- */
-export function takesExpressLane(clock: ClientClock, costs: number[]): boolean {
-  return costs.length === 1 && clock.lastFinish <= clock.virtualTime;
-}
-
 /** bull's priority range is 1 (first) .. 2^31 − 1; tags are rebased to 0 whenever the queues drain. */
 export const MAX_PRIORITY = 2 ** 31 - 1;
 

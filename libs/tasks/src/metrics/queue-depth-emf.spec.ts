@@ -73,7 +73,7 @@ describe(queueDepthEmf.name, () => {
 
   it('writes zeros, not nothing, for empty queues', () => {
     const [total] = queueDepthEmf(
-      [{ queue: 'express', waiting: 0, active: 0, delayed: 0 }],
+      [{ queue: 'randomize', waiting: 0, active: 0, delayed: 0 }],
       'd',
       1,
     );

@@ -16,7 +16,6 @@ export const WORK_QUEUES: readonly QueueName[] = [
   QueueName.Randomize,
   QueueName.EvenSum,
   QueueName.EvenSumChunk,
-  QueueName.Express,
 ];
 
 /** One queue's jobs by state: waiting (ready to run, paused included), running, delayed (backoff). */

@@ -7,10 +7,18 @@ export enum QueueName {
   EvenSum = 'even-sum',
   EvenSumChunk = 'even-sum-chunk',
   Maintenance = 'maintenance',
+}
+
+/**
+ * Retired queue names. PERSISTED too: an earlier version may have left jobs under them, which must not
+ * be lost on upgrade. No job is added to them any more; every worker moves what they still hold to
+ * each job's own queue when it starts and at every cleanup sweep (apps/worker's RetiredQueueDrain).
+ * A name may leave this list only in a release after every deployment has run one that drains it.
+ */
+export enum RetiredQueueName {
   /**
-   * The express lane: one unit from a client with nothing else waiting (a quiet client's image or
-   * small file), any job name, first come first served. It has its own worker slots, so such a unit
-   * starts at once instead of waiting for a slot held by another client's long job. See FairScheduler.
+   * The express lane (until 2026-12): one unit from a client with nothing else queued, any job name.
+   * Removed because its benefit was inside the run-to-run spread (docs/benchmarks.md).
    */
   Express = 'express',
 }

@@ -27,11 +27,10 @@ const JOB_OPTIONS: { [N in JobName]: JobOptions } = {
   [JobName.Cleanup]: { removeOnComplete: true, removeOnFail: true },
 };
 
-/** Where a job goes: its own queue at its fair priority, or the express lane (FIFO, see FairScheduler). */
+/** A job's id (makes the add idempotent) and its fair priority in its queue (absent: FIFO). */
 export interface Placement {
   jobId: string;
   priority?: number;
-  express?: boolean;
 }
 
 /** The one producer: knows each job's queue and options, so callers pass only a typed payload. */
@@ -44,14 +43,12 @@ export class TaskQueue {
     @InjectQueue(QueueName.EvenSum) evenSum: Queue,
     @InjectQueue(QueueName.EvenSumChunk) evenSumChunk: Queue,
     @InjectQueue(QueueName.Maintenance) maintenance: Queue,
-    @InjectQueue(QueueName.Express) express: Queue,
   ) {
     this.queues = {
       [QueueName.Randomize]: randomize,
       [QueueName.EvenSum]: evenSum,
       [QueueName.EvenSumChunk]: evenSumChunk,
       [QueueName.Maintenance]: maintenance,
-      [QueueName.Express]: express,
     };
   }
 
@@ -59,15 +56,15 @@ export class TaskQueue {
   async add<N extends JobName>(
     name: N,
     data: JobOf<N>,
-    { jobId, priority, express }: Placement,
+    { jobId, priority }: Placement,
   ): Promise<void> {
-    const added = express
-      ? this.queue(QueueName.Express).add(name, data, { ...JOB_OPTIONS[name], jobId })
-      : this.queue(QUEUE_OF[name]).add(name, data, { ...JOB_OPTIONS[name], jobId, priority });
-    await withRedisTimeout(added, ADD_TIMEOUT_MS);
+    await withRedisTimeout(
+      this.queue(QUEUE_OF[name]).add(name, data, { ...JOB_OPTIONS[name], jobId, priority }),
+      ADD_TIMEOUT_MS,
+    );
   }
 
-  /** Enqueues many jobs of one kind in one round trip, on their own queue (a batch is never express). */
+  /** Enqueues many jobs of one kind in one round trip. */
   async addBulk<N extends JobName>(
     name: N,
     jobs: { data: JobOf<N>; jobId: string; priority?: number }[],

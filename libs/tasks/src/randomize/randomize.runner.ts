@@ -29,12 +29,25 @@ export class RandomizeRunner {
     const started = performance.now();
     const input = await this.blobs.getBuffer(inputKey);
     // Decode and encode are the CPU-heavy steps: each takes its turn at the process's CPU gate.
-    const { image, format } = await this.gate.run(record.client, () => this.codec.decode(input));
-    const png = await this.gate.run(record.client, () => {
+    const decode = await this.timedStep(() => this.codec.decode(input));
+    const { image, format } = decode.value;
+    const encode = await this.timedStep(() => {
       const { cols, rows } = blockGrid(image.width, image.height, blockSize);
       const shuffled = shuffleBlocks(image, blockSize, blockPermutation(cols * rows, seed));
       return this.codec.encode({ ...image, data: shuffled }, format);
     });
+    const png = encode.value;
+    // Where an image's time goes inside the worker (bench:fairness --breakdown reads it).
+    this.logger.debug(
+      {
+        token,
+        gateWaitMs: Math.round(decode.waitMs + encode.waitMs),
+        decodeMs: Math.round(decode.runMs),
+        encodeMs: Math.round(encode.runMs),
+        loadMs: Math.round(decode.askedAt - started),
+      },
+      'image steps',
+    );
     // bull may run this job twice at once (an expired lock): each run writes its own blob and the
     // first to finish names it in the record; an unseeded shuffle differs between runs, so a client
     // must never see the result change after it finished.
@@ -48,5 +61,18 @@ export class RandomizeRunner {
     // The api reserved the result's upper bound; from now on the winning result counts for what it
     // is (a crash before this keeps the bound: too much, never too little).
     await this.usage.settle(record.client, token, record.bytes + png.length);
+  }
+
+  /** Runs a step at the CPU gate: its value, when it asked, how long it waited and ran (ms). */
+  private async timedStep<T>(
+    step: () => Promise<T>,
+  ): Promise<{ value: T; askedAt: number; waitMs: number; runMs: number }> {
+    const askedAt = performance.now();
+    let began = askedAt;
+    const value = await this.gate.run(() => {
+      began = performance.now();
+      return step();
+    });
+    return { value, askedAt, waitMs: began - askedAt, runMs: performance.now() - began };
   }
 }

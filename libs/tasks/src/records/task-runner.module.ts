@@ -17,8 +17,7 @@ import { TaskLifecycle } from './task-lifecycle.service';
     {
       provide: CpuGate,
       inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) =>
-        new CpuGate(config.workerConcurrency, config.fairness.gateOrder),
+      useFactory: (config: AppConfig) => new CpuGate(config.workerConcurrency),
     },
   ],
   exports: [TaskDataModule, TaskLifecycle, TaskMetrics, TaskCleaner, CpuGate],
