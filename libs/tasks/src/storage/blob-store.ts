@@ -33,6 +33,18 @@ export interface PutOptions {
    * like a body error, and the bytes are not stored.
    */
   admit?: (bytes: number) => Promise<void>;
+  /**
+   * Backends with `readableWhileWriting` only: awaited each time a batch of the body is stored,
+   * with the bytes stored so far and the batch's bytes (the last ones of `[0, bytes)`). From then
+   * on `readRange` of that key returns them, before the put resolves.
+   */
+  onWritten?: (bytes: number, batch: readonly Buffer[]) => Promise<void>;
+  /**
+   * Store under `key` itself as the bytes arrive (no temporary name), so that `readRange` can read
+   * what `onWritten` reported while the upload goes on. On failure the partial blob is removed,
+   * as always.
+   */
+  readableWhileWriting?: boolean;
 }
 
 /** A whole blob opened for reading. */
@@ -43,6 +55,8 @@ export interface BlobRead {
 
 /** Where inputs and results live: a directory shared by api and workers, or an S3 bucket. */
 export interface BlobStore {
+  /** True when `put` honours `readableWhileWriting` and `onWritten` (fs; S3 stores parts unreadable until the end). */
+  readonly readableWhileWriting: boolean;
   /** Streams `body` into `key`; on any failure nothing is left under `key`. Resolves with the byte count. */
   put(key: string, body: Readable, options?: PutOptions): Promise<number>;
   putBuffer(key: string, body: Buffer): Promise<void>;

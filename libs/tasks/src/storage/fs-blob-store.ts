@@ -1,5 +1,6 @@
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import {
+  FileHandle,
   mkdir,
   open,
   readdir,
@@ -13,7 +14,6 @@ import {
 } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { randomBytes } from 'node:crypto';
 import { isTaskToken } from '../contract';
 import {
@@ -25,7 +25,7 @@ import {
   PutOptions,
   StorageUnavailableError,
 } from './blob-store';
-import { meterBody } from './metered-body';
+import { writeBatched } from './batched-file-writer';
 
 const STORAGE_ERRNOS = new Set(['ENOSPC', 'EDQUOT', 'EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'EIO']);
 
@@ -38,19 +38,28 @@ export class FsBlobStore implements BlobStore {
     return join(this.dir, key);
   }
 
+  readonly readableWhileWriting = true;
+
   async put(key: string, body: Readable, options: PutOptions = {}): Promise<number> {
     const target = this.path(key);
     // Written under a temporary name and renamed: a reader never sees a half-written blob,
-    // and an aborted upload leaves only a temp file that we remove here.
-    const temp = `${target}.${randomBytes(4).toString('hex')}.part`;
-    const metered = meterBody(body, options);
+    // and an aborted upload leaves only a temp file that we remove here. A blob readable while
+    // it is written (a pipelined even-sum input) is written in place: its readers read only the
+    // ranges onWritten reported.
+    const temp = options.readableWhileWriting
+      ? target
+      : `${target}.${randomBytes(4).toString('hex')}.part`;
+    let handle: FileHandle | undefined;
     try {
       await mkdir(join(target, '..'), { recursive: true });
-      await pipeline(metered.stream, createWriteStream(temp));
-      await rename(temp, target);
-      return metered.bytes();
+      handle = await open(temp, 'wx');
+      const bytes = await writeBatched(body, handle, options);
+      await handle.close();
+      handle = undefined;
+      if (temp !== target) await rename(temp, target);
+      return bytes;
     } catch (err) {
-      metered.stream.destroy();
+      await handle?.close().catch(() => undefined);
       await unlink(temp).catch(() => undefined);
       // The task's directory goes too when this was its only blob (rmdir refuses a non-empty one).
       await rmdir(join(target, '..')).catch(() => undefined);

@@ -31,6 +31,9 @@ export interface S3BlobStoreOptions {
 
 /** BlobStore on an S3 bucket (or an S3-compatible server); also hands out presigned multipart uploads. */
 export class S3BlobStore implements BlobStore, DirectUploads {
+  // Parts of a multipart upload cannot be read before it completes: an even-sum input is scanned
+  // once stored whole (see docs/architecture.md, Even-sum).
+  readonly readableWhileWriting = false;
   private readonly bucket: string;
   private readonly uploads: S3MultipartUploads;
 
