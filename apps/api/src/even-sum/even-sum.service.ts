@@ -2,9 +2,13 @@ import { Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import { AppConfig, InjectConfig } from '@app/tasks/config';
 import { TaskKind, newTaskToken } from '@app/tasks/contract';
+import { FairScheduler } from '@app/tasks/fairness';
+import { TaskQueue } from '@app/tasks/queues';
+import { TaskStore } from '@app/tasks/records';
 import { blobKeys, BlobStore, BlobTooLargeError, InjectBlobStore } from '@app/tasks/storage';
 import { badRequest, tooLarge } from '../http/task-http.errors';
 import { TaskSubmitter } from '../tasks/task-submitter.service';
+import { PipelinedChunks } from './pipelined-chunks';
 
 /**
  * Accepted body types: raw text (`text/plain`, `application/octet-stream`), none (`curl -T`), and
@@ -17,13 +21,19 @@ const ACCEPTED_TYPES = new Set([
   'application/x-www-form-urlencoded',
 ]);
 
-/** Streams an uploaded file to the blob store (never into memory or Redis) and queues its plan job. */
+/**
+ * Streams an uploaded file to the blob store (never into memory or Redis) and queues its plan job;
+ * on fs storage its chunk jobs are queued as their bytes are stored (PipelinedChunks).
+ */
 @Injectable()
 export class EvenSumService {
   constructor(
     @InjectConfig() private readonly config: AppConfig,
     @InjectBlobStore() private readonly blobs: BlobStore,
     private readonly submitter: TaskSubmitter,
+    private readonly store: TaskStore,
+    private readonly queue: TaskQueue,
+    private readonly fair: FairScheduler,
   ) {}
 
   async submit(
@@ -54,6 +64,17 @@ export class EvenSumService {
       token,
       declared === undefined ? undefined : Number(declared),
     );
+    // fs storage: chunks are scanned while the upload goes on (S3 parts are unreadable until the
+    // multipart upload completes: there the plan starts when the body has ended).
+    const pipelined = this.blobs.readableWhileWriting
+      ? new PipelinedChunks(
+          this.store,
+          this.queue,
+          this.fair,
+          { token, client, inputKey, requestedAt },
+          this.config.chunkBytes,
+        )
+      : undefined;
     let submitted = false;
     try {
       let bytes: number;
@@ -61,6 +82,8 @@ export class EvenSumService {
         bytes = await this.blobs.put(inputKey, req, {
           maxBytes: this.config.maxUploadBytes,
           admit: quota.admit,
+          readableWhileWriting: pipelined !== undefined,
+          onWritten: pipelined?.onWritten,
         });
       } catch (err) {
         if (err instanceof BlobTooLargeError)
@@ -78,10 +101,17 @@ export class EvenSumService {
         requestedAt,
         inputKey,
         bytes,
+        recordExists: pipelined?.started,
       });
       submitted = true;
     } finally {
-      if (!submitted) await quota.release().catch(() => undefined);
+      if (!submitted) {
+        // Chunks queued while the body arrived: their task, results and waiting jobs go, then
+        // the file (a put that failed removed it already), then the quota.
+        await pipelined?.cancel().catch(() => undefined);
+        if (pipelined?.started) await this.submitter.discard(token);
+        await quota.release().catch(() => undefined);
+      }
     }
     return token;
   }

@@ -35,6 +35,8 @@ export interface RandomizeSubmission extends SubmissionBase {
 /** A stored file of numbers to sum. */
 export interface EvenSumSubmission extends SubmissionBase {
   task: TaskKind.EvenSum;
+  /** A pipelined upload queued chunks already: its record exists (PipelinedChunks) and is completed here. */
+  recordExists?: boolean;
 }
 
 export type Submission = RandomizeSubmission | EvenSumSubmission;
@@ -110,7 +112,17 @@ export class TaskSubmitter {
     }
     try {
       // Record first: a worker that takes the job at once must find it.
-      await this.store.create(record);
+      if (s.task === TaskKind.EvenSum && s.recordExists) {
+        // The size, now known, before the plan job (which sets chunksTotal) exists; only while the
+        // task is still open (a chunk job may have failed it meanwhile).
+        const { bytes, enqueuedAt } = record;
+        const opened = await this.store.update(
+          s.token,
+          { bytes, bytesReceived: bytes, enqueuedAt },
+          ['requested'],
+        );
+        if (!opened) throw new Error('the task ended while its file was uploading');
+      } else await this.store.create(record);
       await this.enqueue(s);
     } catch (err) {
       await this.release(s.client, s.token).catch(() => undefined);

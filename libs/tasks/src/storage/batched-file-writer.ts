@@ -10,6 +10,9 @@ const BATCH_BYTES = 4 * 1024 * 1024;
 // (~2 batches) whatever the disk's pace.
 const PAUSE_BYTES = 2 * BATCH_BYTES;
 const MAX_PIECES = 256;
+// A body slower than the disk (most real clients) never fills a batch quickly: what arrived is
+// written this long after its first byte, so its bytes are stored (and readable) soon anyway.
+const LINGER_MS = 20;
 
 /**
  * Streams `source` into the open file `handle` from offset 0 in batches of ~4 MiB, one writev
@@ -33,6 +36,7 @@ export function writeBatched(
     let writing = false;
     let ended = false;
     let settled = false;
+    let linger: NodeJS.Timeout | undefined;
 
     const detach = () => {
       source.off('data', onData);
@@ -44,6 +48,7 @@ export function writeBatched(
     function fail(err: unknown): void {
       if (settled) return;
       settled = true;
+      clearTimeout(linger);
       detach();
       source.pause();
       reject(err instanceof Error ? err : new Error(String(err)));
@@ -54,10 +59,13 @@ export function writeBatched(
       if (!ended) onAborted();
     };
 
-    const flush = async (): Promise<void> => {
+    const flush = async (partial = false): Promise<void> => {
       writing = true;
+      clearTimeout(linger);
+      linger = undefined;
       try {
-        while (!settled && (pendingBytes >= BATCH_BYTES || (ended && pendingBytes > 0))) {
+        while (!settled && pendingBytes > 0 && (pendingBytes >= BATCH_BYTES || ended || partial)) {
+          partial = false;
           const batch = pending;
           const bytes = pendingBytes;
           pending = [];
@@ -84,6 +92,8 @@ export function writeBatched(
         settled = true;
         detach();
         resolve(written);
+      } else if (!settled && pendingBytes > 0 && !linger) {
+        linger = setTimeout(() => void flush(true), LINGER_MS);
       }
     };
 
@@ -97,11 +107,13 @@ export function writeBatched(
       if (writing) {
         if (pendingBytes >= PAUSE_BYTES) source.pause();
       } else if (pendingBytes >= BATCH_BYTES) void flush();
+      else linger ??= setTimeout(() => void flush(true), LINGER_MS);
     }
     function onEnd(): void {
       ended = true;
       if (!writing) void flush();
     }
+    // An empty body: 'end' comes with nothing pending, and flush resolves at once.
 
     source.on('data', onData);
     source.once('end', onEnd);

@@ -44,10 +44,10 @@ export class FsBlobStore implements BlobStore {
     const target = this.path(key);
     // Written under a temporary name and renamed: a reader never sees a half-written blob,
     // and an aborted upload leaves only a temp file that we remove here. A blob readable while
-    // it is written (a pipelined even-sum input) is written in place: its readers read only the
-    // ranges onWritten reported.
+    // it is written (a pipelined even-sum input) has a temp name known to readRange, which reads
+    // it until the rename: its readers read only the ranges onWritten reported.
     const temp = options.readableWhileWriting
-      ? target
+      ? growingPath(target)
       : `${target}.${randomBytes(4).toString('hex')}.part`;
     let handle: FileHandle | undefined;
     try {
@@ -96,17 +96,32 @@ export class FsBlobStore implements BlobStore {
 
   readRange(key: string, start: number, endExclusive: number): Readable {
     if (endExclusive <= start) return Readable.from([]);
-    const source = createReadStream(this.path(key), {
-      start,
-      end: endExclusive - 1,
-      highWaterMark: 1024 * 1024,
-    });
+    const target = this.path(key);
     const out = new PassThrough({ highWaterMark: 1024 * 1024 });
-    // ENOENT becomes BlobNotFoundError (one error type for both backends); a consumer that stops
-    // early (the scanner past a chunk's end) closes the file too.
-    source.once('error', (err) => out.destroy(mapNotFound(err, key) as Error));
-    out.once('close', () => source.destroy());
-    return source.pipe(out);
+    // A blob still being written (put with readableWhileWriting) is read under its temp name;
+    // tried after the key (renamed meanwhile? then the key again). An open file stays readable
+    // through the rename.
+    const paths = [target, growingPath(target), target];
+    const attempt = (at: number): void => {
+      const source = createReadStream(paths[at], {
+        start,
+        end: endExclusive - 1,
+        highWaterMark: 1024 * 1024,
+      });
+      // ENOENT becomes BlobNotFoundError (one error type for both backends); a consumer that
+      // stops early (the scanner past a chunk's end) closes the file too.
+      source.once('error', (err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT' && !source.bytesRead && at + 1 < paths.length) {
+          source.unpipe(out);
+          return attempt(at + 1);
+        }
+        out.destroy(mapNotFound(err, key) as Error);
+      });
+      out.once('close', () => source.destroy());
+      source.pipe(out);
+    };
+    attempt(0);
+    return out;
   }
 
   async size(key: string): Promise<number> {
@@ -157,6 +172,11 @@ export class FsBlobStore implements BlobStore {
       throw mapStorageError(err);
     }
   }
+}
+
+/** Where a blob readable while it is written lives until its put renames it to its key. */
+function growingPath(target: string): string {
+  return `${target}.growing.part`;
 }
 
 function mapNotFound(err: unknown, key: string): unknown {

@@ -9,6 +9,7 @@ export type { ReadRange } from './scan-range';
 export { ScanPool } from './scan-pool';
 export { chunkCount, planChunks } from './chunk-plan';
 export type { ChunkRange } from './chunk-plan';
+export { ChunkReadiness } from './chunk-readiness';
 export { chunksInOrder } from './chunk-coverage';
 export { joinChunkResults } from './join-chunk-results';
 export { combineChunkResults } from './combine-chunk-results';
