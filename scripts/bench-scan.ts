@@ -150,7 +150,7 @@ async function main(): Promise<void> {
         same(streamed, want),
       );
       t0 = performance.now();
-      const path = blobs.localPath(key);
+      const path = blobs.localPath(key)!;
       const read = await viaChunks((start, end) =>
         scanStoredRange({ path, start, end, size }, (part) => pool.scanFilePart(part)),
       );

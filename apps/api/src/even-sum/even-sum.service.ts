@@ -2,11 +2,15 @@ import { Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import { AppConfig, InjectConfig } from '@app/tasks/config';
 import { TaskKind, newTaskToken } from '@app/tasks/contract';
+import { FairScheduler } from '@app/tasks/fairness';
+import { TaskQueue } from '@app/tasks/queues';
+import { TaskStore } from '@app/tasks/records';
 import { blobKeys, BlobStore, BlobTooLargeError, InjectBlobStore } from '@app/tasks/storage';
 import { badRequest, tooLarge } from '../http/task-http.errors';
 import { TaskSubmitter } from '../tasks/task-submitter.service';
 import { digestBody } from '../tasks/body-digest';
 import { Claim, IdempotentSubmissions, isReplay } from '../tasks/idempotency.service';
+import { PipelinedChunks } from './pipelined-chunks';
 
 /**
  * Accepted body types: raw text (`text/plain`, `application/octet-stream`), none (`curl -T`), and
@@ -19,7 +23,10 @@ const ACCEPTED_TYPES = new Set([
   'application/x-www-form-urlencoded',
 ]);
 
-/** Streams an uploaded file to the blob store (never into memory or Redis) and queues its plan job. */
+/**
+ * Streams an uploaded file to the blob store (never into memory or Redis) and queues its plan job;
+ * on fs storage its chunk jobs are queued as their bytes are stored (PipelinedChunks).
+ */
 @Injectable()
 export class EvenSumService {
   constructor(
@@ -27,6 +34,9 @@ export class EvenSumService {
     @InjectBlobStore() private readonly blobs: BlobStore,
     private readonly submitter: TaskSubmitter,
     private readonly idempotency: IdempotentSubmissions,
+    private readonly store: TaskStore,
+    private readonly queue: TaskQueue,
+    private readonly fair: FairScheduler,
   ) {}
 
   async submit(
@@ -67,7 +77,7 @@ export class EvenSumService {
       return this.idempotency.replay(req, claimed, digest, bytes);
     }
     try {
-      return await this.store(req, client, requestedAt, token, declared, claimed);
+      return await this.storeUpload(req, client, requestedAt, token, declared, claimed);
     } catch (err) {
       // The key is free again: a retry of a failed or aborted upload may go on.
       await claimed?.release();
@@ -75,7 +85,7 @@ export class EvenSumService {
     }
   }
 
-  private async store(
+  private async storeUpload(
     req: Request,
     client: string,
     requestedAt: number,
@@ -93,6 +103,17 @@ export class EvenSumService {
       token,
       declared === undefined ? undefined : Number(declared),
     );
+    // fs storage: chunks are scanned while the upload goes on (S3 parts are unreadable until the
+    // multipart upload completes: there the plan starts when the body has ended).
+    const pipelined = this.blobs.readableWhileWriting
+      ? new PipelinedChunks(
+          this.store,
+          this.queue,
+          this.fair,
+          { token, client, inputKey, requestedAt },
+          this.config.chunkBytes,
+        )
+      : undefined;
     let submitted = false;
     try {
       let bytes: number;
@@ -101,6 +122,8 @@ export class EvenSumService {
           maxBytes: this.config.maxUploadBytes,
           admit: quota.admit,
           onData: claim?.onData,
+          readableWhileWriting: pipelined !== undefined,
+          onWritten: pipelined?.onWritten,
         });
       } catch (err) {
         if (err instanceof BlobTooLargeError)
@@ -118,12 +141,19 @@ export class EvenSumService {
         requestedAt,
         inputKey,
         bytes,
+        recordExists: pipelined?.started,
       });
       submitted = true;
       // A lost write only makes a retry wait for the claim's lease (409), then make a new task.
       await claim?.complete(bytes).catch(() => undefined);
     } finally {
-      if (!submitted) await quota.release().catch(() => undefined);
+      if (!submitted) {
+        // Chunks queued while the body arrived: their task, results and waiting jobs go, then
+        // the file (a put that failed removed it already), then the quota.
+        await pipelined?.cancel().catch(() => undefined);
+        if (pipelined?.started) await this.submitter.discard(token);
+        await quota.release().catch(() => undefined);
+      }
     }
     return token;
   }

@@ -78,8 +78,16 @@ export class TaskEventStream {
         if (message.seq <= sentSeq) return;
         sentSeq = message.seq;
         if (message.type === 'progress') {
-          const { bytesDone, bytesTotal, chunksDone, chunksTotal } = message;
-          const progress: EvenSumProgressView = { bytesDone, bytesTotal, chunksDone, chunksTotal };
+          const { bytesDone, bytesTotal, chunksDone, chunksTotal, bytesReceived, bytesScanned } =
+            message;
+          const progress: EvenSumProgressView = {
+            bytesDone,
+            bytesTotal,
+            chunksDone,
+            chunksTotal,
+            bytesReceived,
+            bytesScanned,
+          };
           return sse.send('progress', message.seq, progress);
         }
         sentStatus = message.status;

@@ -48,7 +48,7 @@ describe(taskStatusView.name, () => {
     expect(JSON.stringify(sut)).toBe(
       '{"status":"finished","requestedAt":"2026-01-01T00:00:00.000Z","startedAt":"2026-01-01T00:00:00.005Z",' +
         '"finishedAt":"2026-01-01T00:00:00.050Z","executionMs":40,"queueWaitMs":5,"leadTimeMs":50,"wallMs":30,' +
-        '"progress":{"bytesDone":10,"bytesTotal":10,"chunksDone":2,"chunksTotal":2}}',
+        '"progress":{"bytesDone":10,"bytesTotal":10,"chunksDone":2,"chunksTotal":2,"bytesReceived":10,"bytesScanned":10}}',
     );
   });
 
@@ -58,7 +58,17 @@ describe(taskStatusView.name, () => {
       ['status', 'errored'],
       ['error', 'x'],
       ['requestedAt', '2026-01-01T00:00:00.000Z'],
-      ['progress', { bytesDone: 0, bytesTotal: 10, chunksDone: 0, chunksTotal: 0 }],
+      [
+        'progress',
+        {
+          bytesDone: 0,
+          bytesTotal: 10,
+          chunksDone: 0,
+          chunksTotal: 0,
+          bytesReceived: 10,
+          bytesScanned: 0,
+        },
+      ],
     ]);
   });
 });

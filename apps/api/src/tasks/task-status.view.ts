@@ -23,6 +23,10 @@ export function taskStatusView(record: TaskRecord): TaskStatusView {
       bytesTotal: record.bytes,
       chunksDone: record.chunksDone ?? 0,
       chunksTotal: record.chunksTotal ?? 0,
+      // New fields go last: clients read the others in this order. A pipelined upload's bytes
+      // stored so far; any other task exists only once its whole file is stored.
+      bytesReceived: record.bytesReceived ?? record.bytes,
+      bytesScanned: record.bytesDone ?? 0,
     },
   };
 }

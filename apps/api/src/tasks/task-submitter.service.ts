@@ -35,6 +35,8 @@ export interface RandomizeSubmission extends SubmissionBase {
 /** A stored file of numbers to sum. */
 export interface EvenSumSubmission extends SubmissionBase {
   task: TaskKind.EvenSum;
+  /** A pipelined upload queued chunks already: its record exists (PipelinedChunks) and is completed here. */
+  recordExists?: boolean;
 }
 
 export type Submission = RandomizeSubmission | EvenSumSubmission;
@@ -115,6 +117,18 @@ export class TaskSubmitter {
       throw quotaExceeded(admitted.outcome, reservedBytes);
     }
     try {
+      if (s.task === TaskKind.EvenSum && s.recordExists) {
+        // A pipelined upload's record exists (the script left it alone): the size, now known, goes
+        // in before the plan job (which sets chunksTotal) exists, and only while the task is still
+        // open (a chunk job may have failed it meanwhile).
+        const { bytes, enqueuedAt } = record;
+        const opened = await this.store.update(
+          s.token,
+          { bytes, bytesReceived: bytes, enqueuedAt },
+          ['requested'],
+        );
+        if (!opened) throw new Error('the task ended while its file was uploading');
+      }
       await this.enqueue(s, admitted.fair);
     } catch (err) {
       await this.release(s.client, s.token).catch(() => undefined);

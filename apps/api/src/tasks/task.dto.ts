@@ -18,7 +18,18 @@ export class ErrorDto {
 
 export class ProgressDto implements EvenSumProgressView {
   @ApiProperty({ example: 536870912 }) bytesDone!: number;
-  @ApiProperty({ example: 1073741824 }) bytesTotal!: number;
+  @ApiProperty({
+    example: 1073741824,
+    description: 'The file size (0 while a pipelined upload is still arriving)',
+  })
+  bytesTotal!: number;
+  @ApiProperty({
+    example: 805306368,
+    description: 'Bytes of the file stored so far: chunks are scanned while the upload goes on',
+  })
+  bytesReceived!: number;
+  @ApiProperty({ example: 536870912, description: 'Bytes scanned so far (= bytesDone)' })
+  bytesScanned!: number;
   @ApiProperty({ example: 8 }) chunksDone!: number;
   @ApiProperty({ example: 16 }) chunksTotal!: number;
 }

@@ -14,6 +14,10 @@ export interface TokenView {
 export interface EvenSumProgressView {
   bytesDone: number;
   bytesTotal: number;
+  /** Bytes of the file stored so far (an upload scanned while it arrives); bytesTotal once it ended. */
+  bytesReceived: number;
+  /** Bytes scanned so far (the same figure as bytesDone, named beside bytesReceived). */
+  bytesScanned: number;
   chunksDone: number;
   chunksTotal: number;
 }

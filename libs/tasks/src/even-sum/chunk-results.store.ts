@@ -38,11 +38,12 @@ export class ChunkResultsStore {
   }
 
   /**
-   * Fixes the task's split once: resolves the chunk bytes of the first plan (whatever this one
-   * proposes), or null when the task ended or is gone.
+   * Fixes the task's split once: resolves the chunk bytes of the first plan, or of the pipelined
+   * upload that queued chunks before it (whatever this one proposes), with the chunk count of the
+   * file's `size` under them; or null when the task ended or is gone.
    */
-  async plan(token: string, chunkBytes: number, chunksTotal: number): Promise<number | null> {
-    const result = await this.redis.chunkPlan(this.keys(token)[0], chunkBytes, chunksTotal);
+  async plan(token: string, chunkBytes: number, size: number): Promise<number | null> {
+    const result = await this.redis.chunkPlan(this.keys(token)[0], chunkBytes, size);
     return result > 0 ? result : null;
   }
 

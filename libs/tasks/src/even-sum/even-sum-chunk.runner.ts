@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { CpuGate } from '../fairness';
 import { TaskMetrics } from '../metrics';
 import { JobOf, JobName } from '../queues';
-import { BlobStore, InjectBlobStore } from '../storage';
+import { BlobNotFoundError, BlobStore, InjectBlobStore } from '../storage';
 import { ChunkOutcome, ChunkResultsStore } from './chunk-results.store';
 import { EvenSumCombiner } from './even-sum.combiner';
 import { ScanPool, scanRange, scanStoredRange } from './engine';
@@ -30,7 +30,15 @@ export class EvenSumChunkRunner {
     const state = await this.chunks.state(token, index);
     if (state === 'gone' || state === 'ended') return;
     if (state === 'pending') {
-      const outcome = await this.scan(job);
+      const outcome = await this.scan(job).catch(async (err: unknown) => {
+        // A pipelined upload that failed removes its task, then its file: a chunk that was
+        // already past its state check then finds no file. Its task is gone: nothing to do (and
+        // no failed job left behind). With the task still there, a missing file is an error.
+        if (err instanceof BlobNotFoundError && (await this.chunks.state(token, index)) === 'gone')
+          return undefined;
+        throw err;
+      });
+      if (!outcome) return;
       const recorded = await this.chunks.record(token, index, outcome, end - start);
       this.logger.debug(
         { token, chunk: index, executionMs: outcome.executionMs, bytes: end - start },

@@ -34,7 +34,7 @@ export class EvenSumPlanner {
     if (record.status !== 'received') return;
     const size = await this.blobs.size(inputKey);
     const proposed = this.config.chunkBytes;
-    const chunkBytes = await this.chunks.plan(token, proposed, planChunks(size, proposed).length);
+    const chunkBytes = await this.chunks.plan(token, proposed, size);
     if (chunkBytes === null) return;
     const ranges = planChunks(size, chunkBytes);
     this.logger.log(

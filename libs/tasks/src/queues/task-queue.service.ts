@@ -81,6 +81,20 @@ export class TaskQueue {
     );
   }
 
+  /**
+   * Removes the jobs of `name` with these ids that are still waiting (or delayed); a running job
+   * is locked by its worker and stays (it must find its task gone), a missing one is skipped.
+   */
+  async removeWaiting<N extends JobName>(name: N, jobIds: string[]): Promise<void> {
+    const queue = this.queue(QUEUE_OF[name]);
+    await Promise.all(
+      jobIds.map(async (id) => {
+        const job = await queue.getJob(id);
+        if (job && !(await job.isActive())) await job.remove().catch(() => undefined);
+      }),
+    );
+  }
+
   /** Schedules a payload-less job every `everyMs` (one schedule per job name, whoever asks). */
   async repeat(name: JobName.Cleanup, everyMs: number): Promise<void> {
     await this.queue(QUEUE_OF[name]).add(

@@ -31,6 +31,10 @@ export interface RandomizeResultFields {
 
 /** What an even-sum task's plan and chunks record as it runs. */
 interface EvenSumProgressFields {
+  /** The split, fixed by the first plan or by a pipelined upload's first chunk job. */
+  chunkBytes?: number;
+  /** A pipelined upload's bytes stored so far (updated as chunks are queued); `bytes` once it ended. */
+  bytesReceived?: number;
   chunksTotal?: number;
   chunksDone?: number;
   bytesDone?: number;
@@ -99,6 +103,8 @@ const NUMERIC_FIELDS = [
   'queueWaitMs',
   'leadTimeMs',
   'wallMs',
+  'chunkBytes',
+  'bytesReceived',
   'chunksTotal',
   'chunksDone',
   'bytesDone',

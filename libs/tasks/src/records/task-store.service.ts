@@ -71,8 +71,9 @@ export class TaskStore {
     return result === 1;
   }
 
+  /** Deletes the record, then its chunk results and progress (a late chunk finds no record and records nothing). */
   async delete(token: string): Promise<void> {
-    await this.redis.del(this.key(token));
+    await this.redis.del(this.key(token), this.chunksKey(token), this.progressKey(token));
   }
 }
 

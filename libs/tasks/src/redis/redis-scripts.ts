@@ -44,7 +44,7 @@ export interface RedisScripts {
    * Fixes an open task's chunk split once (the first plan wins, whatever a re-run proposes).
    * The task's chunk bytes; -1 gone, -2 ended.
    */
-  chunkPlan(record: string, chunkBytes: Arg, chunksTotal: Arg): Promise<number>;
+  chunkPlan(record: string, chunkBytes: Arg, size: Arg): Promise<number>;
 
   /**
    * Records a chunk's outcome once (HSETNX) and its bytes, only while its task is open and the index

@@ -35,6 +35,18 @@ export interface PutOptions {
   admit?: (bytes: number) => Promise<void>;
   /** Called with every chunk of the body in order, as it passes (e.g. to hash it). */
   onData?: (chunk: Buffer) => void;
+  /**
+   * Backends with `readableWhileWriting` only: awaited each time a batch of the body is stored,
+   * with the bytes stored so far and the batch's bytes (the last ones of `[0, bytes)`). From then
+   * on `readRange` of that key returns them, before the put resolves.
+   */
+  onWritten?: (bytes: number, batch: readonly Buffer[]) => Promise<void>;
+  /**
+   * Store under `key` itself as the bytes arrive (no temporary name), so that `readRange` can read
+   * what `onWritten` reported while the upload goes on. On failure the partial blob is removed,
+   * as always.
+   */
+  readableWhileWriting?: boolean;
 }
 
 /** A whole blob opened for reading. */
@@ -45,6 +57,8 @@ export interface BlobRead {
 
 /** Where inputs and results live: a directory shared by api and workers, or an S3 bucket. */
 export interface BlobStore {
+  /** True when `put` honours `readableWhileWriting` and `onWritten` (fs; S3 stores parts unreadable until the end). */
+  readonly readableWhileWriting: boolean;
   /** Streams `body` into `key`; on any failure nothing is left under `key`. Resolves with the byte count. */
   put(key: string, body: Readable, options?: PutOptions): Promise<number>;
   putBuffer(key: string, body: Buffer): Promise<void>;
@@ -57,7 +71,8 @@ export interface BlobStore {
   /** Streams bytes [start, endExclusive) of `key` (clipped at its end; an empty range reads nothing). */
   readRange(key: string, start: number, endExclusive: number): Readable;
   /**
-   * The blob's path on this machine when the store is a local directory, else undefined: the
+   * The blob's path on this machine when the store is a local directory and the blob is stored
+   * whole, else undefined (S3; or a blob still being written, readable only through readRange): the
    * scanner then reads a stored file in its own threads (no stream, no copies between threads).
    */
   localPath(key: string): string | undefined;

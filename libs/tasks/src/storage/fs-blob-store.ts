@@ -1,5 +1,6 @@
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import {
+  FileHandle,
   mkdir,
   open,
   readdir,
@@ -13,7 +14,6 @@ import {
 } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { randomBytes } from 'node:crypto';
 import { isTaskToken } from '../contract';
 import {
@@ -25,7 +25,7 @@ import {
   PutOptions,
   StorageUnavailableError,
 } from './blob-store';
-import { meterBody } from './metered-body';
+import { writeBatched } from './batched-file-writer';
 
 const STORAGE_ERRNOS = new Set(['ENOSPC', 'EDQUOT', 'EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'EIO']);
 
@@ -38,19 +38,28 @@ export class FsBlobStore implements BlobStore {
     return join(this.dir, key);
   }
 
+  readonly readableWhileWriting = true;
+
   async put(key: string, body: Readable, options: PutOptions = {}): Promise<number> {
     const target = this.path(key);
     // Written under a temporary name and renamed: a reader never sees a half-written blob,
-    // and an aborted upload leaves only a temp file that we remove here.
-    const temp = `${target}.${randomBytes(4).toString('hex')}.part`;
-    const metered = meterBody(body, options);
+    // and an aborted upload leaves only a temp file that we remove here. A blob readable while
+    // it is written (a pipelined even-sum input) has a temp name known to readRange, which reads
+    // it until the rename: its readers read only the ranges onWritten reported.
+    const temp = options.readableWhileWriting
+      ? growingPath(target)
+      : `${target}.${randomBytes(4).toString('hex')}.part`;
+    let handle: FileHandle | undefined;
     try {
       await mkdir(join(target, '..'), { recursive: true });
-      await pipeline(metered.stream, createWriteStream(temp));
-      await rename(temp, target);
-      return metered.bytes();
+      handle = await open(temp, 'wx');
+      const bytes = await writeBatched(body, handle, options);
+      await handle.close();
+      handle = undefined;
+      if (temp !== target) await rename(temp, target);
+      return bytes;
     } catch (err) {
-      metered.stream.destroy();
+      await handle?.close().catch(() => undefined);
       await unlink(temp).catch(() => undefined);
       // The task's directory goes too when this was its only blob (rmdir refuses a non-empty one).
       await rmdir(join(target, '..')).catch(() => undefined);
@@ -87,21 +96,39 @@ export class FsBlobStore implements BlobStore {
 
   readRange(key: string, start: number, endExclusive: number): Readable {
     if (endExclusive <= start) return Readable.from([]);
-    const source = createReadStream(this.path(key), {
-      start,
-      end: endExclusive - 1,
-      highWaterMark: 1024 * 1024,
-    });
+    const target = this.path(key);
     const out = new PassThrough({ highWaterMark: 1024 * 1024 });
-    // ENOENT becomes BlobNotFoundError (one error type for both backends); a consumer that stops
-    // early (the scanner past a chunk's end) closes the file too.
-    source.once('error', (err) => out.destroy(mapNotFound(err, key) as Error));
-    out.once('close', () => source.destroy());
-    return source.pipe(out);
+    // A blob still being written (put with readableWhileWriting) is read under its temp name;
+    // tried after the key (renamed meanwhile? then the key again). An open file stays readable
+    // through the rename.
+    const paths = [target, growingPath(target), target];
+    const attempt = (at: number): void => {
+      const source = createReadStream(paths[at], {
+        start,
+        end: endExclusive - 1,
+        highWaterMark: 1024 * 1024,
+      });
+      // ENOENT becomes BlobNotFoundError (one error type for both backends); a consumer that
+      // stops early (the scanner past a chunk's end) closes the file too.
+      source.once('error', (err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT' && !source.bytesRead && at + 1 < paths.length) {
+          source.unpipe(out);
+          return attempt(at + 1);
+        }
+        out.destroy(mapNotFound(err, key) as Error);
+      });
+      out.once('close', () => source.destroy());
+      source.pipe(out);
+    };
+    attempt(0);
+    return out;
   }
 
-  localPath(key: string): string {
-    return this.path(key);
+  localPath(key: string): string | undefined {
+    // A pipelined input is still under its temp name until its upload ends: undefined sends its
+    // early chunks through readRange, which reads the growing file. Once renamed, it stays whole.
+    const path = this.path(key);
+    return existsSync(path) ? path : undefined;
   }
 
   async size(key: string): Promise<number> {
@@ -152,6 +179,11 @@ export class FsBlobStore implements BlobStore {
       throw mapStorageError(err);
     }
   }
+}
+
+/** Where a blob readable while it is written lives until its put renames it to its key. */
+function growingPath(target: string): string {
+  return `${target}.growing.part`;
 }
 
 function mapNotFound(err: unknown, key: string): unknown {

@@ -36,6 +36,9 @@ export interface S3BlobStoreOptions {
  * and presigned downloads.
  */
 export class S3BlobStore implements BlobStore, DirectUploads, PresignedReads {
+  // Parts of a multipart upload cannot be read before it completes: an even-sum input is scanned
+  // once stored whole (see docs/architecture.md, Even-sum).
+  readonly readableWhileWriting = false;
   private readonly bucket: string;
   private readonly uploads: S3MultipartUploads;
 

@@ -11,6 +11,7 @@ export { scanStoredRange } from './scan-file';
 export type { FilePart } from './scan-file';
 export { chunkCount, planChunks } from './chunk-plan';
 export type { ChunkRange } from './chunk-plan';
+export { ChunkReadiness } from './chunk-readiness';
 export { chunksInOrder } from './chunk-coverage';
 export { joinChunkResults } from './join-chunk-results';
 export { combineChunkResults } from './combine-chunk-results';

@@ -16,8 +16,12 @@ import { FAIR_RESERVE_FUNCTION } from './fair-queue.lua';
 export const SUBMIT = `${RESERVE}${FAIR_RESERVE_FUNCTION}
 local code = reserve()
 if code ~= 0 then return {code, '', ''} end
-redis.call('HSET', KEYS[5], unpack(ARGV, 11))
-redis.call('EXPIRE', KEYS[5], ARGV[7])
+-- A pipelined upload's record exists already (written with its first chunk): the submitter
+-- completes it with a guarded update, so that a task a chunk failed meanwhile is not reopened.
+if redis.call('EXISTS', KEYS[5]) == 0 then
+  redis.call('HSET', KEYS[5], unpack(ARGV, 11))
+  redis.call('EXPIRE', KEYS[5], ARGV[7])
+end
 if ARGV[8] == '' then return {0, '', ''} end
 local clock = fair_reserve(KEYS[6], ARGV[8], ARGV[9], ARGV[10])
 return {0, clock[1], clock[2]}`;
