@@ -20,6 +20,9 @@ import { EvenSumService } from './even-sum/even-sum.service';
 import { RandomizeController } from './randomize/randomize.controller';
 import { ImageBodyReader } from './randomize/image-body.reader';
 import { RandomizeService } from './randomize/randomize.service';
+import { TaskCancelController } from './tasks/task-cancel.controller';
+import { TaskCancelService } from './tasks/task-cancel.service';
+import { TasksListController } from './tasks/tasks-list.controller';
 import { TaskReader } from './tasks/task-reader.service';
 import { TaskSubmitter } from './tasks/task-submitter.service';
 
@@ -38,7 +41,13 @@ export class ApiModule {
         QueueBoardModule.forRoot(config),
         RateLimitModule,
       ],
-      controllers: [RandomizeController, EvenSumController, DirectUploadController],
+      controllers: [
+        RandomizeController,
+        EvenSumController,
+        DirectUploadController,
+        TaskCancelController,
+        TasksListController,
+      ],
       providers: [
         HttpDrain,
         InFlightHandlers,
@@ -51,6 +60,7 @@ export class ApiModule {
         DirectUploadService,
         TaskReader,
         TaskSubmitter,
+        TaskCancelService,
         { provide: APP_FILTER, useClass: JsonErrorFilter },
       ],
     };

@@ -2,8 +2,10 @@ import { Command, Option } from 'commander';
 import { version } from '../../../package.json';
 import { urlArg } from './arguments';
 import { contextFactory } from './cli-context';
+import { registerCancelCommand } from './commands/cancel.command';
 import { registerEvenSumCommand } from './commands/even-sum.command';
 import { registerGenNumbersCommand } from './commands/gen-numbers.command';
+import { registerListCommand } from './commands/list.command';
 import { registerRandomizeCommand } from './commands/randomize.command';
 import { registerResultCommand } from './commands/result.command';
 import { registerStatusCommand } from './commands/status.command';
@@ -34,6 +36,8 @@ registerRandomizeCommand(program, context);
 registerEvenSumCommand(program, context);
 registerStatusCommand(program, context);
 registerResultCommand(program, context);
+registerCancelCommand(program, context);
+registerListCommand(program, context);
 registerGenNumbersCommand(program, context);
 
 void runProgram(program, process.argv).then((code) => {

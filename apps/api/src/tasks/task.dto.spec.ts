@@ -30,6 +30,7 @@ const fullStatus = taskStatusView({
   enqueuedAt: 2,
   startedAt: 3,
   finishedAt: 4,
+  cancelledAt: 4,
   executionMs: 1,
   queueWaitMs: 1,
   leadTimeMs: 3,

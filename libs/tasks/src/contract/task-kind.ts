@@ -9,8 +9,19 @@ export enum TaskKind {
   EvenSum = 'even-sum',
 }
 
-/** `requested` → `received` → `finished` are the old service's states; `errored` is new. */
-export const TASK_STATUSES = ['requested', 'received', 'finished', 'errored'] as const;
+/**
+ * `requested` → `received` → `finished` are the old service's states; `errored` and `cancelled`
+ * (by its client, DELETE /<kind>/:token) are new.
+ */
+export const TASK_STATUSES = ['requested', 'received', 'finished', 'errored', 'cancelled'] as const;
 
 /** A task's state: one of TASK_STATUSES. */
 export type TaskStatus = (typeof TASK_STATUSES)[number];
+
+/** The states of a task still to run or running: every other state is final. */
+export const OPEN_STATUSES = ['requested', 'received'] as const satisfies readonly TaskStatus[];
+
+/** True while the task may still run (requested or received); false once it ended. */
+export function isOpenStatus(status: string | null | undefined): boolean {
+  return status === 'requested' || status === 'received';
+}

@@ -30,7 +30,16 @@ export class EvenSumChunkRunner {
     const state = await this.chunks.state(token, index);
     if (state === 'gone' || state === 'ended') return;
     if (state === 'pending') {
-      const outcome = await this.scan(job);
+      const outcome = await this.scan(job).catch(async (err: unknown) => {
+        // Cancelled (or otherwise ended, or expired) mid-scan: the scan stopped at its next part,
+        // or its input was deleted under it. Nothing to record, nothing to retry.
+        if (err instanceof TaskEndedError || !(await this.chunks.isOpen(token))) return undefined;
+        throw err;
+      });
+      if (!outcome) {
+        this.logger.log({ token, chunk: index }, 'chunk stopped: its task ended');
+        return;
+      }
       const recorded = await this.chunks.record(token, index, outcome, end - start);
       this.logger.debug(
         { token, chunk: index, executionMs: outcome.executionMs, bytes: end - start },
@@ -54,11 +63,20 @@ export class EvenSumChunkRunner {
   }: JobOf<JobName.EvenSumChunk>): Promise<ChunkOutcome> {
     const startedAt = Date.now();
     const t0 = performance.now();
+    let ended = false;
     const result = await scanRange(
       (from, to) => this.blobs.readRange(inputKey, from, to),
       { start, end, size },
-      // Each part takes its turn at the process's CPU gate with the other running jobs' steps.
-      (state, bytes, prev) => this.gate.run(client, () => this.pool.scanSlice(state, bytes, prev)),
+      // Each part takes its turn at the process's CPU gate with the other running jobs' steps,
+      // once its task is seen still open (one HGET per 4 MiB part): a cancelled task's scan stops
+      // at its next part instead of reading the rest of its chunk.
+      async (state, bytes, prev) => {
+        if (ended || !(await this.chunks.isOpen(token))) {
+          ended = true;
+          throw new TaskEndedError(token);
+        }
+        return this.gate.run(client, () => this.pool.scanSlice(state, bytes, prev));
+      },
       // scanRange reports every 8 MiB: one small Lua call each, fire and forget.
       (bytesDone) =>
         void this.chunks
@@ -68,5 +86,12 @@ export class EvenSumChunkRunner {
     const executionMs = Math.round(performance.now() - t0);
     this.metrics.chunk.observe(executionMs / 1000);
     return { ...result, start, end, startedAt, finishedAt: Date.now(), executionMs };
+  }
+}
+
+/** A chunk's scan stopped because its task ended (cancelled) while it ran. */
+class TaskEndedError extends Error {
+  constructor(token: string) {
+    super(`task ${token} ended during its scan`);
   }
 }

@@ -4,6 +4,9 @@
 export type { FinishedRecordOf, TaskRecord, TaskRecordOf } from './task-record';
 export { PermanentTaskError } from './task-errors';
 export { TaskStore, throwOnMultiError } from './task-store.service';
+export type { CancelOutcome } from './task-store.service';
+export { TaskIndex } from './task-index.store';
+export type { IndexPage, IndexPosition, TaskSummary } from './task-index.store';
 export { UploadSessionStore } from './upload-session.store';
 export type { UploadSession } from './upload-session.store';
 export { TaskLifecycle } from './task-lifecycle.service';

@@ -2,6 +2,7 @@ import type Redis from 'ioredis';
 import { CHUNK_PROGRESS, PLAN, RECORD_CHUNK } from './scripts/chunk-results.lua';
 import { HOLD, RESERVE, SETTLE } from './scripts/client-usage.lua';
 import { ADVANCE, RESERVE as FAIR_RESERVE } from './scripts/fair-queue.lua';
+import { CANCEL } from './scripts/task-cancel.lua';
 import { UPDATE_IF_EXISTS } from './scripts/task-record.lua';
 
 type Arg = string | number;
@@ -30,6 +31,25 @@ export interface RedisScripts {
     allowed: string,
     ...fieldValues: Arg[]
   ): Promise<number>;
+
+  /**
+   * A client cancels its open task (status `cancelled`, chunk state dropped, quota released) or
+   * deletes its ended one (record, chunk state, index entry, quota), in one step.
+   * [code, chunksTotal]: 0 not this client's task, 1 cancelled now, 2 already cancelled, 3 deleted.
+   */
+  taskCancel(
+    record: string,
+    chunks: string,
+    progress: string,
+    pending: string,
+    stored: string,
+    sizes: string,
+    uploads: string,
+    index: string,
+    token: string,
+    client: string,
+    now: Arg,
+  ): Promise<[number, number]>;
 
   /**
    * Fixes an open task's chunk split once (the first plan wins, whatever a re-run proposes).
@@ -128,6 +148,7 @@ export type TaskRedis = Redis & RedisScripts;
 const SCRIPTS: { [Name in keyof RedisScripts]: { numberOfKeys: number; lua: string } } = {
   taskUpdate: { numberOfKeys: 1, lua: UPDATE_IF_EXISTS },
   taskUpdateIfAllChunksIn: { numberOfKeys: 2, lua: UPDATE_IF_EXISTS },
+  taskCancel: { numberOfKeys: 8, lua: CANCEL },
   chunkPlan: { numberOfKeys: 1, lua: PLAN },
   chunkRecord: { numberOfKeys: 3, lua: RECORD_CHUNK },
   chunkProgress: { numberOfKeys: 3, lua: CHUNK_PROGRESS },
