@@ -154,6 +154,13 @@ describe('cancelling and deleting tasks (real api + worker + Redis, STORAGE=fs)'
     expect(filesOf(token)).toEqual([]);
     expect(await clientUsage(stack, 'alice')).toEqual({ bytes: 0, pending: 0, uploads: 0 });
     expect((await del('even-sum', token)).status).toBe(404);
+    // Gone from the listing too (a cancelled task stays listed, as cancelled).
+    const listed = await http<{ tasks: { token: string; status: string }[] }>(
+      `${stack.url}/tasks?limit=100`,
+      { headers: alice },
+    );
+    expect(listed.body.tasks.map((t) => t.token)).not.toContain(token);
+    expect(listed.body.tasks.filter((t) => t.status === 'cancelled').length).toBeGreaterThan(0);
   });
 
   it('a DELETE racing the finish either cancels (no result, ever) or deletes the finished task', async () => {
@@ -218,7 +225,9 @@ describe('cancelling and deleting tasks (real api + worker + Redis, STORAGE=fs)'
     const worker = stack.workers[0];
     await pollUntil(
       async () =>
-        worker.logs().some((l) => l.token === token && l.msg === 'chunk stopped: its task ended')
+        worker
+          .logs()
+          .some((l) => l.token === token && l.msg === 'chunk stopped at a part: its task ended')
           ? true
           : undefined,
       60_000,

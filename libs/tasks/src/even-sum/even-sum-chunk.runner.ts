@@ -33,13 +33,15 @@ export class EvenSumChunkRunner {
       const outcome = await this.scan(job).catch(async (err: unknown) => {
         // Cancelled (or otherwise ended, or expired) mid-scan: the scan stopped at its next part,
         // or its input was deleted under it. Nothing to record, nothing to retry.
-        if (err instanceof TaskEndedError || !(await this.chunks.isOpen(token))) return undefined;
-        throw err;
+        if (err instanceof TaskEndedError) {
+          this.logger.log({ token, chunk: index }, 'chunk stopped at a part: its task ended');
+          return undefined;
+        }
+        if (await this.chunks.isOpen(token).catch(() => true)) throw err;
+        this.logger.log({ token, chunk: index, err }, 'chunk failed after its task ended');
+        return undefined;
       });
-      if (!outcome) {
-        this.logger.log({ token, chunk: index }, 'chunk stopped: its task ended');
-        return;
-      }
+      if (!outcome) return;
       const recorded = await this.chunks.record(token, index, outcome, end - start);
       this.logger.debug(
         { token, chunk: index, executionMs: outcome.executionMs, bytes: end - start },
