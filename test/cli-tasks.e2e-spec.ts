@@ -1,7 +1,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from './support/cli';
+import { runCli, spawnCli } from './support/cli';
+import { http } from './support/http';
+import { pollUntil } from './support/poll';
 import { randomPng } from './support/images';
 import { Stack } from './support/stack';
 
@@ -70,6 +72,27 @@ describe('tasks CLI: cancel and list (real api + Redis)', () => {
     const next = await tasks('list', '--limit', '1', '--cursor', cursor!);
     expect(next.stdout).toMatch(new RegExp(`^${imageToken}\\s`));
     expect(next.stderr).not.toMatch(/more:/);
+  });
+
+  it('cancels the task it waits for on Ctrl-C with --cancel-on-interrupt', async () => {
+    const cli = spawnCli(
+      ['--cancel-on-interrupt', 'randomize', 'cat.png'],
+      { TASKS_URL: stack.url, TASKS_API_KEY: API_KEY },
+      dir,
+    );
+    const token = await pollUntil(
+      async () => /submitted ([0-9a-f]{32}), waiting/.exec(cli.stderr())?.[1],
+      30_000,
+      'the CLI to wait',
+    );
+    cli.proc.kill('SIGINT');
+    const done = await cli.done;
+    expect(done.code).toBe(130);
+    expect(done.stderr).toMatch(new RegExp(`interrupted: task ${token} cancelled`));
+    const status = await http(`${stack.url}/randomize/${token}/status`, {
+      headers: { authorization: `Bearer ${API_KEY}` },
+    });
+    expect(status.body).toMatchObject({ status: 'cancelled' });
   });
 
   it('fails with the server’s message for an unknown token and a bad parameter', async () => {

@@ -27,6 +27,11 @@ const program = new Command('tasks')
     ),
   )
   .option('--json', 'print the answer as one JSON object on stdout (for scripts)', false)
+  .option(
+    '--cancel-on-interrupt',
+    'Ctrl-C while waiting for a task cancels it on the server (without: the task goes on)',
+    false,
+  )
   .showHelpAfterError('(tasks --help for usage)')
   // Throw instead of exiting, so usage errors map to exit code 2; subcommands inherit this.
   .exitOverride();
