@@ -85,10 +85,11 @@ describe('submission round trips (real api + Redis MONITOR)', () => {
     ]);
     const [limit, submission, add] = ours;
     expect(limit.args.join(' ')).toContain(`${stack.prefix}:throttle:`);
-    // taskSubmit: the client's four usage keys, the task record, the fair hash.
-    expect(submission.args[1]).toBe('6');
-    expect(submission.args.slice(2, 8)).toContain(`${stack.prefix}:task:${token}`);
-    expect(submission.args.slice(2, 8)).toContain(`${stack.prefix}:fair`);
+    // taskSubmit: the client's four usage keys, the task record, the fair hash, the client's task index.
+    expect(submission.args[1]).toBe('7');
+    expect(submission.args.slice(2, 9)).toContain(`${stack.prefix}:task:${token}`);
+    expect(submission.args.slice(2, 9)).toContain(`${stack.prefix}:fair`);
+    expect(submission.args.slice(2, 9)).toContain(`${stack.prefix}:client:anonymous:tasks`);
     // bull's addJob: its queue's keys (randomize, or express for a client with nothing queued), the job id.
     expect(add.args.join(' ')).toMatch(new RegExp(`${stack.prefix}:(randomize|express):wait`));
     expect(add.args).toContain(token);

@@ -357,6 +357,118 @@ describe('even-sum fan-in under repeated, late and reordered deliveries', () => 
     );
   });
 
+  /** A client's DELETE, as the api does it: the one Redis step, then the blobs. */
+  const cancel = async (token: string) => {
+    const { outcome } = await store.cancel(token, 'anonymous');
+    await blobs.deletePrefix(`${token}/`);
+    return outcome;
+  };
+
+  it.each([21, 22, 23])(
+    'writes nothing for a task cancelled mid-way, whatever chunk and plan deliveries follow (seed %i)',
+    async (seed) => {
+      const random = prng(seed);
+      const file = numbersFile(seed, 3000);
+      const token = await submit(file.text);
+      const jobs = await plan(token);
+      expect(jobs.length).toBeGreaterThan(4);
+      // Some chunks in, then the cancel; then every chunk (again) and the plan, shuffled, some at once.
+      for (const job of jobs.slice(0, 2)) await chunkRunner.run(job);
+      // The status step alone, its input kept: the guards must hold for deliveries that can
+      // still read their bytes (a worker that read them before the blobs went).
+      expect((await store.cancel(token, 'anonymous')).outcome).toBe('cancelled');
+      const atCancel = await taskHash(token);
+      expect(atCancel).toMatchObject({ status: 'cancelled', chunksDone: '2' });
+      const deliveries: (() => Promise<void>)[] = [
+        ...jobs.map((job) => () => chunkRunner.run(job)),
+        ...jobs.map((job) => () => chunkRunner.run(job)),
+        () => planner.plan({ token, inputKey: jobs[0].inputKey }),
+      ];
+      for (let i = deliveries.length - 1; i > 0; i--) {
+        const j = Math.floor(random() * (i + 1));
+        [deliveries[i], deliveries[j]] = [deliveries[j], deliveries[i]];
+      }
+      while (deliveries.length)
+        await Promise.all(deliveries.splice(0, 1 + Math.floor(random() * 3)).map((d) => d()));
+      // No result, no chunk record, no progress, nothing moved; a second DELETE removes the blobs.
+      expect(await taskHash(token)).toEqual(atCancel);
+      expect(await redis.exists(store.chunksKey(token), store.progressKey(token))).toBe(0);
+      expect(await cancel(token)).toBe('already-cancelled');
+      expect(readdirSync(dataDir)).not.toContain(token);
+    },
+  );
+
+  it('records nothing, and never finishes, when the cancel lands between a scan and its record', async () => {
+    const file = numbersFile(24, 2000);
+    const token = await submit(file.text);
+    const jobs = await plan(token);
+    for (const job of jobs.slice(0, -1)) await chunkRunner.run(job);
+    // The last chunk passed its state check and scanned; the client cancels just before its
+    // result is recorded: the record script sees the task ended, so no result, no fan-in.
+    const chunks = moduleRef.get(ChunkResultsStore);
+    const realRecord = chunks.record.bind(chunks);
+    const outcomes: string[] = [];
+    const spy = jest.spyOn(chunks, 'record').mockImplementationOnce(async (...args) => {
+      expect(await cancel(token)).toBe('cancelled');
+      const outcome = await realRecord(...args);
+      outcomes.push(outcome);
+      return outcome;
+    });
+    try {
+      await chunkRunner.run(jobs[jobs.length - 1]);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(outcomes).toEqual(['ended']);
+    const hash = await taskHash(token);
+    expect(hash.status).toBe('cancelled');
+    expect(hash.sum).toBeUndefined();
+    expect(hash.finishedAt).toBeUndefined();
+    expect(Number(hash.chunksDone)).toBe(jobs.length - 1);
+    expect(await redis.exists(store.chunksKey(token), store.progressKey(token))).toBe(0);
+  });
+
+  it('leaves no output of a randomize run that finishes its encode after the cancel', async () => {
+    const runner = moduleRef.get(RandomizeRunner);
+    const token = newTaskToken();
+    const png = await randomPng(240, 240);
+    await blobs.putBuffer(blobKeys.randomizeInput(token), png);
+    await store.create({
+      token,
+      task: TaskKind.Randomize,
+      client: 'anonymous',
+      status: 'requested',
+      requestedAt: Date.now(),
+      inputKey: blobKeys.randomizeInput(token),
+      bytes: png.length,
+    });
+    const job = { token, inputKey: blobKeys.randomizeInput(token), blockSize: 60 };
+    // The run passes its start check, then the client cancels, then it decodes, encodes and
+    // stores its output: its finish is refused and it deletes what it stored.
+    const lifecycle = moduleRef.get(TaskLifecycle);
+    const realStart = lifecycle.start.bind(lifecycle);
+    const spy = jest.spyOn(lifecycle, 'start').mockImplementationOnce(async (t) => {
+      const record = await realStart(t);
+      // The input read happens after this: keep it, as a run that had read it already would.
+      const { outcome } = await store.cancel(token, 'anonymous');
+      expect(outcome).toBe('cancelled');
+      return record;
+    });
+    try {
+      await runner.run(job);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(await taskHash(token)).toMatchObject({ status: 'cancelled' });
+    expect((await taskHash(token)).resultKey).toBeUndefined();
+    expect(readdirSync(join(dataDir, token))).toEqual(['input.png']);
+    // Delivered again after the cancel (and its blob deletion): nothing runs, nothing is written.
+    await blobs.deletePrefix(`${token}/`);
+    await runner.run(job);
+    expect(readdirSync(dataDir)).not.toContain(token);
+    expect(await taskHash(token)).toMatchObject({ status: 'cancelled' });
+  });
+
   it('never counts a task without a chunk count as complete', async () => {
     const token = await submit('2 4\n');
     expect(

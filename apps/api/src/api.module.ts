@@ -20,6 +20,9 @@ import { EvenSumService } from './even-sum/even-sum.service';
 import { RandomizeController } from './randomize/randomize.controller';
 import { ImageBodyReader } from './randomize/image-body.reader';
 import { RandomizeService } from './randomize/randomize.service';
+import { TaskCancelController } from './tasks/task-cancel.controller';
+import { TaskCancelService } from './tasks/task-cancel.service';
+import { TasksListController } from './tasks/tasks-list.controller';
 import { TaskReader } from './tasks/task-reader.service';
 import { TaskAdmission } from './tasks/task-admission.service';
 import { TaskSubmitter } from './tasks/task-submitter.service';
@@ -49,6 +52,8 @@ export class ApiModule {
         EvenSumController,
         DirectUploadController,
         TaskEventsController,
+        TaskCancelController,
+        TasksListController,
       ],
       providers: [
         HttpDrain,
@@ -67,6 +72,7 @@ export class ApiModule {
         IdempotentSubmissions,
         TaskWaiter,
         TaskEventStream,
+        TaskCancelService,
         { provide: APP_FILTER, useClass: JsonErrorFilter },
       ],
     };

@@ -3,6 +3,8 @@ import type {
   DirectUploadStateView,
   DirectUploadView,
   EvenSumResultView,
+  TaskListView,
+  TaskStatus,
   TaskStatusView,
   TokenView,
 } from '@app/tasks/contract';
@@ -185,6 +187,48 @@ export class ApiClient {
       }
     }
     throw notFound!;
+  }
+
+  /**
+   * DELETE /<kind>/:token: `cancelled` (queued or running: stopped, or it already was) or
+   * `deleted` (it had ended: its record and result are gone).
+   */
+  async cancel(kind: TaskKind, token: string): Promise<'cancelled' | 'deleted'> {
+    const res = await this.call('DELETE', `/${kind}/${encodeURIComponent(token)}`);
+    if (res.status === 204) {
+      await res.body?.cancel();
+      return 'deleted';
+    }
+    await this.expectJson<{ status: 'cancelled' }>(res, [200]);
+    return 'cancelled';
+  }
+
+  /** DELETE on each kind in turn (the token does not say which it is); 404 if none has it. */
+  async cancelTask(
+    token: string,
+    kinds: readonly TaskKind[] = TASK_KINDS,
+  ): Promise<{ kind: TaskKind; outcome: 'cancelled' | 'deleted' }> {
+    let notFound: ServerError | undefined;
+    for (const kind of kinds) {
+      try {
+        return { kind, outcome: await this.cancel(kind, token) };
+      } catch (err) {
+        if (!(err instanceof ServerError && err.status === 404)) throw err;
+        notFound = err;
+      }
+    }
+    throw notFound!;
+  }
+
+  /** GET /tasks: one page of the caller's tasks, newest first. */
+  async listTasks(query: {
+    kind?: TaskKind;
+    status?: TaskStatus;
+    limit?: number;
+    cursor?: string;
+  }): Promise<TaskListView> {
+    const res = await this.call('GET', '/tasks', { query });
+    return this.expectJson<TaskListView>(res, [200]);
   }
 
   /**

@@ -7,12 +7,17 @@ export interface GlobalOptions {
   url: string;
   apiKey?: string;
   json: boolean;
+  cancelOnInterrupt: boolean;
 }
 
 /** What a command works with: the API client, output channels and the Ctrl-C signal. */
 export interface CliContext {
   client: ApiClient;
+  /** The key the client sends (for a second client, e.g. a cancel after Ctrl-C). */
+  apiKey?: string;
   json: boolean;
+  /** --cancel-on-interrupt: Ctrl-C while waiting cancels the task on the server. */
+  cancelOnInterrupt: boolean;
   signal: AbortSignal;
   progress: ProgressFactory;
   /** The command's answer on stdout: `plain`, or `data` as one JSON line with --json. */
@@ -32,7 +37,9 @@ export function contextFactory(signal: AbortSignal): ContextFactory {
     const json = options.json;
     return {
       client: new ApiClient({ url: options.url, apiKey: options.apiKey, signal }),
+      apiKey: options.apiKey,
       json,
+      cancelOnInterrupt: options.cancelOnInterrupt,
       signal,
       progress: progressFactory(process.stderr),
       emit: (plain, data) => void process.stdout.write(`${json ? JSON.stringify(data) : plain}\n`),

@@ -2,8 +2,10 @@ import { Command, Option } from 'commander';
 import { version } from '../../../package.json';
 import { urlArg } from './arguments';
 import { contextFactory } from './cli-context';
+import { registerCancelCommand } from './commands/cancel.command';
 import { registerEvenSumCommand } from './commands/even-sum.command';
 import { registerGenNumbersCommand } from './commands/gen-numbers.command';
+import { registerListCommand } from './commands/list.command';
 import { registerRandomizeCommand } from './commands/randomize.command';
 import { registerResultCommand } from './commands/result.command';
 import { registerStatusCommand } from './commands/status.command';
@@ -25,6 +27,11 @@ const program = new Command('tasks')
     ),
   )
   .option('--json', 'print the answer as one JSON object on stdout (for scripts)', false)
+  .option(
+    '--cancel-on-interrupt',
+    'Ctrl-C while waiting for a task cancels it on the server (without: the task goes on)',
+    false,
+  )
   .showHelpAfterError('(tasks --help for usage)')
   // Throw instead of exiting, so usage errors map to exit code 2; subcommands inherit this.
   .exitOverride();
@@ -34,6 +41,8 @@ registerRandomizeCommand(program, context);
 registerEvenSumCommand(program, context);
 registerStatusCommand(program, context);
 registerResultCommand(program, context);
+registerCancelCommand(program, context);
+registerListCommand(program, context);
 registerGenNumbersCommand(program, context);
 
 void runProgram(program, process.argv).then((code) => {

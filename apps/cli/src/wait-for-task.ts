@@ -131,6 +131,7 @@ async function pollForTask(
       if (status.status === 'finished') return status;
       if (status.status === 'errored')
         throw new TaskErroredError(token, status.error ?? 'no reason given');
+      if (status.status === 'cancelled') throw new TaskErroredError(token, 'cancelled');
     } catch (err) {
       const transient =
         err instanceof UnreachableError || (err instanceof ServerError && err.status >= 500);

@@ -44,6 +44,7 @@ export class TaskAdmission {
       ...redisKeys.clientUsage(prefix, record.client),
       redisKeys.task(prefix, record.token),
       redisKeys.fair(prefix),
+      redisKeys.clientTasks(prefix, record.client),
       record.token,
       now,
       now + ttl * 1000,

@@ -10,6 +10,7 @@ export function taskStatusView(record: TaskRecord): TaskStatusView {
     ...present('requestedAt', iso(record.requestedAt)),
     ...present('startedAt', iso(record.startedAt)),
     ...present('finishedAt', iso(record.finishedAt)),
+    ...present('cancelledAt', iso(record.cancelledAt)),
     ...present('executionMs', record.executionMs),
     ...present('queueWaitMs', record.queueWaitMs),
     ...present('leadTimeMs', record.leadTimeMs),

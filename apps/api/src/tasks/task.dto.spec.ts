@@ -7,6 +7,21 @@ import { EvenSumResultDto } from '../even-sum/even-sum.dto';
 import { evenSumResultView } from '../even-sum/even-sum-result.view';
 import { taskStatusView } from './task-status.view';
 import { StatusDto } from './task.dto';
+import { TaskCancelledDto } from './task-cancel.dto';
+import { TaskListDto, TaskListEntryDto } from './tasks-list.dto';
+import type { TaskCancelledView, TaskListEntryView, TaskListView } from '@app/tasks/contract';
+
+/** The fullest list entry the api sends (a finished task's), and the list and cancel answers. */
+const listEntry: TaskListEntryView = {
+  token: 'a'.repeat(32),
+  kind: TaskKind.EvenSum,
+  status: 'finished',
+  requestedAt: '2026-01-01T00:00:00.000Z',
+  finishedAt: '2026-01-01T00:00:01.000Z',
+  bytes: 10,
+};
+const list: TaskListView = { tasks: [listEntry], nextCursor: null };
+const cancelled: TaskCancelledView = { token: 'a'.repeat(32), status: 'cancelled' };
 
 /** The fields a Swagger DTO documents. */
 const documented = (dto: new () => object): string[] =>
@@ -32,6 +47,7 @@ const fullStatus = taskStatusView({
   enqueuedAt: 2,
   startedAt: 3,
   finishedAt: 4,
+  cancelledAt: 4,
   executionMs: 1,
   queueWaitMs: 1,
   leadTimeMs: 3,
@@ -55,6 +71,9 @@ const result = evenSumResultView({
 describe.each([
   [StatusDto.name, StatusDto, fullStatus],
   [EvenSumResultDto.name, EvenSumResultDto, result],
+  [TaskListEntryDto.name, TaskListEntryDto, listEntry],
+  [TaskListDto.name, TaskListDto, list],
+  [TaskCancelledDto.name, TaskCancelledDto, cancelled],
 ])('%s', (_name: string, dto: new () => object, view: object) => {
   it('documents every field the api sends', () => {
     expect(documented(dto).sort()).toEqual(Object.keys(view).sort());

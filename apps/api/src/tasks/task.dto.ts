@@ -44,6 +44,11 @@ export class StatusDto implements TaskStatusView {
   @ApiPropertyOptional({ example: '2026-11-28T10:00:00.000Z' }) requestedAt?: string;
   @ApiPropertyOptional({ example: '2026-11-28T10:00:00.020Z' }) startedAt?: string;
   @ApiPropertyOptional({ example: '2026-11-28T10:00:00.110Z' }) finishedAt?: string;
+  @ApiPropertyOptional({
+    example: '2026-11-28T10:00:00.050Z',
+    description: 'Only when status is cancelled: when its client cancelled it (DELETE)',
+  })
+  cancelledAt?: string;
   @ApiPropertyOptional({ example: 90, description: 'Time the worker spent processing' })
   executionMs?: number;
   @ApiPropertyOptional({ example: 20, description: 'Time from enqueue to start' })

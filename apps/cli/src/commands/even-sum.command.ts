@@ -1,3 +1,4 @@
+import { TaskKind } from '@app/tasks/contract';
 import { Command, Option } from 'commander';
 import type { ContextFactory } from '../cli-context';
 import { inputFileSize } from '../input-file';
@@ -5,6 +6,7 @@ import { UsageError } from '../exit-codes';
 import { resumeUpload } from '../upload/resumable-upload';
 import { uploadNumbersFile, UPLOAD_MODES, UploadMode } from '../upload/upload-numbers-file';
 import { waitForEvenSum } from '../wait-for-task';
+import { waitOrCancel } from '../cancel-on-interrupt';
 
 interface EvenSumOptions {
   wait: boolean;
@@ -75,7 +77,9 @@ export function registerEvenSumCommand(program: Command, context: ContextFactory
       }
       if (!options.wait) return ctx.emit(token, { token });
       ctx.info(`submitted ${token}${parts ? ` (sent straight to storage in ${parts} parts)` : ''}`);
-      await waitForEvenSum(ctx.client, token, ctx.progress);
+      await waitOrCancel(ctx, TaskKind.EvenSum, token, () =>
+        waitForEvenSum(ctx.client, token, ctx.progress),
+      );
       const result = await ctx.client.evenSumResult(token);
       if (!result) throw new Error(`task ${token} finished but its result is gone (expired?)`);
       ctx.emit(result.sum, { token, ...result });

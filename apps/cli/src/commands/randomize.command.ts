@@ -8,6 +8,7 @@ import { formatBytes } from '../format';
 import { inputFileSize } from '../input-file';
 import { waitForTask } from '../wait-for-task';
 import { submitWithRetries } from '../upload/retry-submission';
+import { waitOrCancel } from '../cancel-on-interrupt';
 
 interface RandomizeOptions {
   output?: string;
@@ -51,7 +52,9 @@ export function registerRandomizeCommand(program: Command, context: ContextFacto
       );
       if (!options.wait) return ctx.emit(token, { token });
       ctx.info(`submitted ${token}, waiting`);
-      await waitForTask(ctx.client, TaskKind.Randomize, token);
+      await waitOrCancel(ctx, TaskKind.Randomize, token, () =>
+        waitForTask(ctx.client, TaskKind.Randomize, token),
+      );
       const result = await ctx.client.randomizeResult(token);
       if (!result) throw new Error(`task ${token} finished but its result is gone (expired?)`);
       const output = options.output ?? `${parse(image).name}.randomized.png`;

@@ -1,4 +1,4 @@
-import type { TaskStatus } from './task-kind';
+import type { TaskKind, TaskStatus } from './task-kind';
 
 /**
  * The api's JSON answers, typed once: the api builds them (its Swagger DTOs implement them) and the
@@ -33,6 +33,8 @@ export interface TaskStatusView {
   requestedAt?: string;
   startedAt?: string;
   finishedAt?: string;
+  /** Only when cancelled: when its client cancelled it. */
+  cancelledAt?: string;
   executionMs?: number;
   queueWaitMs?: number;
   leadTimeMs?: number;
@@ -93,4 +95,28 @@ export interface DirectUploadStateView {
   stored: StoredPartView[];
   missing: PresignedPartView[];
   expiresAt: string;
+}
+
+/** DELETE /<kind>/:token on a queued or running (or already cancelled) task. */
+export interface TaskCancelledView {
+  token: string;
+  status: 'cancelled';
+}
+
+/** One task in GET /tasks: what a client needs to find it again. */
+export interface TaskListEntryView {
+  token: string;
+  kind: TaskKind;
+  status: TaskStatus;
+  requestedAt: string;
+  /** Once finished or errored. */
+  finishedAt?: string;
+  /** The input's size. */
+  bytes?: number;
+}
+
+/** GET /tasks: a page of the caller's tasks, newest first; `nextCursor` asks for the next page. */
+export interface TaskListView {
+  tasks: TaskListEntryView[];
+  nextCursor: string | null;
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { TaskRedis, InjectRedis } from '../redis';
 import { TaskStore, throwOnMultiError } from '../records';
+import { isOpenStatus } from '../contract';
 import { ChunkScanResult } from './engine';
 
 /** A chunk's scan result, the byte range it covers, and when it ran (for execution and wall times). */
@@ -60,6 +61,11 @@ export class ChunkResultsStore {
     if (status === null) return 'gone';
     if (status !== 'requested' && status !== 'received') return 'ended';
     return has === 1 ? 'recorded' : 'pending';
+  }
+
+  /** True while the task is requested or received (not ended, cancelled or expired). */
+  async isOpen(token: string): Promise<boolean> {
+    return isOpenStatus(await this.redis.hget(this.keys(token)[0], 'status'));
   }
 
   /** Records a chunk's outcome once; says whether every chunk of the plan is now in. */

@@ -31,12 +31,15 @@ export class EvenSumChunkRunner {
     if (state === 'gone' || state === 'ended') return;
     if (state === 'pending') {
       const outcome = await this.scan(job).catch(async (err: unknown) => {
-        // A pipelined upload that failed removes its task, then its file: a chunk that was
-        // already past its state check then finds no file. Its task is gone: nothing to do (and
-        // no failed job left behind). With the task still there, a missing file is an error.
-        if (err instanceof BlobNotFoundError && (await this.chunks.state(token, index)) === 'gone')
+        // Cancelled (or otherwise ended, or expired) mid-scan: the scan stopped at its next part,
+        // or its input was deleted under it. Nothing to record, nothing to retry.
+        if (err instanceof TaskEndedError) {
+          this.logger.log({ token, chunk: index }, 'chunk stopped at a part: its task ended');
           return undefined;
-        throw err;
+        }
+        if (await this.chunks.isOpen(token).catch(() => true)) throw err;
+        this.logger.log({ token, chunk: index, err }, 'chunk failed after its task ended');
+        return undefined;
       });
       if (!outcome) return;
       const recorded = await this.chunks.record(token, index, outcome, end - start);
@@ -67,29 +70,46 @@ export class EvenSumChunkRunner {
       void this.chunks
         .progress(token, index, Math.min(bytesDone, end - start))
         .catch(() => undefined);
+    // Each part takes its turn at the process's CPU gate with the other running jobs' steps, once
+    // its task is seen still open (one HGET per part): a cancelled task's scan stops at its next
+    // part instead of reading the rest of its chunk.
+    let ended = false;
+    const whileOpen = async <T>(step: () => Promise<T>): Promise<T> => {
+      if (ended || !(await this.chunks.isOpen(token))) {
+        ended = true;
+        throw new TaskEndedError(token);
+      }
+      return this.gate.run(step);
+    };
     // A file on this machine (fs storage) is read by the pool's threads themselves, each part
     // straight into the scanner's memory; a stored object (S3) is streamed here, parts handed over.
     const path = this.blobs.localPath(inputKey);
     const result = path
       ? await scanStoredRange(
           { path, start, end, size },
-          // Each part takes its turn at the process's CPU gate with the other running jobs' steps.
-          (part) => this.gate.run(() => this.pool.scanFilePart(part)),
+          (part) => whileOpen(() => this.pool.scanFilePart(part)),
           onProgress,
         ).catch(async (err: unknown) => {
           // An error from another thread arrives without its fs code: a file gone since (expired,
           // deleted) is told apart here, so the job fails with BlobNotFoundError, not retried.
-          await this.blobs.size(inputKey);
+          if (!(err instanceof TaskEndedError)) await this.blobs.size(inputKey);
           throw err;
         })
       : await scanRange(
           (from, to) => this.blobs.readRange(inputKey, from, to),
           { start, end, size },
-          (state, bytes, prev) => this.gate.run(() => this.pool.scanSlice(state, bytes, prev)),
+          (state, bytes, prev) => whileOpen(() => this.pool.scanSlice(state, bytes, prev)),
           onProgress,
         );
     const executionMs = Math.round(performance.now() - t0);
     this.metrics.chunk.observe(executionMs / 1000);
     return { ...result, start, end, startedAt, finishedAt: Date.now(), executionMs };
+  }
+}
+
+/** A chunk's scan stopped because its task ended (cancelled) while it ran. */
+class TaskEndedError extends Error {
+  constructor(token: string) {
+    super(`task ${token} ended during its scan`);
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig, InjectConfig } from '../config';
 import { FairScheduler } from '../fairness';
-import { JobOf, JobName, QueueName, TaskQueue } from '../queues';
+import { chunkJobId, JobOf, JobName, QueueName, TaskQueue } from '../queues';
 import { BlobStore, InjectBlobStore } from '../storage';
 import { TaskLifecycle } from '../records';
 import { planChunks } from './engine';
@@ -29,7 +29,12 @@ export class EvenSumPlanner {
     private readonly combiner: EvenSumCombiner,
   ) {}
 
-  async plan({ token, inputKey }: JobOf<JobName.EvenSumPlan>): Promise<void> {
+  async plan(job: JobOf<JobName.EvenSumPlan>): Promise<void> {
+    // A cancel deletes the input under a running plan: its failure then is nobody's.
+    await this.lifecycle.unlessEnded(job.token, () => this.planOpen(job));
+  }
+
+  private async planOpen({ token, inputKey }: JobOf<JobName.EvenSumPlan>): Promise<void> {
     const record = await this.lifecycle.start(token);
     if (record.status !== 'received') return;
     const size = await this.blobs.size(inputKey);
@@ -56,7 +61,7 @@ export class EvenSumPlanner {
     await this.queue.addBulk(
       JobName.EvenSumChunk,
       todo.map((r, i) => ({
-        jobId: `${token}-c${r.index}`,
+        jobId: chunkJobId(token, r.index),
         priority: fair[i]?.priority,
         data: { ...unit, ...r, tag: fair[i]?.tag },
       })),

@@ -2,7 +2,7 @@
 // module.
 // Other areas, the apps, test/ and scripts/ import this area only through this file.
 export { JobName, QueueName, RetiredQueueName } from './queue-names';
-export { QUEUE_OF } from './job-payloads';
+export { chunkJobId, QUEUE_OF } from './job-payloads';
 export type { FairUnit, JobOf } from './job-payloads';
 export { TaskQueue } from './task-queue.service';
 export type { Placement } from './task-queue.service';

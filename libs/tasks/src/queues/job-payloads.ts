@@ -35,3 +35,11 @@ export const QUEUE_OF: { [N in JobName]: QueueName } = {
   [JobName.EvenSumChunk]: QueueName.EvenSumChunk,
   [JobName.Cleanup]: QueueName.Maintenance,
 };
+
+/**
+ * A chunk job's id: bull ignores a second add with the same id (a plan that runs again), and a
+ * cancel finds the chunk jobs still waiting by it. PERSISTED in bull's keys, like queue names.
+ */
+export function chunkJobId(token: string, index: number): string {
+  return `${token}-c${index}`;
+}

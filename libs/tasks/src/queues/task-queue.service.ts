@@ -8,6 +8,9 @@ import { withRedisTimeout } from '../redis';
 // bull's own connections queue commands while Redis is away; a submission must fail fast (503) instead.
 const ADD_TIMEOUT_MS = 5000;
 
+// Job removals in flight at once when a task is cancelled.
+const REMOVE_BATCH = 50;
+
 const RETRY: JobOptions = {
   // Five tries with 1, 2, 4, 8 s backoff: a job that failed because Redis was restarting (its task
   // record unreachable) gets ~15 s for Redis to come back; bad input is discarded on the first try
@@ -102,6 +105,34 @@ export class TaskQueue {
       {},
       { ...JOB_OPTIONS[name], repeat: { every: everyMs }, jobId: name },
     );
+  }
+
+  /**
+   * Removes the jobs with these ids from `queue` if they are waiting, delayed (a retry's backoff)
+   * or failed; a job running now (locked by its worker) stays and finds its task ended. Returns
+   * how many were removed.
+   */
+  async removeIfNotRunning(queue: QueueName, jobIds: string[]): Promise<number> {
+    const q = this.queue(queue);
+    let removed = 0;
+    // A few at a time: a 5 GB file in small chunks has thousands of chunk jobs.
+    for (let i = 0; i < jobIds.length; i += REMOVE_BATCH) {
+      const batch = jobIds.slice(i, i + REMOVE_BATCH);
+      const done = await Promise.all(
+        batch.map(async (id) => {
+          const job = await q.getJob(id);
+          // bull refuses to remove a locked (active) job: it throws, and the job runs on.
+          return job
+            ? job.remove().then(
+                () => 1,
+                () => 0,
+              )
+            : 0;
+        }),
+      );
+      removed += done.reduce((a: number, b: number) => a + b, 0);
+    }
+    return removed;
   }
 
   queue(name: QueueName): Queue {

@@ -22,9 +22,20 @@ export class RandomizeRunner {
     private readonly usage: ClientUsageStore,
   ) {}
 
-  async run({ token, inputKey, blockSize, seed }: JobOf<JobName.Randomize>): Promise<void> {
+  async run(job: JobOf<JobName.Randomize>): Promise<void> {
+    // A cancel deletes the input under a running job: its failure then is nobody's.
+    await this.lifecycle.unlessEnded(job.token, () => this.runOpen(job));
+  }
+
+  private async runOpen({
+    token,
+    inputKey,
+    blockSize,
+    seed,
+  }: JobOf<JobName.Randomize>): Promise<void> {
     const record = await this.lifecycle.start(token);
-    if (record.status === 'finished' || record.status === 'errored') return;
+    // Ended (finished, errored, or cancelled by its client) before this delivery: nothing to do.
+    if (record.status !== 'received') return;
     this.logger.log({ token, task: record.task, blockSize, seed }, 'job started');
     const started = performance.now();
     const input = await this.blobs.getBuffer(inputKey);
@@ -55,6 +66,8 @@ export class RandomizeRunner {
     await this.blobs.putBuffer(resultKey, png);
     const executionMs = Math.round(performance.now() - started);
     if (!(await this.lifecycle.finish(record, { resultKey, executionMs }))) {
+      // Another run finished first, or the task was cancelled (or deleted) meanwhile: this run's
+      // output is nobody's, and a cancel already deleted the blobs it knew of.
       await this.blobs.delete(resultKey);
       return;
     }

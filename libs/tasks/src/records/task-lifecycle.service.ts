@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { OPEN_STATUSES } from '../contract';
 import { ClientUsageStore } from '../limits';
 import { TaskMetrics } from '../metrics';
 import { PermanentTaskError } from './task-errors';
@@ -16,14 +17,41 @@ export class TaskLifecycle {
     private readonly usage: ClientUsageStore,
   ) {}
 
-  /** Marks the task `received` (first start only stamps startedAt). Throws if the task is gone. */
+  /**
+   * Marks the task `received` (first start only stamps startedAt). Throws if the task is gone.
+   * The record answered says whether to run: only a `received` one; an ended one (finished,
+   * errored, cancelled: also when it ended between the read and the write) is left alone.
+   */
   async start(token: string, now = Date.now()): Promise<TaskRecord> {
     const record = await this.store.get(token);
     if (!record) throw new PermanentTaskError('task record not found (expired or deleted)');
-    if (record.status === 'finished' || record.status === 'errored') return record;
+    if (record.status !== 'requested' && record.status !== 'received') return record;
     const startedAt = record.startedAt ?? now;
-    await this.store.update(token, { status: 'received', startedAt }, ['requested', 'received']);
+    const written = await this.store.update(token, { status: 'received', startedAt }, [
+      ...OPEN_STATUSES,
+    ]);
+    if (!written) return this.start(token, now);
     return { ...record, status: 'received', startedAt };
+  }
+
+  /** True while the task is requested or received: false once it ended, was cancelled or expired. */
+  async isOpen(token: string): Promise<boolean> {
+    const record = await this.store.get(token);
+    return record?.status === 'requested' || record?.status === 'received';
+  }
+
+  /**
+   * Runs a job's `work`; if it fails after its task ended (a client cancelled it and its blobs
+   * went, or it expired), the failure is nobody's: resolves instead of letting bull retry.
+   */
+  async unlessEnded(token: string, work: () => Promise<void>): Promise<void> {
+    try {
+      await work();
+    } catch (err) {
+      // Redis unreachable: the job's own failure is the one to retry.
+      if (await this.isOpen(token).catch(() => true)) throw err;
+      this.logger.log({ token }, 'job stopped: its task ended');
+    }
   }
 
   /**

@@ -10,6 +10,8 @@ interface TaskRecordBase {
   enqueuedAt?: number;
   startedAt?: number;
   finishedAt?: number;
+  /** Epoch ms: when its client cancelled it (status `cancelled`). */
+  cancelledAt?: number;
   error?: string;
   inputKey: string;
   bytes: number;
@@ -98,6 +100,7 @@ const NUMERIC_FIELDS = [
   'enqueuedAt',
   'startedAt',
   'finishedAt',
+  'cancelledAt',
   'bytes',
   'executionMs',
   'queueWaitMs',

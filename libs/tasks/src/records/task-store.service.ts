@@ -4,6 +4,11 @@ import { redisKeys, TaskRedis, InjectRedis } from '../redis';
 import { parseTaskRecord, serializeTaskFields, TaskRecord } from './task-record';
 import { TaskStatus } from '../contract';
 
+/** What DELETE did to a client's task (TaskStore.cancel). */
+export type CancelOutcome = 'not-found' | 'cancelled' | 'already-cancelled' | 'deleted';
+
+const CANCEL_OUTCOMES: CancelOutcome[] = ['not-found', 'cancelled', 'already-cancelled', 'deleted'];
+
 /** Per-token task records in Redis hashes, expiring RESULT_TTL_SECONDS after creation. */
 @Injectable()
 export class TaskStore {
@@ -17,11 +22,24 @@ export class TaskStore {
     return redisKeys.task(this.config.queuePrefix, token);
   }
 
+  /** The Redis zset of a client's tasks by requestedAt (GET /tasks). */
+  indexKey(client: string): string {
+    return redisKeys.clientTasks(this.config.queuePrefix, client);
+  }
+
+  /**
+   * Writes a new record and its entry in the client's task index in one MULTI: a listing never
+   * misses a task that exists. The index expires with the latest record written to it.
+   */
   async create(record: TaskRecord): Promise<void> {
+    const ttl = this.config.resultTtlSeconds;
+    const index = this.indexKey(record.client);
     await this.redis
       .multi()
       .hset(this.key(record.token), serializeTaskFields(record))
-      .expire(this.key(record.token), this.config.resultTtlSeconds)
+      .expire(this.key(record.token), ttl)
+      .zadd(index, record.requestedAt, record.token)
+      .expire(index, ttl)
       .exec()
       .then(throwOnMultiError);
   }
@@ -69,6 +87,31 @@ export class TaskStore {
         )
       : await this.redis.taskUpdate(this.key(token), this.eventsKey(token), allowed, ...pairs);
     return result === 1;
+  }
+
+  /**
+   * A client's DELETE, in one Redis step (redis/scripts/task-cancel.lua.ts): an open task becomes
+   * `cancelled` and its quota is released; an ended one is deleted with its quota. Another
+   * client's task, or none, is `not-found`. `chunksTotal`: the even-sum plan's chunk count (0 if
+   * not planned), so the caller can remove the chunk jobs still waiting.
+   */
+  async cancel(
+    token: string,
+    client: string,
+    now = Date.now(),
+  ): Promise<{ outcome: CancelOutcome; chunksTotal: number }> {
+    const [code, chunksTotal] = await this.redis.taskCancel(
+      this.key(token),
+      this.chunksKey(token),
+      this.progressKey(token),
+      ...redisKeys.clientUsage(this.config.queuePrefix, client),
+      this.indexKey(client),
+      this.eventsKey(token),
+      token,
+      client,
+      now,
+    );
+    return { outcome: CANCEL_OUTCOMES[code] ?? 'not-found', chunksTotal };
   }
 
   /** Deletes the record, then its chunk results and progress (a late chunk finds no record and records nothing). */

@@ -25,6 +25,10 @@ describe('redisKeys', () => {
     ]);
   });
 
+  it("keeps a client's task index beside its usage, under :client:<client>:tasks", () => {
+    expect(redisKeys.clientTasks('tasks', 'alice')).toBe('tasks:client:alice:tasks');
+  });
+
   it('keeps the fair queues in one hash, :fair, with a virtual time per queue and a finish tag per client', () => {
     expect(redisKeys.fair('test-1')).toBe('test-1:fair');
     expect(redisKeys.fairVirtualField('even-sum-chunk')).toBe('virtual:even-sum-chunk');

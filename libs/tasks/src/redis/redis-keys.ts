@@ -50,6 +50,13 @@ export const redisKeys = {
     return [`${base}:pending`, `${base}:stored`, `${base}:sizes`, `${base}:uploads`];
   },
 
+  /**
+   * A client's tasks for GET /tasks: a zset of token → requestedAt, written in the same MULTI as
+   * each record and expiring with the client's latest one; an entry whose record expired is
+   * skipped and removed when a listing reaches it.
+   */
+  clientTasks: (prefix: string, client: string) => `${prefix}:client:${client}:tasks`,
+
   /** The fair queues' state: one hash of the fields below. */
   fair: (prefix: string) => `${prefix}:fair`,
 

@@ -4,6 +4,7 @@ import { HOLD, RESERVE_ONLY, SETTLE } from './scripts/client-usage.lua';
 import { ADVANCE, RESERVE as FAIR_RESERVE } from './scripts/fair-queue.lua';
 import { SUBMIT } from './scripts/submit-task.lua';
 import { IDEM_CLAIM, IDEM_COMPLETE, IDEM_RELEASE, IDEM_RENEW } from './scripts/idempotency.lua';
+import { CANCEL } from './scripts/task-cancel.lua';
 import { UPDATE_IF_EXISTS } from './scripts/task-record.lua';
 
 type Arg = string | number;
@@ -39,6 +40,26 @@ export interface RedisScripts {
     allowed: string,
     ...fieldValues: Arg[]
   ): Promise<number>;
+
+  /**
+   * A client cancels its open task (status `cancelled`, chunk state dropped, quota released) or
+   * deletes its ended one (record, chunk state, index entry, quota), in one step.
+   * [code, chunksTotal]: 0 not this client's task, 1 cancelled now, 2 already cancelled, 3 deleted.
+   */
+  taskCancel(
+    record: string,
+    chunks: string,
+    progress: string,
+    pending: string,
+    stored: string,
+    sizes: string,
+    uploads: string,
+    index: string,
+    events: string,
+    token: string,
+    client: string,
+    now: Arg,
+  ): Promise<[number, number]>;
 
   /**
    * Fixes an open task's chunk split once (the first plan wins, whatever a re-run proposes).
@@ -146,6 +167,7 @@ export interface RedisScripts {
     uploads: string,
     record: string,
     fair: string,
+    index: string,
     token: string,
     now: Arg,
     expiresAt: Arg,
@@ -188,6 +210,7 @@ export type TaskRedis = Redis & RedisScripts;
 const SCRIPTS: { [Name in keyof RedisScripts]: { numberOfKeys: number; lua: string } } = {
   taskUpdate: { numberOfKeys: 1, lua: UPDATE_IF_EXISTS },
   taskUpdateIfAllChunksIn: { numberOfKeys: 2, lua: UPDATE_IF_EXISTS },
+  taskCancel: { numberOfKeys: 9, lua: CANCEL },
   chunkPlan: { numberOfKeys: 1, lua: PLAN },
   chunkRecord: { numberOfKeys: 3, lua: RECORD_CHUNK },
   chunkProgress: { numberOfKeys: 3, lua: CHUNK_PROGRESS },
@@ -196,7 +219,7 @@ const SCRIPTS: { [Name in keyof RedisScripts]: { numberOfKeys: number; lua: stri
   clientSettle: { numberOfKeys: 4, lua: SETTLE },
   fairReserve: { numberOfKeys: 1, lua: FAIR_RESERVE },
   fairAdvance: { numberOfKeys: 1, lua: ADVANCE },
-  taskSubmit: { numberOfKeys: 6, lua: SUBMIT },
+  taskSubmit: { numberOfKeys: 7, lua: SUBMIT },
   idemClaim: { numberOfKeys: 1, lua: IDEM_CLAIM },
   idemRenew: { numberOfKeys: 1, lua: IDEM_RENEW },
   idemComplete: { numberOfKeys: 1, lua: IDEM_COMPLETE },

@@ -2,7 +2,8 @@
 // reservation, the task record and the fair tag in one step, so a submission costs one round trip
 // to Redis besides bull's add (which needs the tag's priority and lane, so it cannot come first).
 //
-// KEYS: 1-4 the client's usage keys (as client-usage.lua.ts), 5 the task record, 6 the fair hash.
+// KEYS: 1-4 the client's usage keys (as client-usage.lua.ts), 5 the task record, 6 the fair hash,
+// 7 the client's task index (as TaskStore.create).
 // ARGV: 1 token, 2 now, 3 expires at, 4 bytes, 5 max pending, 6 max bytes (as RESERVE), 7 the
 // record's TTL in seconds, 8 the client's finish field in the fair hash ('' = fairness off), 9 the
 // units' total cost, 10 the queue's virtual-time field, 11… the record's field/value pairs.
@@ -21,6 +22,9 @@ if code ~= 0 then return {code, '', ''} end
 if redis.call('EXISTS', KEYS[5]) == 0 then
   redis.call('HSET', KEYS[5], unpack(ARGV, 11))
   redis.call('EXPIRE', KEYS[5], ARGV[7])
+  -- The client's task index (GET /tasks) gets the token in the same step as its record.
+  redis.call('ZADD', KEYS[7], redis.call('HGET', KEYS[5], 'requestedAt'), ARGV[1])
+  redis.call('EXPIRE', KEYS[7], ARGV[7])
 end
 if ARGV[8] == '' then return {0, '', ''} end
 local clock = fair_reserve(KEYS[6], ARGV[8], ARGV[9], ARGV[10])
