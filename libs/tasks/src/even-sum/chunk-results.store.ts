@@ -71,7 +71,7 @@ export class ChunkResultsStore {
     const result = await this.redis.chunkRecord(
       ...this.keys(token),
       index,
-      JSON.stringify(outcome),
+      outcomeJson(outcome),
       chunkBytes,
     );
     return result === -1
@@ -104,4 +104,18 @@ export class ChunkResultsStore {
       ]),
     );
   }
+}
+
+const SUM_OPEN = Buffer.from('{"sum":"');
+
+/**
+ * The outcome's JSON. A sum as bytes (millions of digits) is spliced in as it is: digits and a
+ * '-' need no escaping, so JSON.parse gives the outcome back with the sum as its string, and no
+ * string of that length is made here.
+ */
+export function outcomeJson(outcome: ChunkOutcome): string | Buffer {
+  const { sum, ...rest } = outcome;
+  if (typeof sum === 'string') return JSON.stringify(outcome);
+  // The rest as ioredis sends a string: UTF-8 (a bad token's text may hold any character).
+  return Buffer.concat([SUM_OPEN, sum, Buffer.from(`",${JSON.stringify(rest).slice(1)}`)]);
 }

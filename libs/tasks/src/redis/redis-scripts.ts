@@ -4,7 +4,9 @@ import { HOLD, RESERVE, SETTLE } from './scripts/client-usage.lua';
 import { ADVANCE, RESERVE as FAIR_RESERVE } from './scripts/fair-queue.lua';
 import { UPDATE_IF_EXISTS } from './scripts/task-record.lua';
 
-type Arg = string | number;
+// Bytes too: a field of millions of digits goes out as it is, never made a string (ioredis sends
+// a Buffer argument as raw bytes).
+type Arg = string | number | Buffer;
 
 /**
  * Every Lua script of the service, as a typed method of the shared client (keys first, then
@@ -46,7 +48,7 @@ export interface RedisScripts {
     chunks: string,
     progress: string,
     index: Arg,
-    outcomeJson: string,
+    outcomeJson: string | Buffer,
     chunkBytes: Arg,
   ): Promise<number>;
 
