@@ -324,12 +324,18 @@ function printScratch(length: number): Buffer {
 // then free again, so a worker scanning one huge number after another reuses the same memory.
 const freeBytes: ArrayBuffer[] = [];
 const KEEP_BYTES_BUFFERS = 4;
+const BYTES_UNIT = 1 << 20;
 
-/** A buffer of at least `length` bytes: a recycled one, or a new one. */
-function takeBytesBuffer(length: number): Buffer {
+/**
+ * A buffer of at least `length` bytes from the pool limbsToDecimalBytes takes from (a recycled
+ * one, or a new one): for text built around a long sum's digits; hand it back the same way.
+ */
+export function takeBytesBuffer(length: number): Buffer {
   const at = freeBytes.findIndex((b) => b.byteLength >= length);
   if (at >= 0) return Buffer.from(freeBytes.splice(at, 1)[0]);
-  return Buffer.from(new ArrayBuffer(Math.max(length, 1 << 16)));
+  // Whole MiBs: a sum's digits and its outcome JSON (the digits and ~150 bytes) then fit in
+  // each other's recycled buffer.
+  return Buffer.from(new ArrayBuffer(Math.ceil(Math.max(length, 1) / BYTES_UNIT) * BYTES_UNIT));
 }
 
 /** Hands back what limbsToDecimalBytes returned (its user is done with it); kept if small enough. */
