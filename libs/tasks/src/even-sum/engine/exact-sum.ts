@@ -4,8 +4,8 @@ import {
   DecimalText,
   limbsToDecimal,
   limbsToDecimalBytes,
-  recycleDecimalBytes,
 } from './decimal-limbs';
+import { recycleDecimalBytes } from './bytes-pool';
 import { ScanState } from './scan-state';
 
 /**

@@ -1,10 +1,5 @@
-import {
-  addDecimal,
-  emptyLimbs,
-  limbsToDecimal,
-  limbsToDecimalBytes,
-  recycleDecimalBytes,
-} from './decimal-limbs';
+import { addDecimal, emptyLimbs, limbsToDecimal, limbsToDecimalBytes } from './decimal-limbs';
+import { recycleDecimalBytes } from './bytes-pool';
 import { joinChunkResults } from './join-chunk-results';
 import { ReadRange, scanRange } from './scan-range';
 import { prng } from '../../../../../test/support/fuzz';
