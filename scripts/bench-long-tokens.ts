@@ -6,7 +6,8 @@
  * one run of digits, numbers of 10–15 digits, of 16–19 digits and of 20–40 digits (random
  * signs, one per line). Each is scanned in this thread (1 MiB slices) and by ScanPool over two
  * ranges (the worker's path), each run right after a run of the generator default, for per-run
- * ratios; results checked against BigInt arithmetic.
+ * ratios; results checked against BigInt arithmetic. Through the real service (api + worker):
+ * scripts/bench-long-tokens-service.ts (npm run bench:long-tokens).
  */
 import { cpus } from 'node:os';
 import { EvenSumTotal, ScanPool } from '@app/tasks/even-sum';
@@ -14,36 +15,9 @@ import { generateNumbers } from '../apps/cli/src/numbers/number-generator';
 import { parseSize } from '../apps/cli/src/numbers/parse-size';
 import { arg } from './bench/bench-util';
 import { scanInThread, scanPooled } from './bench/scan-bench';
-import { prng } from '../test/support/fuzz';
+import { digitRun, numbers } from './bench/long-token-data';
 
 const MiB = 1 << 20;
-
-/** Numbers of minDigits..maxDigits digits (no leading zero), random signs, '\n' after each. */
-function numbers(bytes: number, minDigits: number, maxDigits: number, seed: number): Buffer {
-  const next = prng(seed);
-  const out = Buffer.alloc(bytes, 10);
-  let at = 0;
-  for (;;) {
-    const digits = minDigits + Math.floor(next() * (maxDigits - minDigits + 1));
-    const negative = next() < 0.5;
-    if (at + digits + (negative ? 1 : 0) + 1 > bytes) break;
-    if (negative) out[at++] = 45;
-    out[at++] = 49 + Math.floor(next() * 9);
-    for (let k = 1; k < digits; k++) out[at++] = 48 + Math.floor(next() * 10);
-    out[at++] = 10;
-  }
-  return out.subarray(0, at);
-}
-
-/** One token: bytes − 1 digits and a '\n'. */
-function digitRun(bytes: number, seed: number): Buffer {
-  const next = prng(seed);
-  const out = Buffer.alloc(bytes, 10);
-  out[0] = 49 + Math.floor(next() * 9);
-  for (let k = 1; k < bytes - 1; k++) out[k] = 48 + Math.floor(next() * 10);
-  out[bytes - 2] = 56; // even, so the whole run is summed
-  return out;
-}
 
 /** The expected answer by BigInt, token by token (exact, slow on huge tokens: run once). */
 function expectedOf(data: Buffer): EvenSumTotal {

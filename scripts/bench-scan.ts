@@ -37,7 +37,7 @@ import { arg, machineLine, runConcurrently } from './bench/bench-util';
 import { compileCReference, runCReference } from './bench/c-reference';
 
 interface Total {
-  sum: string;
+  sum: string | Buffer;
   evenCount: number;
   count: number;
   error?: string;
@@ -45,7 +45,11 @@ interface Total {
 
 const load = (): string => loadavg()[0].toFixed(1);
 const same = (a: Total, b: Total): boolean =>
-  a.sum === b.sum && a.evenCount === b.evenCount && a.count === b.count && !a.error && !b.error;
+  String(a.sum) === String(b.sum) &&
+  a.evenCount === b.evenCount &&
+  a.count === b.count &&
+  !a.error &&
+  !b.error;
 
 async function main(): Promise<void> {
   const size = parseSize(arg('size', '1GB'));

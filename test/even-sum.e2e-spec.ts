@@ -64,6 +64,40 @@ describe('even-sum across two workers (real api + workers + Redis)', () => {
     expect(scanned.reduce((a, b) => a + b, 0)).toBe(24);
   });
 
+  it('sums runs of hundreds of thousands of digits exactly, in one chunk and across chunks', async () => {
+    // Sums of more than 64 Ki digits travel as bytes from the scan to Redis (outcome JSON and
+    // record): the one-chunk finish writes them as they are, the fan-in reads them back as JSON.
+    const digits = (n: number, last: string) => {
+      let s = '';
+      for (let k = 0; s.length < n - 1; k++) s += String((k * 7919) % 1000003);
+      return `9${s.slice(0, n - 2)}${last}`;
+    };
+    const a = digits(300_000, '6');
+    const b = digits(200_000, '4');
+    const filler = '12 -40 7\n'.repeat(500_000); // 4.5 MB: b starts in the second chunk
+    const files = [
+      { body: `${a}\n`, sum: a, count: 1, evenCount: 1, chunks: 1 },
+      {
+        body: `-${a}\n${filler}${b}\n3\n`,
+        sum: (BigInt(b) - BigInt(a) - 28n * 500_000n).toString(),
+        count: 2 + 3 * 500_000 + 1,
+        evenCount: 2 + 2 * 500_000,
+        chunks: 2,
+      },
+    ];
+    for (const file of files) {
+      const created = await upload(`${stack.url}/even-sum`, Readable.from([file.body]));
+      expect(created.status).toBe(201);
+      const token = created.body.token as string;
+      const final = await waitForTask(stack.url, 'even-sum', token, 120_000);
+      expect(final).toMatchObject({ status: 'finished', progress: { chunksTotal: file.chunks } });
+      const result = await http(`${stack.url}/even-sum/${token}/result`);
+      // Booleans on the sum: a failing diff of 300,000 digits would flood the output.
+      expect(result.body.sum === file.sum).toBe(true);
+      expect(result.body).toMatchObject({ evenCount: file.evenCount, count: file.count });
+    }
+  });
+
   it('accepts curl -T (PUT, no Content-Type) and curl --data-binary (form type) bodies', async () => {
     const put = await upload(`${stack.url}/even-sum`, Readable.from(['2 4 -6\n']), {
       method: 'PUT',

@@ -59,6 +59,8 @@ export interface StackOptions {
   waitFor?: 'ready' | 'live';
   /** Wraps the api's command line (e.g. to run it in a namespace of its own); workers run as is. */
   wrapApi?: (argv: string[]) => string[];
+  /** The build to run (default `dist/` of this checkout): a benchmark may run an older build beside it. */
+  dist?: string;
 }
 
 /** The real api and workers as child processes from dist/, on the test Redis, isolated by QUEUE_PREFIX. */
@@ -119,7 +121,10 @@ export class Stack {
       ...(app === 'api' ? { PORT: String(port) } : { WORKER_HTTP_PORT: String(port) }),
       ...extra,
     });
-    const argv = [process.execPath, join(ROOT, 'dist', 'apps', app, 'main.js')];
+    const argv = [
+      process.execPath,
+      join(this.options.dist ?? join(ROOT, 'dist'), 'apps', app, 'main.js'),
+    ];
     const [command, ...args] = (app === 'api' && this.options.wrapApi?.(argv)) || argv;
     const proc = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const service = new ServiceProcess(app, proc, `http://127.0.0.1:${port}`);

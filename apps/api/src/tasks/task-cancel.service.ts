@@ -50,13 +50,12 @@ export class TaskCancelService {
     return outcome === 'deleted' ? 'deleted' : 'cancelled';
   }
 
-  /** The task's jobs that have not started: its first job (on its queue or express) and chunks. */
+  /** The task's jobs that have not started: its first job and its chunks. */
   private async removeJobs(kind: TaskKind, token: string, chunksTotal: number): Promise<number> {
     const first = kind === TaskKind.Randomize ? JobName.Randomize : JobName.EvenSumPlan;
     const chunks = Array.from({ length: chunksTotal }, (_, i) => chunkJobId(token, i));
     const removed = await Promise.all([
       this.queue.removeIfNotRunning(QUEUE_OF[first], [token]),
-      this.queue.removeIfNotRunning(QueueName.Express, [token]),
       this.queue.removeIfNotRunning(QueueName.EvenSumChunk, chunks),
     ]);
     return removed.reduce((a, b) => a + b, 0);

@@ -75,10 +75,12 @@ export function registerEvenSumCommand(program: Command, context: ContextFactory
       } finally {
         bar.stop();
       }
+      if (token === undefined) throw new Error('the upload ended without a task token');
       if (!options.wait) return ctx.emit(token, { token });
       ctx.info(`submitted ${token}${parts ? ` (sent straight to storage in ${parts} parts)` : ''}`);
-      await waitOrCancel(ctx, TaskKind.EvenSum, token, () =>
-        waitForEvenSum(ctx.client, token, ctx.progress),
+      const submitted = token;
+      await waitOrCancel(ctx, TaskKind.EvenSum, submitted, () =>
+        waitForEvenSum(ctx.client, submitted, ctx.progress),
       );
       const result = await ctx.client.evenSumResult(token);
       if (!result) throw new Error(`task ${token} finished but its result is gone (expired?)`);

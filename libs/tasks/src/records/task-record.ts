@@ -90,10 +90,19 @@ export type TaskRecordOf<K extends TaskKind> = Extract<TaskRecord, { task: K }>;
 /** The record of a finished task of kind `K`: its result fields are there. */
 export type FinishedRecordOf<K extends TaskKind> = TaskRecordOf<K> & { status: 'finished' };
 
-/** The fields a worker writes when a task of the record's kind finishes. */
+/**
+ * The fields a worker writes when a task of the record's kind finishes. An even-sum's sum may be
+ * the bytes of its decimal string: a sum of millions of digits goes to Redis as it is, without
+ * becoming a string (each copy of one costs fresh memory); it reads back as a string.
+ */
 export type ResultFieldsOf<R extends TaskRecord> = R extends RandomizeRecord
   ? RandomizeResultFields
-  : EvenSumResultFields;
+  : Omit<EvenSumResultFields, 'sum'> & { sum: string | Buffer };
+
+/** Record fields as a write takes them: a sum also as bytes (see ResultFieldsOf). */
+export type TaskFieldsWrite = {
+  [K in keyof TaskRecord]?: TaskRecord[K] | (K extends 'sum' ? Buffer : never);
+};
 
 const NUMERIC_FIELDS = [
   'requestedAt',
@@ -127,11 +136,11 @@ export function parseTaskRecord(hash: Record<string, string>): TaskRecord | null
   return record as unknown as TaskRecord;
 }
 
-/** TaskRecord fields → hash fields, dropping undefined. */
-export function serializeTaskFields(fields: Partial<TaskRecord>): Record<string, string> {
-  const out: Record<string, string> = {};
+/** TaskRecord fields → hash fields, dropping undefined; bytes stay bytes. */
+export function serializeTaskFields(fields: TaskFieldsWrite): Record<string, string | Buffer> {
+  const out: Record<string, string | Buffer> = {};
   for (const [k, v] of Object.entries(fields)) {
-    if (v !== undefined && v !== null) out[k] = String(v);
+    if (v !== undefined && v !== null) out[k] = Buffer.isBuffer(v) ? v : String(v);
   }
   return out;
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig, InjectConfig } from '../config';
 import { redisKeys, TaskRedis, InjectRedis } from '../redis';
-import { parseTaskRecord, serializeTaskFields, TaskRecord } from './task-record';
+import { parseTaskRecord, serializeTaskFields, TaskFieldsWrite, TaskRecord } from './task-record';
 import { TaskStatus } from '../contract';
 
 /** What DELETE did to a client's task (TaskStore.cancel). */
@@ -70,7 +70,7 @@ export class TaskStore {
    */
   async update(
     token: string,
-    fields: Partial<TaskRecord>,
+    fields: TaskFieldsWrite,
     from?: TaskStatus[],
     { allChunksIn = false }: { allChunksIn?: boolean } = {},
   ): Promise<boolean> {

@@ -7,7 +7,9 @@ import { IDEM_CLAIM, IDEM_COMPLETE, IDEM_RELEASE, IDEM_RENEW } from './scripts/i
 import { CANCEL } from './scripts/task-cancel.lua';
 import { UPDATE_IF_EXISTS } from './scripts/task-record.lua';
 
-type Arg = string | number;
+// Bytes too: a field of millions of digits goes out as it is, never made a string (ioredis sends
+// a Buffer argument as raw bytes).
+type Arg = string | number | Buffer;
 
 /**
  * Every Lua script of the service, as a typed method of the shared client (keys first, then
@@ -77,7 +79,7 @@ export interface RedisScripts {
     chunks: string,
     progress: string,
     index: Arg,
-    outcomeJson: string,
+    outcomeJson: string | Buffer,
     chunkBytes: Arg,
     channel: string,
   ): Promise<number>;

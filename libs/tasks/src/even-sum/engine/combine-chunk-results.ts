@@ -1,10 +1,12 @@
+import type { DecimalText } from './decimal-limbs';
 import type { ChunkScanResult } from './even-sum.scanner';
 import { invalidTokenMessage } from './invalid-token';
 import { joinChunkResults } from './join-chunk-results';
 
 /** The whole file's result; with `error`, the figures cover the tokens before the bad one. */
 export interface EvenSumTotal {
-  sum: string;
+  /** A string, or bytes when a chunk's scan gave a long sum as bytes. */
+  sum: DecimalText;
   evenCount: number;
   count: number;
   error?: string;

@@ -1,3 +1,5 @@
+import { takeBytesBuffer } from './bytes-pool';
+
 /**
  * Exact signed integers of any size as decimal limbs, in time linear in their digits.
  *
@@ -216,9 +218,15 @@ function divFloor(x: number, d: number): number {
   return q;
 }
 
-/** Adds a decimal integer string (optional leading '-', as limbsToDecimal writes) to `limbs`. */
-export function addDecimal(limbs: Float64Array, decimal: string): Float64Array {
-  const bytes = Buffer.from(decimal, 'latin1');
+/**
+ * A decimal integer as limbsToDecimal writes it ("0", "123", "-45"): a string, or the bytes of
+ * one (latin1) where a sum may run to millions of digits (limbsToDecimalBytes).
+ */
+export type DecimalText = string | Buffer;
+
+/** Adds a decimal integer (optional leading '-', as limbsToDecimal writes it) to `limbs`. */
+export function addDecimal(limbs: Float64Array, decimal: DecimalText): Float64Array {
+  const bytes = typeof decimal === 'string' ? Buffer.from(decimal, 'latin1') : decimal;
   const negative = bytes[0] === 45;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
   return addDigitsOfView(limbs, view, negative ? 1 : 0, bytes.length, negative);
@@ -226,17 +234,46 @@ export function addDecimal(limbs: Float64Array, decimal: string): Float64Array {
 
 /** The value of `limbs` as a decimal string ("0", "123", "-45"); `limbs` is left unchanged. */
 export function limbsToDecimal(limbs: Float64Array): string {
+  const length = printLength(limbs);
+  const out = printScratch(length);
+  return out.toString('latin1', printLimbs(limbs, out), length);
+}
+
+/**
+ * The value of `limbs` as the bytes of its decimal string (latin1), in a buffer of the caller's
+ * until it hands it back to recycleDecimalBytes: no string of millions of characters is made (V8
+ * and Node put each in fresh memory, a page fault per 4 KiB), and a recycled buffer is reused.
+ */
+export function limbsToDecimalBytes(limbs: Float64Array): Buffer {
+  const length = printLength(limbs);
+  const out = takeBytesBuffer(length);
+  return out.subarray(printLimbs(limbs, out), length);
+}
+
+/** Room printLimbs needs: a byte for a '-' and 15 digits per limb up to the top nonzero one. */
+function printLength(limbs: Float64Array): number {
+  let top = limbs.length - 1;
+  while (top >= 0 && limbs[top] === 0) top--;
+  return 1 + GROUP * Math.max(1, top + 1);
+}
+
+/**
+ * Writes the decimal string of `limbs` into out[first, printLength(limbs)) and returns first.
+ */
+function printLimbs(limbs: Float64Array, out: Buffer): number {
   const v = limbs;
   let top = limbs.length - 1;
   while (top >= 0 && v[top] === 0) top--;
-  if (top < 0) return '0';
+  if (top < 0) {
+    out[GROUP] = 48;
+    return GROUP;
+  }
   // The most significant nonzero limb gives the sign (|the rest| < its unit). Borrowing makes
   // every limb agree with it, so the digits can be written limb by limb, each as 15 digits, in
   // one pass from the least significant end; the top limb (which borrowing may bring down to 0)
   // leaves up to 29 leading zeros, skipped at the end. Byte 0 is for a '-'.
   const sign = v[top] > 0 ? 1 : -1;
   const length = 1 + GROUP * (top + 1);
-  const out = printScratch(length);
   const dv = new DataView(out.buffer, out.byteOffset, length);
   // Four digits at a time from a table, in 32-bit integer arithmetic (a limb split below 10^8
   // and above): String() and padStart per limb took 8 times longer, pairs of digits twice as
@@ -268,7 +305,7 @@ export function limbsToDecimal(limbs: Float64Array): string {
   let first = 1;
   while (out[first] === 48) first++;
   if (sign < 0) out[--first] = 45;
-  return out.toString('latin1', first, length);
+  return first;
 }
 
 // limbsToDecimal writes into this buffer, kept for the next call (up to KEEP_PRINT_BYTES): a

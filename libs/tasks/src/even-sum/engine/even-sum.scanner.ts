@@ -1,3 +1,4 @@
+import type { DecimalText } from './decimal-limbs';
 import { stateSum } from './exact-sum';
 import { displayToken } from './invalid-token';
 import { KERNEL_PAD, KERNEL_PIECE, kernelScan, kernelScratch, kernelView } from './scan-kernel';
@@ -18,7 +19,8 @@ export type { ScanState };
 
 /** One chunk's result; `error.line` is relative to the chunk (1 + newlines before the token in it). */
 export interface ChunkScanResult {
-  sum: string;
+  /** A string, or bytes for a long sum when the scan was asked for them (finishScan's `longSums`). */
+  sum: DecimalText;
   evenCount: number;
   count: number;
   /** '\n' bytes in [start, end), or up to the bad token. */
@@ -54,8 +56,14 @@ export function scanSlice(state: ScanState, bytes: Uint8Array, prevByte?: number
   return state.phase === PHASE_DONE;
 }
 
-/** Ends the scan at EOF (or once done): EOF ends a pending token; returns the chunk's result. */
-export function finishScan(state: ScanState): ChunkScanResult {
+/**
+ * Ends the scan at EOF (or once done): EOF ends a pending token; returns the chunk's result. With
+ * `longSums` 'bytes', a sum of more than LONG_SUM_DIGITS digits comes as bytes (see stateSum).
+ */
+export function finishScan(
+  state: ScanState,
+  longSums: 'string' | 'bytes' = 'string',
+): ChunkScanResult {
   if (state.phase === PHASE_BOM && state.bomMatched > 0) {
     openToken(state, 0);
     markBad(state, String.fromCharCode(...BOM.slice(0, state.bomMatched)));
@@ -63,7 +71,7 @@ export function finishScan(state: ScanState): ChunkScanResult {
   endToken(state);
   state.phase = PHASE_DONE;
   const result: ChunkScanResult = {
-    sum: stateSum(state),
+    sum: stateSum(state, longSums),
     evenCount: state.evenCount,
     count: state.count,
     newlines: state.newlines,

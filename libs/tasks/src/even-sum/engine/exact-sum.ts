@@ -1,4 +1,11 @@
-import { addDecimal, addUnits, limbsToDecimal } from './decimal-limbs';
+import {
+  addDecimal,
+  addUnits,
+  DecimalText,
+  limbsToDecimal,
+  limbsToDecimalBytes,
+} from './decimal-limbs';
+import { recycleDecimalBytes } from './bytes-pool';
 import { ScanState } from './scan-state';
 
 /**
@@ -24,16 +31,32 @@ export function addSmall(st: ScanState, value: number): void {
 }
 
 /**
- * The state's exact sum as a decimal string. Moves e15, hi and lo into the limbs (zeroing them,
- * so a second call gives the same answer) rather than adding them to a copy: copying the limbs
- * of a million-digit sum cost as much as writing its digits.
+ * Sums of more digits than this come as bytes from stateSum(st, 'bytes'): a string that long
+ * costs fresh memory at every step (V8 and Node copy it), bytes go to Redis as they are.
  */
-export function stateSum(st: ScanState): string {
+export const LONG_SUM_DIGITS = 1 << 16;
+
+/**
+ * The state's exact sum as a decimal string, or with `longAs` 'bytes' and more than
+ * LONG_SUM_DIGITS digits, as its bytes (limbsToDecimalBytes: the caller's until recycled). Moves
+ * e15, hi and lo into the limbs (zeroing them, so a second call gives the same answer) rather
+ * than adding them to a copy: copying the limbs of a million-digit sum cost as much as writing
+ * its digits.
+ */
+export function stateSum(st: ScanState, longAs: 'string' | 'bytes' = 'string'): DecimalText {
   // hi * 2^32 + lo is below 2^86: BigInt is quick at that size; the limbs may be millions of digits.
   st.big = addUnits(st.big, 1, st.e15);
   st.e15 = 0;
   st.big = addDecimal(st.big, (BigInt(st.hi) * BigInt(TWO_POW_32) + BigInt(st.lo)).toString());
   st.hi = 0;
   st.lo = 0;
+  // 15 digits a limb: more than LONG_SUM_DIGITS / 15 limbs (the top one may be 0) is long.
+  if (longAs === 'bytes' && st.big.length * 15 > LONG_SUM_DIGITS) {
+    const bytes = limbsToDecimalBytes(st.big);
+    if (bytes.length > LONG_SUM_DIGITS) return bytes;
+    const text = bytes.toString('latin1');
+    recycleDecimalBytes(bytes);
+    return text;
+  }
   return limbsToDecimal(st.big);
 }

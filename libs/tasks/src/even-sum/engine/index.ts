@@ -17,3 +17,5 @@ export { joinChunkResults } from './join-chunk-results';
 export { combineChunkResults } from './combine-chunk-results';
 export type { EvenSumTotal } from './combine-chunk-results';
 export { invalidTokenMessage } from './invalid-token';
+export { recycleDecimalBytes, takeBytesBuffer } from './bytes-pool';
+export type { DecimalText } from './decimal-limbs';

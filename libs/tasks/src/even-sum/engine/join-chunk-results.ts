@@ -1,4 +1,4 @@
-import { addDecimal, emptyLimbs, limbsToDecimal } from './decimal-limbs';
+import { addDecimal, DecimalText, emptyLimbs, limbsToDecimal } from './decimal-limbs';
 import type { ChunkScanResult } from './even-sum.scanner';
 
 /**
@@ -15,10 +15,11 @@ export function joinChunkResults(results: readonly ChunkScanResult[]): ChunkScan
   let evenCount = 0;
   let count = 0;
   let newlines = 0;
-  // A result whose sum is "0" adds nothing; when only one sum is not, it is the answer as it
-  // stands (a run of millions of digits is one chunk's sum, the chunks after it skip its tail).
-  let only: string | undefined = '0';
-  const joined = (): string => (only !== undefined ? only : limbsToDecimal(sum));
+  // A result whose sum is "0" adds nothing (a sum given as bytes is long, never "0"); when only
+  // one sum is not, it is the answer as it stands, string or bytes (a run of millions of digits
+  // is one chunk's sum, the chunks after it skip its tail).
+  let only: DecimalText | undefined = '0';
+  const joined = (): DecimalText => (only !== undefined ? only : limbsToDecimal(sum));
   for (const r of results) {
     if (r.sum !== '0') {
       if (only === '0') only = r.sum;

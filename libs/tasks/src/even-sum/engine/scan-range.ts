@@ -59,13 +59,14 @@ const inThread: ScanSliceImpl = async (state, bytes, prevByte) => {
  * The chunk is scanned as parts of 4 MiB, each a range of its own (a token belongs to the part
  * it starts in, exactly as with chunks), several at once, and their results joined; so a single
  * chunk keeps every thread of a ScanPool busy. onProgress gets the bytes handed to the scanner,
- * every 8 MiB and at the end.
+ * every 8 MiB and at the end. `longSums`: as finishScan's (a long sum as bytes when 'bytes').
  */
 export async function scanRange(
   read: ReadRange,
   range: { start: number; end: number; size: number },
   scanSliceImpl: ScanSliceImpl = inThread,
   onProgress?: (bytesDone: number) => void,
+  { longSums = 'string' }: { longSums?: 'string' | 'bytes' } = {},
 ): Promise<ChunkScanResult> {
   const { start, size } = range;
   const end = Math.min(range.end, size);
@@ -123,7 +124,7 @@ export async function scanRange(
         if (done) break;
       }
     }
-    const result = finishScan(state);
+    const result = finishScan(state, longSums);
     if (result.error) failed = true;
     return result;
   };
