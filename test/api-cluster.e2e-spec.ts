@@ -133,8 +133,9 @@ describe('api with API_PROCESSES=2 (node:cluster, real processes)', () => {
     for (const { req } of uploads) req.end('6\n');
     const answers = await Promise.all(uploads.map((u) => u.reply));
     expect(answers.map((a) => a.status)).toEqual([201, 201, 201, 201]);
-    expect(servedBy('POST', '/even-sum').size).toBe(2);
+    // Once the processes have exited, every log line they wrote has reached us.
     expect(await exit).toBe(0);
+    expect(servedBy('POST', '/even-sum').size).toBe(2);
     const logs = stack.api.logs();
     expect(logs.filter((l) => l.msg === 'api cluster stopped')).toEqual([
       expect.objectContaining({ code: 0 }),

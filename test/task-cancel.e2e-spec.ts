@@ -33,8 +33,9 @@ describe('cancelling and deleting tasks (real api + worker + Redis, STORAGE=fs)'
       workers: 0,
       env: {
         API_KEYS: CLIENTS.map((c) => `${c}:${c}-key-0001`).join(','),
-        // Chunks of 8 parts of 4 MiB: a cancel lands in the middle of a chunk's scan.
-        CHUNK_BYTES: String(32 * MiB),
+        // The 200 MB file below is one chunk of 13 parts of 16 MiB (a stored file's part size), read
+        // 4 at a time: a chunk of at most 4 parts would have every part under way from its start.
+        CHUNK_BYTES: String(256 * MiB),
         WORKER_CONCURRENCY: '1',
         MAX_UPLOAD_BYTES: String(300 * MiB),
         RATE_LIMIT_PER_MINUTE: '10000',
@@ -194,7 +195,9 @@ describe('cancelling and deleting tasks (real api + worker + Redis, STORAGE=fs)'
   it('cancels a running 200 MB even-sum: chunk scans stop at their next part, nothing is written, quota back and blobs gone at once', async () => {
     const file = join(dir, 'numbers-200MB.txt');
     await pipeline(
-      generateNumbers({ bytes: 200_000_000, seed: 7, maxDigits: 18 }).stream,
+      // Numbers of up to 400 digits: the scanner's slower path, so the scan lasts long enough to
+      // be seen running.
+      generateNumbers({ bytes: 200_000_000, seed: 7, maxDigits: 400 }).stream,
       createWriteStream(file),
     );
     const size = statSync(file).size;
@@ -214,15 +217,23 @@ describe('cancelling and deleting tasks (real api + worker + Redis, STORAGE=fs)'
       120_000,
       'the even-sum to be running',
     );
-    const res = await del('even-sum', token);
-    expect(res.status).toBe(200);
-    expect(await clientUsage(stack, 'alice')).toEqual({ bytes: 0, pending: 0, uploads: 0 });
-    expect(filesOf(token)).toEqual([]);
-    const atCancel = (await status('even-sum', token)).body;
-    expect(atCancel).toMatchObject({ status: 'cancelled' });
+    // The worker frozen mid-scan (SIGSTOP), so that the cancel lands with parts still to start
+    // however fast this machine scans; it resumes below.
+    const worker = stack.workers[0];
+    worker.proc.kill('SIGSTOP');
+    let atCancel: Record<string, unknown>;
+    try {
+      const res = await del('even-sum', token);
+      expect(res.status).toBe(200);
+      expect(await clientUsage(stack, 'alice')).toEqual({ bytes: 0, pending: 0, uploads: 0 });
+      expect(filesOf(token)).toEqual([]);
+      atCancel = (await status('even-sum', token)).body as Record<string, unknown>;
+      expect(atCancel).toMatchObject({ status: 'cancelled' });
+    } finally {
+      worker.proc.kill('SIGCONT');
+    }
 
     // The running chunk notices at its next part; the waiting ones were removed.
-    const worker = stack.workers[0];
     await pollUntil(
       async () =>
         worker

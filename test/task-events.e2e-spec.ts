@@ -205,6 +205,8 @@ describe('waiting without polling: long-poll and Server-Sent Events (two api pro
       bytesTotal: size,
       chunksDone: chunksTotal,
       chunksTotal,
+      bytesReceived: size,
+      bytesScanned: size,
     });
     // Event ids only go up: a client resuming with Last-Event-ID knows where it was.
     const ids = events.map((e) => Number(e.id));

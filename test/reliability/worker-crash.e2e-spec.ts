@@ -107,6 +107,8 @@ describe('worker killed with SIGKILL mid-job (bull stalled-job recovery)', () =>
       bytesTotal: 200_000_000,
       chunksDone: 12,
       chunksTotal: 12,
+      bytesReceived: 200_000_000,
+      bytesScanned: 200_000_000,
     });
     const want = await expected;
     const result = await http(`${stack.url}/even-sum/${token}/result`);

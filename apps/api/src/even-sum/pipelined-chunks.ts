@@ -87,8 +87,9 @@ export class PipelinedChunks {
    */
   async cancel(): Promise<void> {
     if (!this.opened) return;
-    const { token } = this.upload;
+    const { token, client } = this.upload;
     await this.store.delete(token);
+    await this.store.unindex(client, token);
     await this.queue.removeWaiting(
       JobName.EvenSumChunk,
       Array.from({ length: this.readiness.count }, (_, i) => `${token}-c${i}`),

@@ -114,6 +114,11 @@ export class TaskStore {
     return { outcome: CANCEL_OUTCOMES[code] ?? 'not-found', chunksTotal };
   }
 
+  /** Drops a token from its client's task index: a task that never came to be (a failed upload). */
+  async unindex(client: string, token: string): Promise<void> {
+    await this.redis.zrem(this.indexKey(client), token);
+  }
+
   /** Deletes the record, then its chunk results and progress (a late chunk finds no record and records nothing). */
   async delete(token: string): Promise<void> {
     await this.redis.del(this.key(token), this.chunksKey(token), this.progressKey(token));
