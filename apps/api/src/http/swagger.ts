@@ -26,6 +26,9 @@ export function setupSwagger(app: INestApplication): void {
         'api-key',
       )
       .build(),
+    // Each operation is listed under the tags its controller or route names, once: without this,
+    // a controller with tags only on its routes (TaskCancelController) would add its own name too.
+    { autoTagControllers: false },
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
 }

@@ -10,8 +10,8 @@ export const ApiWaitQuery = () =>
     ApiQuery({
       name: 'wait',
       required: false,
+      // No example: Swagger UI would fill it in, and "Try it out" on a status would long-poll.
       description: `Long-poll: hold the answer up to this many seconds (1..${MAX_WAIT_SECONDS}) until the status differs from \`since\`; answered at the deadline with the current status otherwise, at once when it already differs or is final`,
-      example: 30,
     }),
     ApiQuery({
       name: 'since',
