@@ -243,7 +243,15 @@ describe('cancelling and deleting tasks (real api + worker + Redis, STORAGE=fs)'
           : undefined,
       60_000,
       'the running chunk to stop',
-    );
+    ).catch((err: Error) => {
+      throw new Error(
+        `${err.message}\n${worker
+          .logs()
+          .filter((l) => l.token === token)
+          .map((l) => JSON.stringify(l).slice(0, 300))
+          .join('\n')}`,
+      );
+    });
     await pollUntil(
       async () => ((await jobsOf(token)).length === 0 ? true : undefined),
       60_000,

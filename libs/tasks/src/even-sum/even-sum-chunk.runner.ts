@@ -75,17 +75,19 @@ export class EvenSumChunkRunner {
       void this.chunks
         .progress(token, index, Math.min(bytesDone, end - start))
         .catch(() => undefined);
-    // Each part takes its turn at the process's CPU gate with the other running jobs' steps, once
-    // its task is seen still open (one HGET per part): a cancelled task's scan stops at its next
-    // part instead of reading the rest of its chunk.
+    // Each part takes its turn at the process's CPU gate with the other running jobs' steps and,
+    // once admitted, runs only if its task is still open (one HGET per part, checked after the wait
+    // at the gate, not before it): a cancelled task's scan stops at its next part instead of
+    // reading the rest of its chunk.
     let ended = false;
-    const whileOpen = async <T>(step: () => Promise<T>): Promise<T> => {
-      if (ended || !(await this.chunks.isOpen(token))) {
-        ended = true;
-        throw new TaskEndedError(token);
-      }
-      return this.gate.run(step);
-    };
+    const whileOpen = <T>(step: () => Promise<T>): Promise<T> =>
+      this.gate.run(async () => {
+        if (ended || !(await this.chunks.isOpen(token))) {
+          ended = true;
+          throw new TaskEndedError(token);
+        }
+        return step();
+      });
     // A file on this machine (fs storage) is read by the pool's threads themselves, each part
     // straight into the scanner's memory; a stored object (S3) is streamed here, parts handed over.
     const path = this.blobs.localPath(inputKey);
