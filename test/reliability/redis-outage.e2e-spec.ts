@@ -1,4 +1,6 @@
+import { connect } from 'node:net';
 import { Readable } from 'node:stream';
+import Redis from 'ioredis';
 import { storedFiles } from '../support/faults';
 import { http, waitForTask } from '../support/http';
 import { randomPng } from '../support/images';
@@ -128,6 +130,59 @@ describe('Redis down and back (a private redis-server with append-only persisten
     expect((await http(`${stack.url}/randomize/${before}/status`)).body.status).toBe('finished');
     const after = await submitted();
     expect((await waitForTask(stack.url, 'randomize', after, 30_000)).status).toBe('finished');
+  });
+
+  it('gives back the quota of an upload cut while Redis is down as soon as Redis returns, not when its lease expires', async () => {
+    const redisClient = new Redis(redis.url, { lazyConnect: true });
+    // Every client's open streamed uploads (MAX_CONCURRENT_UPLOADS_PER_CLIENT), summed.
+    const openUploads = async () => {
+      await redisClient.connect().catch(() => undefined);
+      const keys = await redisClient.keys(`${stack.prefix}:client:*:uploads`);
+      const counts = await Promise.all(keys.map((k) => redisClient.zcard(k)));
+      return counts.reduce((a, b) => a + b, 0);
+    };
+    try {
+      // A 10 MB upload that has sent 1 MB: it holds an upload slot, leased for minutes
+      // (2 × UPLOAD_IDLE_TIMEOUT_MS + 60 s).
+      const { hostname, port } = new URL(stack.url);
+      const socket = connect({ host: hostname, port: Number(port) });
+      socket.on('error', () => undefined);
+      socket.write(
+        `PUT /even-sum HTTP/1.1\r\nhost: ${hostname}\r\ncontent-type: text/plain\r\ncontent-length: 10000000\r\n\r\n`,
+      );
+      socket.write(Buffer.alloc(1 << 20, '2 '));
+      await pollUntil(
+        async () => ((await openUploads()) === 1 ? true : undefined),
+        10_000,
+        'the upload to hold a slot',
+      );
+      redisClient.disconnect();
+
+      await redis.stop();
+      socket.destroy();
+      // The api tried to give the slot back while Redis was down, and failed.
+      await pollUntil(
+        async () =>
+          stack.api.logs().some((l) => String(l.msg).startsWith('quota release failed'))
+            ? true
+            : undefined,
+        10_000,
+        'the api to fail releasing the cut upload',
+      );
+      await redis.restart();
+      // Back within seconds of Redis (the lease would hold it for minutes).
+      await pollUntil(
+        async () => ((await openUploads()) === 0 ? true : undefined),
+        20_000,
+        'the slot to be given back',
+      );
+      expect(stack.api.logs()).toContainEqual(
+        expect.objectContaining({ msg: 'quota release done on a retry' }),
+      );
+    } finally {
+      redisClient.disconnect();
+      if (!redis.running) await redis.restart();
+    }
   });
 
   it('finishes tasks queued before a Redis restart (AOF), once a worker comes', async () => {

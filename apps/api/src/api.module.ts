@@ -26,6 +26,7 @@ import { TasksListController } from './tasks/tasks-list.controller';
 import { TaskReader } from './tasks/task-reader.service';
 import { TaskAdmission } from './tasks/task-admission.service';
 import { TaskSubmitter } from './tasks/task-submitter.service';
+import { DeferredCleanup } from './tasks/deferred-cleanup.service';
 import { TaskEvents } from './tasks/task-events.service';
 import { IdempotentSubmissions } from './tasks/idempotency.service';
 import { TaskEventsController } from './tasks/task-events.controller';
@@ -67,6 +68,7 @@ export class ApiModule {
         DirectUploadService,
         TaskReader,
         TaskSubmitter,
+        DeferredCleanup,
         TaskAdmission,
         TaskEvents,
         IdempotentSubmissions,

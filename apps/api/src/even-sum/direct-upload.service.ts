@@ -92,7 +92,7 @@ export class DirectUploadService {
       });
     } catch (err) {
       if (uploadId) await uploads.abortMultipartUpload(key, uploadId).catch(() => undefined);
-      await this.submitter.release(client, token).catch(() => undefined);
+      await this.submitter.release(client, token);
       throw err;
     }
     this.logger.log(
@@ -225,7 +225,7 @@ export class DirectUploadService {
       });
       submitted = true;
     } finally {
-      if (!submitted) await this.submitter.release(client, token).catch(() => undefined);
+      if (!submitted) await this.submitter.release(client, token);
       await this.sessions
         .delete(token)
         .catch((err: unknown) => this.logger.warn({ token, err }, 'cannot end the upload session'));

@@ -9,6 +9,7 @@ import { blobKeys, BlobStore, BlobTooLargeError, InjectBlobStore } from '@app/ta
 import { badRequest, tooLarge } from '../http/task-http.errors';
 import { TaskSubmitter } from '../tasks/task-submitter.service';
 import { digestBody } from '../tasks/body-digest';
+import { DeferredCleanup } from '../tasks/deferred-cleanup.service';
 import { Claim, IdempotentSubmissions, isReplay } from '../tasks/idempotency.service';
 import { PipelinedChunks } from './pipelined-chunks';
 
@@ -37,6 +38,7 @@ export class EvenSumService {
     private readonly store: TaskStore,
     private readonly queue: TaskQueue,
     private readonly fair: FairScheduler,
+    private readonly cleanup: DeferredCleanup,
   ) {}
 
   async submit(
@@ -149,10 +151,19 @@ export class EvenSumService {
     } finally {
       if (!submitted) {
         // Chunks queued while the body arrived: their task, results and waiting jobs go, then
-        // the file (a put that failed removed it already), then the quota.
-        await pipelined?.cancel().catch(() => undefined);
-        if (pipelined?.started) await this.submitter.discard(token);
-        await quota.release().catch(() => undefined);
+        // the file (a put that failed removed it already), then the quota; each retried in the
+        // background if Redis is away (the upload often failed because it is).
+        if (pipelined?.started)
+          await this.cleanup.run(
+            'abandoned upload cleanup',
+            token,
+            async () => {
+              await pipelined.cancel();
+              await this.submitter.discard(token);
+            },
+            this.config.resultTtlSeconds * 1000,
+          );
+        await this.submitter.release(client, token);
       }
     }
     return token;

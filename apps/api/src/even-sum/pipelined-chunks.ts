@@ -45,6 +45,8 @@ export class PipelinedChunks {
     if (ready.length === 0) return;
     const { token, client, inputKey, requestedAt } = this.upload;
     if (!this.opened) {
+      // Marked first: a create whose reply is lost may have written the record, which cancel removes.
+      this.opened = true;
       // Before the first job: a worker that takes it at once must find the record.
       await this.store.create({
         token,
@@ -59,7 +61,6 @@ export class PipelinedChunks {
         chunksDone: 0,
         bytesDone: 0,
       });
-      this.opened = true;
     } else {
       // Progress, once per queued batch of chunks (not per 64 KiB of body).
       await this.store.update(token, { bytesReceived: stored }, ['requested', 'received']);

@@ -27,6 +27,7 @@ describe(TaskSubmitter.name, () => {
     metrics as never,
     usage as never,
     admission as never,
+    { run: (_what: string, _token: string, step: () => Promise<unknown>) => step() } as never,
   );
   const token = 'a'.repeat(32);
   /** An even-sum submission of `client`, `bytes` long. */

@@ -13,6 +13,7 @@ import { BlobStore, InjectBlobStore } from '@app/tasks/storage';
 import { TaskRecord, TaskStore } from '@app/tasks/records';
 import { quotaExceeded } from './quota.errors';
 import { AdmittedUnit, TaskAdmission } from './task-admission.service';
+import { DeferredCleanup } from './deferred-cleanup.service';
 import { UploadQuota } from './upload-quota';
 
 /** What every submission has: its input is stored under `inputKey`, `bytes` long. */
@@ -59,6 +60,7 @@ export class TaskSubmitter {
     private readonly metrics: SubmissionMetrics,
     private readonly usage: ClientUsageStore,
     private readonly admission: TaskAdmission,
+    private readonly cleanup: DeferredCleanup,
   ) {}
 
   /**
@@ -85,9 +87,17 @@ export class TaskSubmitter {
     if (reserved !== 'ok') throw quotaExceeded(reserved, bytes);
   }
 
-  /** Gives back what an upload, a session or a failed submission of `token` holds (idempotent). */
+  /**
+   * Gives back what an upload, a session or a failed submission of `token` holds (idempotent).
+   * Never rejects: when Redis is away it is retried until it lands (DeferredCleanup).
+   */
   release(client: string, token: string): Promise<void> {
-    return this.usage.cancel(client, token);
+    return this.cleanup.run(
+      'quota release',
+      token,
+      () => this.usage.cancel(client, token),
+      this.config.resultTtlSeconds * 1000,
+    );
   }
 
   async submit(s: Submission): Promise<void> {
@@ -108,12 +118,12 @@ export class TaskSubmitter {
       .admit(record, reservedBytes, firstUnit(s))
       .catch(async (err: unknown) => {
         // The script may have run before the error reached us: give back what it may hold.
-        await this.release(s.client, s.token).catch(() => undefined);
+        await this.release(s.client, s.token);
         return this.fail(s, err);
       });
     if (admitted.outcome !== 'ok') {
       await this.discard(s.token);
-      await this.release(s.client, s.token).catch(() => undefined);
+      await this.release(s.client, s.token);
       throw quotaExceeded(admitted.outcome, reservedBytes);
     }
     try {
@@ -131,7 +141,7 @@ export class TaskSubmitter {
       }
       await this.enqueue(s, admitted.fair);
     } catch (err) {
-      await this.release(s.client, s.token).catch(() => undefined);
+      await this.release(s.client, s.token);
       await this.fail(s, err);
     }
     this.metrics.uploadBytes.inc({ task: s.task }, s.bytes);

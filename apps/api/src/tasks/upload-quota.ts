@@ -11,7 +11,7 @@ const STEP_BYTES = MiB;
 /**
  * The quota side of one streamed upload: opened before the first byte (its Content-Length, or
  * nothing yet when chunked), grown as bytes arrive past what is reserved, its lease renewed while
- * bytes flow. Converted into the task's reservation by TaskSubmitter, or cancelled.
+ * bytes flow. Converted into the task's reservation by TaskSubmitter, or released by it.
  */
 export class UploadQuota {
   private granted = 0;
@@ -49,11 +49,6 @@ export class UploadQuota {
     if (bytes > this.granted) await this.hold(bytes, bytes + STEP_BYTES);
     else if (Date.now() - this.renewedAt > this.leaseMs / 4) await this.hold(bytes, this.granted);
   };
-
-  /** Gives back everything this upload holds (idempotent). */
-  release(): Promise<void> {
-    return this.usage.cancel(this.client, this.token);
-  }
 
   private async hold(need: number, want: number): Promise<void> {
     const now = Date.now();
