@@ -7,8 +7,9 @@
  *   pool   the worker's paths without Redis: chunks of CHUNK_BYTES (64 MiB), two at a time, on a
  *          ScanPool of 2 threads; "streamed" as an S3 object is (the fs store's readRange stream,
  *          parts handed to the threads), "file reads" as an fs blob is (each thread reads its part);
- *   service  api + one worker from dist/ (STORAGE=fs, defaults): the file uploaded, then the
- *          processing time = the task's finishedAt − the upload's end (nothing is scanned before).
+ *   service  api + one worker from dist/ (STORAGE=fs, defaults): the file uploaded with the worker
+ *          frozen (SIGSTOP: nothing is scanned while it arrives, as for a presigned upload), then
+ *          the processing time = the task's finishedAt − the worker's thaw (SIGCONT).
  * Prints MB/s, the ratio to the same round's C loop, and the load average at each figure; and
  * "scan, per CPU second": both loops' bytes per CPU second (C timed by /usr/bin/time), the per-core
  * comparison that holds up when other processes take turns on the cores.
@@ -166,20 +167,29 @@ async function main(): Promise<void> {
         same(read, want),
       );
 
-      const reply = await upload(
-        `${stack.url}/even-sum`,
-        createReadStream(file, { highWaterMark: 1 << 20 }),
-        {
-          headers: { 'content-type': 'application/octet-stream', 'content-length': size },
-        },
-      );
+      // A stored file: the worker is frozen while the file uploads (fs storage would otherwise
+      // scan it as it arrives), then thawed; processing runs from the thaw to finishedAt.
+      const worker = stack.workers[0].proc;
+      worker.kill('SIGSTOP');
+      let reply: Awaited<ReturnType<typeof upload>>;
+      try {
+        reply = await upload(
+          `${stack.url}/even-sum`,
+          createReadStream(file, { highWaterMark: 1 << 20 }),
+          {
+            headers: { 'content-type': 'application/octet-stream', 'content-length': size },
+          },
+        );
+      } finally {
+        worker.kill('SIGCONT');
+      }
+      const thawed = Date.now();
       if (reply.status !== 201)
         throw new Error(`upload: ${reply.status} ${JSON.stringify(reply.body)}`);
-      const uploaded = Date.now();
       const task = reply.body.token as string;
       const status = await waitForTask(stack.url, 'even-sum', task, 600_000);
       const result = await http<Total>(`${stack.url}/even-sum/${task}/result`);
-      const seconds = (Date.parse(status.finishedAt as string) - uploaded) / 1000;
+      const seconds = (Date.parse(status.finishedAt as string) - thawed) / 1000;
       row(round, 'service', size / 1e6 / seconds, cMbps, same(result.body, want));
     }
   } finally {
