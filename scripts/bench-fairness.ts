@@ -11,7 +11,8 @@
 //            to as many CPU permits in all as the machine has cores;
 //   ecs      api + one worker × `--ecs-concurrency` slots, as one ECS task per machine runs it;
 //   switches fifo (FAIR_SCHEDULING=false: no fair tags, FIFO in each queue); no-tags is the same
-//            (it was FAIR_TAGS=false while an express lane existed beside the tags).
+//            (it was FAIR_TAGS=false while an express lane existed beside the tags); chunks-16m
+//            (CHUNK_BYTES of 16 MiB instead of 64).
 // --breakdown true: where each quiet image's time went (api, waiting for a slot, the rest of its
 //   wait in bull, the CPU gate, decode + encode, the rest of its execution, after), from the statuses
 //   and the workers' `image steps` debug lines.
@@ -100,6 +101,14 @@ async function quietClient(
 }
 
 const lead = (statuses: Status[]) => statuses.map((s) => s.leadTimeMs as number);
+/** "randomize: 31 35 … | even-sum: 40 52 …": each kind's lead times (ms), sorted. */
+const leadsByKind = (statuses: Status[]) =>
+  ['randomize', 'even-sum']
+    .map((kind) => {
+      const ms = lead(statuses.filter((s) => s.kind === kind)).sort((a, b) => a - b);
+      return `${kind}: ${ms.join(' ')}`;
+    })
+    .join(' | ');
 
 /**
  * Where a quiet image's lead time went (--breakdown), in ms: the api (request → enqueued), waiting
@@ -168,7 +177,7 @@ interface Options {
 }
 
 type Shape = 'compose' | 'ecs';
-const SWITCHES = ['no-tags', 'fifo'];
+const SWITCHES = ['no-tags', 'fifo', 'chunks-16m'];
 
 /** A deployment shape with some fairness layers switched off: the env of every process, and each worker's. */
 interface Config {
@@ -185,6 +194,8 @@ function configOf(name: string, opts: Options): Config {
   for (const s of off) if (!SWITCHES.includes(s)) throw new Error(`unknown switch ${s} in ${name}`);
   const env: Record<string, string> = {};
   if (off.has('no-tags') || off.has('fifo')) env.FAIR_SCHEDULING = 'false';
+  // Chunks of 16 MiB instead of CHUNK_BYTES' 64: a chunk holds its slot a quarter as long.
+  if (off.has('chunks-16m')) env.CHUNK_BYTES = String(16 << 20);
   const worker = (concurrency: number) => ({ WORKER_CONCURRENCY: String(concurrency) });
   if (shape === 'ecs') return { name, shape, env, workers: [worker(opts.ecsConcurrency)] };
   const workers = Array.from({ length: opts.workers }, () => worker(opts.concurrency));
@@ -193,6 +204,8 @@ function configOf(name: string, opts: Options): Config {
 
 interface Round {
   quiet: number[];
+  /** The quiet client's lead times by kind, sorted (which of them make the p95). */
+  byKind: string;
   breakdown?: Record<string, number>[];
   noisyTotalMs?: number;
   noisyBusyDuringQuiet?: boolean;
@@ -229,7 +242,12 @@ async function round(config: Config, withNoisy: boolean, opts: Options): Promise
     if (!withNoisy) {
       await startWorkers();
       const quiet = await quietClient(stack, opts.png, opts.numbers, opts.intervalMs);
-      return { quiet: lead(quiet), breakdown: breakdown(quiet, []), load: loadavg()[0] };
+      return {
+        quiet: lead(quiet),
+        byKind: leadsByKind(quiet),
+        breakdown: breakdown(quiet, []),
+        load: loadavg()[0],
+      };
     }
     // The noisy client's whole load is queued first (images from 8 connections, then the big file
     // streamed), so the quiet client meets all of it in flight; the upload's own CPU cost on the api
@@ -262,6 +280,7 @@ async function round(config: Config, withNoisy: boolean, opts: Options): Promise
     const end = Math.max(...statuses.map((s) => Date.parse(s.finishedAt as string)));
     return {
       quiet: lead(quiet),
+      byKind: leadsByKind(quiet),
       breakdown: breakdown(quiet, statuses),
       noisyTotalMs: end - start,
       noisyBusyDuringQuiet: end >= quietEnded,
@@ -337,6 +356,7 @@ async function main(): Promise<void> {
         `| ${run} | ${shape} alone | ${p(x.quiet, 50)} | ${p(x.quiet, 95)} | 1.00 | | | ${x.load.toFixed(1)} |`,
       );
       if (x.breakdown) printBreakdown(`${shape} alone`, x.breakdown);
+      console.log(`  quiet lead times (ms), ${x.byKind}`);
     }
     // Rotated each run, so that no configuration always follows the same one.
     const order = configs.map((_, i) => configs[(i + run - 1) % configs.length]);
@@ -350,6 +370,7 @@ async function main(): Promise<void> {
         `| ${run} | ${config.name} | ${p(x.quiet, 50)} | ${p(x.quiet, 95)} | ${r.toFixed(2)} | ${((x.noisyTotalMs ?? 0) / 1000).toFixed(1)} | ${x.noisyBusyDuringQuiet ? 'yes' : 'no'} | ${x.load.toFixed(1)} |`,
       );
       if (x.breakdown) printBreakdown(config.name, x.breakdown);
+      console.log(`  quiet lead times (ms), ${x.byKind}`);
     }
     // After every run, so that a run cut short still leaves its figures.
     summarize();

@@ -80,6 +80,7 @@ export class EvenSumChunkRunner {
     // at the gate, not before it): a cancelled task's scan stops at its next part instead of
     // reading the rest of its chunk.
     let ended = false;
+    const owner = `${token}-c${index}`;
     const whileOpen = <T>(step: () => Promise<T>): Promise<T> =>
       this.gate.run(async () => {
         if (ended || !(await this.chunks.isOpen(token))) {
@@ -87,7 +88,7 @@ export class EvenSumChunkRunner {
           throw new TaskEndedError(token);
         }
         return step();
-      });
+      }, owner);
     // A file on this machine (fs storage) is read by the pool's threads themselves, each part
     // straight into the scanner's memory; a stored object (S3) is streamed here, parts handed over.
     const path = this.blobs.localPath(inputKey);

@@ -27,7 +27,7 @@ describe(CpuGate.name, () => {
     expect(peak).toBe(2);
   });
 
-  it('admits waiting steps in arrival order', async () => {
+  it('admits waiting steps of different owners in arrival order', async () => {
     const sut = new CpuGate(1);
     const order: string[] = [];
     const first = deferred();
@@ -36,6 +36,23 @@ describe(CpuGate.name, () => {
     first.resolve();
     await Promise.all([running, ...queued]);
     expect(order).toEqual(['a', 'b', 'c']);
+  });
+
+  it("goes round the owners: a job's several waiting steps do not all pass before another job's step that came later", async () => {
+    const sut = new CpuGate(1);
+    const order: string[] = [];
+    const first = deferred();
+    const running = sut.run(() => first.promise, 'other');
+    // A chunk job queues four parts, then an image job its decode, then the chunk a fifth part.
+    const steps = [
+      ...['p1', 'p2', 'p3', 'p4'].map((p) => sut.run(async () => void order.push(p), 'chunk')),
+      sut.run(async () => void order.push('decode'), 'image'),
+      sut.run(async () => void order.push('p5'), 'chunk'),
+    ];
+    expect(sut.queued).toBe(6);
+    first.resolve();
+    await Promise.all([running, ...steps]);
+    expect(order).toEqual(['p1', 'decode', 'p2', 'p3', 'p4', 'p5']);
   });
 
   it('releases its permit when a step throws', async () => {

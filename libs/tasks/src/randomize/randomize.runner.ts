@@ -40,9 +40,9 @@ export class RandomizeRunner {
     const started = performance.now();
     const input = await this.blobs.getBuffer(inputKey);
     // Decode and encode are the CPU-heavy steps: each takes its turn at the process's CPU gate.
-    const decode = await this.timedStep(() => this.codec.decode(input));
+    const decode = await this.timedStep(token, () => this.codec.decode(input));
     const { image, format } = decode.value;
-    const encode = await this.timedStep(() => {
+    const encode = await this.timedStep(token, () => {
       const { cols, rows } = blockGrid(image.width, image.height, blockSize);
       const shuffled = shuffleBlocks(image, blockSize, blockPermutation(cols * rows, seed));
       return this.codec.encode({ ...image, data: shuffled }, format);
@@ -78,6 +78,7 @@ export class RandomizeRunner {
 
   /** Runs a step at the CPU gate: its value, when it asked, how long it waited and ran (ms). */
   private async timedStep<T>(
+    token: string,
     step: () => Promise<T>,
   ): Promise<{ value: T; askedAt: number; waitMs: number; runMs: number }> {
     const askedAt = performance.now();
@@ -85,7 +86,7 @@ export class RandomizeRunner {
     const value = await this.gate.run(() => {
       began = performance.now();
       return step();
-    });
+    }, token);
     return { value, askedAt, waitMs: began - askedAt, runMs: performance.now() - began };
   }
 }
