@@ -1,5 +1,5 @@
 import type { TaskKind } from '@app/tasks/contract';
-import { ApiClient } from './api-client';
+import { ApiClient } from './api';
 import type { CliContext } from './cli-context';
 import { InterruptedError } from './exit-codes';
 
@@ -24,7 +24,7 @@ export async function waitOrCancel<T>(
       signal: new AbortController().signal,
       timeoutMs: 4000,
     });
-    const outcome = await client.cancel(kind, token);
+    const outcome = await client.tasks.cancel(kind, token);
     throw new InterruptedError(
       `task ${token} ${outcome === 'cancelled' ? 'cancelled' : 'had ended; deleted'}`,
     );

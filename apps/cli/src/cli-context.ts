@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { ApiClient } from './api-client';
+import { ApiClient } from './api';
 import { progressFactory, ProgressFactory } from './progress';
 
 /** The program-wide options (before or after the command name). */

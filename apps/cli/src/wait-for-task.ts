@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TaskKind } from '@app/tasks/contract';
 import type { TaskStatusView } from '@app/tasks/contract';
-import type { ApiClient } from './api-client';
+import type { ApiClient } from './api';
 import { InterruptedError, ServerError, TaskErroredError, UnreachableError } from './exit-codes';
 import type { ProgressFactory } from './progress';
 import { networkCode } from './http-errors';
@@ -56,9 +56,9 @@ async function waitThroughEvents(
       timer = setTimeout(() => idle.abort(), EVENTS_IDLE_MS);
     };
     try {
-      const res = await client.openEvents(kind, token, lastId, idle.signal);
+      const res = await client.events.open(kind, token, lastId, idle.signal);
       if (res.status !== 200) {
-        const error = await client.errorOf(res);
+        const error = await client.http.errorOf(res);
         // Our 404 says "task not found"; any other 404 is a server without the events route.
         if (res.status === 404 && error.serverMessage !== 'task not found') return undefined;
         throw error;
@@ -125,7 +125,7 @@ async function pollForTask(
   let failures = 0;
   for (;;) {
     try {
-      const status = await client.status(kind, token);
+      const status = await client.tasks.status(kind, token);
       failures = 0;
       options.onStatus?.(status);
       if (status.status === 'finished') return status;

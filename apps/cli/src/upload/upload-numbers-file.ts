@@ -1,5 +1,5 @@
 import type { DirectUploadView } from '@app/tasks/contract';
-import type { ApiClient } from '../api-client';
+import type { ApiClient } from '../api';
 import { CliError, ExitCode, InterruptedError } from '../exit-codes';
 import { checkPlan } from './presigned-upload';
 import { sendMissingParts } from './resumable-upload';
@@ -37,7 +37,7 @@ export async function uploadNumbersFile(
     // The probe is cheap and answers "not here" (404/409) on a server that stores uploads itself.
     // An empty file has no parts to presign: it is always streamed.
     const probe = options.mode === 'presigned' || (options.mode === 'auto' && size > 0);
-    const plan = probe ? await client.startUpload(size) : undefined;
+    const plan = probe ? await client.uploads.start(size) : undefined;
     if (!plan) {
       if (options.mode === 'presigned') {
         throw new CliError(
@@ -50,7 +50,7 @@ export async function uploadNumbersFile(
         client.signal,
         (key, attempt) => {
           if (attempt > 1) options.onProgress((sent = 0));
-          return client.streamEvenSum(file, size, onBytes, key);
+          return client.uploads.streamEvenSum(file, size, onBytes, key);
         },
         options.onRetry,
       );
@@ -72,7 +72,7 @@ export async function uploadNumbersFile(
         onResume: options.onResume,
       },
     );
-    return { token: await client.completeUpload(plan.token, parts), via };
+    return { token: await client.uploads.complete(plan.token, parts), via };
   } catch (err) {
     if (!(err instanceof InterruptedError)) throw err;
     // A stream cut short is discarded by the api; unfinished multipart parts expire in the bucket.
