@@ -67,11 +67,18 @@ export class UploadRoutes {
 
   /**
    * POST /even-sum/uploads: a presigned multipart upload, or undefined when the server stores
-   * uploads itself (fs mode answers 404 or 409; an older server has no such route).
+   * uploads itself (fs mode answers 404 or 409; an older server has no such route). With
+   * `idempotencyKey`, a retry after a lost answer gets the same session back (see
+   * submitWithRetries); a 409 with Retry-After is that key's first request still starting, not
+   * fs mode: it is thrown, to be retried.
    */
-  async start(size: number): Promise<DirectUploadView | undefined> {
-    const res = await this.http.call('POST', '/even-sum/uploads', { json: { size } });
-    if ([404, 405, 409, 501].includes(res.status)) {
+  async start(size: number, idempotencyKey?: string): Promise<DirectUploadView | undefined> {
+    const res = await this.http.call('POST', '/even-sum/uploads', {
+      json: { size },
+      headers: idempotencyKey ? { [IDEMPOTENCY_KEY_HEADER]: idempotencyKey } : {},
+    });
+    const keyInUse = res.status === 409 && res.headers.has('retry-after');
+    if ([404, 405, 409, 501].includes(res.status) && !keyInUse) {
       await res.body?.cancel();
       return undefined;
     }
