@@ -5,7 +5,7 @@ import type { ApiClient } from './api';
 import { InterruptedError, ServerError, TaskErroredError, UnreachableError } from './exit-codes';
 import type { ProgressFactory } from './progress';
 import { networkCode } from './http-errors';
-import { readTaskEvents, statusAfter } from './task-events';
+import { EventsOutcome, readTaskEvents, statusAfter } from './task-events';
 
 export interface WaitOptions {
   /** Called with every status read, for progress displays. */
@@ -44,8 +44,9 @@ async function waitThroughEvents(
   token: string,
   options: WaitOptions,
 ): Promise<TaskStatusView | undefined> {
-  let lastId: string | undefined;
-  let retryMs = 1000;
+  // Kept across connections, and filled as events arrive: a stream cut mid-way (an api killed)
+  // throws, and the reconnection must still say where it was.
+  const seen: EventsOutcome = { retryMs: 1000 };
   let failures = 0;
   let current: TaskStatusView | undefined;
   for (;;) {
@@ -56,7 +57,7 @@ async function waitThroughEvents(
       timer = setTimeout(() => idle.abort(), EVENTS_IDLE_MS);
     };
     try {
-      const res = await client.events.open(kind, token, lastId, idle.signal);
+      const res = await client.events.open(kind, token, seen.lastId, idle.signal);
       if (res.status !== 200) {
         const error = await client.http.errorOf(res);
         // Our 404 says "task not found"; any other 404 is a server without the events route.
@@ -64,12 +65,15 @@ async function waitThroughEvents(
         throw error;
       }
       failures = 0;
-      const outcome = await readTaskEvents(watch(res.body!, alive), (event) => {
-        current = statusAfter(current, event);
-        options.onStatus?.(current);
-      });
-      lastId = outcome.lastId ?? lastId;
-      retryMs = outcome.retryMs ?? retryMs;
+      seen.end = undefined;
+      const outcome = await readTaskEvents(
+        watch(res.body!, alive),
+        (event) => {
+          current = statusAfter(current, event);
+          options.onStatus?.(current);
+        },
+        seen,
+      );
       if (outcome.end) return endOf(outcome.end, token);
     } catch (err) {
       if (client.signal.aborted) throw stoppedWaiting(new InterruptedError(), token);
@@ -85,7 +89,7 @@ async function waitThroughEvents(
       clearTimeout(timer);
     }
     try {
-      await sleep(retryMs, undefined, { signal: client.signal });
+      await sleep(seen.retryMs ?? 1000, undefined, { signal: client.signal });
     } catch {
       throw stoppedWaiting(new InterruptedError(), token);
     }
