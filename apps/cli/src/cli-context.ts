@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
-import { ApiClient } from './api-client';
+import { ApiClient } from './api';
+import type { PromptStreams } from './cancel.prompt';
+import type { Interrupt } from './interrupt';
 import { progressFactory, ProgressFactory } from './progress';
 
 /** The program-wide options (before or after the command name). */
@@ -18,6 +20,10 @@ export interface CliContext {
   json: boolean;
   /** --cancel-on-interrupt: Ctrl-C while waiting cancels the task on the server. */
   cancelOnInterrupt: boolean;
+  /** Where Ctrl-C while waiting asks whether to cancel (when both are a terminal). */
+  terminal: PromptStreams;
+  /** Runs a question to the person at the terminal without Ctrl-C's forced exit. */
+  hold<T>(during: (again: AbortSignal) => Promise<T>): Promise<T>;
   signal: AbortSignal;
   progress: ProgressFactory;
   /** The command's answer on stdout: `plain`, or `data` as one JSON line with --json. */
@@ -31,7 +37,8 @@ export interface CliContext {
 export type ContextFactory = (command: Command) => CliContext;
 
 /** Builds each command's context from the global options it was called with. */
-export function contextFactory(signal: AbortSignal): ContextFactory {
+export function contextFactory(interrupt: Interrupt): ContextFactory {
+  const { signal } = interrupt;
   return (command) => {
     const options = command.optsWithGlobals<GlobalOptions>();
     const json = options.json;
@@ -40,6 +47,8 @@ export function contextFactory(signal: AbortSignal): ContextFactory {
       apiKey: options.apiKey,
       json,
       cancelOnInterrupt: options.cancelOnInterrupt,
+      terminal: { input: process.stdin, output: process.stderr },
+      hold: (during) => interrupt.hold(during),
       signal,
       progress: progressFactory(process.stderr),
       emit: (plain, data) => void process.stdout.write(`${json ? JSON.stringify(data) : plain}\n`),

@@ -47,7 +47,14 @@ export class TaskErroredError extends CliError {
 }
 
 export class UnreachableError extends CliError {
-  constructor(message: string) {
+  /**
+   * @param mayHaveArrived the request may have reached the server (the connection was lost or
+   *   timed out after it was sent), as opposed to a connection that was never made.
+   */
+  constructor(
+    message: string,
+    readonly mayHaveArrived = true,
+  ) {
     super(message, ExitCode.Unreachable);
   }
 }

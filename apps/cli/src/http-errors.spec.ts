@@ -36,8 +36,10 @@ describe(requestError.name, () => {
       cause: new AggregateError([Object.assign(new Error('x'), { code: 'ECONNREFUSED' })]),
     });
     expect(requestError(refused, base)).toEqual(
-      new UnreachableError(`cannot reach the server at ${base} (ECONNREFUSED)`),
+      new UnreachableError(`cannot reach the server at ${base} (ECONNREFUSED)`, false),
     );
+    // Never connected: the request did not arrive (a probe need not be retried).
+    expect(requestError(refused, base)).toMatchObject({ mayHaveArrived: false });
     const unknown = new TypeError('fetch failed', {
       cause: Object.assign(new Error('getaddrinfo ENOTFOUND x'), { code: 'ENOTFOUND' }),
     });

@@ -72,7 +72,7 @@ export function requestError(err: unknown, baseUrl: string, signal?: AbortSignal
   if (code === 'ECONNRESET' || code === 'EPIPE') {
     return new UnreachableError(`lost the connection to the server at ${baseUrl} (${code})`);
   }
-  if (code) return new UnreachableError(`cannot reach the server at ${baseUrl} (${code})`);
+  if (code) return new UnreachableError(`cannot reach the server at ${baseUrl} (${code})`, false);
   // undici says only "fetch failed"; the reason (e.g. "bad port") is its cause.
   const cause = (err as { cause?: unknown })?.cause;
   if (err instanceof Error && cause instanceof Error)

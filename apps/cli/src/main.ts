@@ -9,7 +9,7 @@ import { registerListCommand } from './commands/list.command';
 import { registerRandomizeCommand } from './commands/randomize.command';
 import { registerResultCommand } from './commands/result.command';
 import { registerStatusCommand } from './commands/status.command';
-import { interruptSignal } from './interrupt';
+import { Interrupt } from './interrupt';
 import { runProgram } from './run-program';
 
 const program = new Command('tasks')
@@ -29,14 +29,16 @@ const program = new Command('tasks')
   .option('--json', 'print the answer as one JSON object on stdout (for scripts)', false)
   .option(
     '--cancel-on-interrupt',
-    'Ctrl-C while waiting for a task cancels it on the server (without: the task goes on)',
+    'Ctrl-C while waiting for a task cancels it on the server without asking (without: asks on a terminal, else the task goes on)',
     false,
   )
   .showHelpAfterError('(tasks --help for usage)')
   // Throw instead of exiting, so usage errors map to exit code 2; subcommands inherit this.
   .exitOverride();
 
-const context = contextFactory(interruptSignal());
+const interrupt = new Interrupt();
+process.on('SIGINT', interrupt.onSigint);
+const context = contextFactory(interrupt);
 registerRandomizeCommand(program, context);
 registerEvenSumCommand(program, context);
 registerStatusCommand(program, context);

@@ -19,13 +19,15 @@ export interface EventsOutcome {
 /**
  * Reads a Server-Sent Events response body (the HTML spec's format: `field: value` lines, a blank
  * line ends an event, `:` lines are comments) and calls `onEvent` with each; resolves when the
- * server closes the stream, after an `end` event or not (an api restart: reconnect).
+ * server closes the stream, after an `end` event or not (an api restart: reconnect). `outcome` is
+ * filled as events arrive, so a caller keeps the last id and `retry:` when the connection drops
+ * (the body then throws) and reconnects with them.
  */
 export async function readTaskEvents(
   body: AsyncIterable<Uint8Array>,
   onEvent: (event: TaskEvent) => void,
+  outcome: EventsOutcome = {},
 ): Promise<EventsOutcome> {
-  const outcome: EventsOutcome = {};
   const decoder = new TextDecoder();
   let buffer = '';
   let event: { name?: string; id?: string; data?: string } = {};

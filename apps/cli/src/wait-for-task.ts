@@ -1,11 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TaskKind } from '@app/tasks/contract';
 import type { TaskStatusView } from '@app/tasks/contract';
-import type { ApiClient } from './api-client';
+import type { ApiClient } from './api';
 import { InterruptedError, ServerError, TaskErroredError, UnreachableError } from './exit-codes';
 import type { ProgressFactory } from './progress';
 import { networkCode } from './http-errors';
-import { readTaskEvents, statusAfter } from './task-events';
+import { EventsOutcome, readTaskEvents, statusAfter } from './task-events';
 
 export interface WaitOptions {
   /** Called with every status read, for progress displays. */
@@ -44,8 +44,9 @@ async function waitThroughEvents(
   token: string,
   options: WaitOptions,
 ): Promise<TaskStatusView | undefined> {
-  let lastId: string | undefined;
-  let retryMs = 1000;
+  // Kept across connections, and filled as events arrive: a stream cut mid-way (an api killed)
+  // throws, and the reconnection must still say where it was.
+  const seen: EventsOutcome = { retryMs: 1000 };
   let failures = 0;
   let current: TaskStatusView | undefined;
   for (;;) {
@@ -56,20 +57,23 @@ async function waitThroughEvents(
       timer = setTimeout(() => idle.abort(), EVENTS_IDLE_MS);
     };
     try {
-      const res = await client.openEvents(kind, token, lastId, idle.signal);
+      const res = await client.events.open(kind, token, seen.lastId, idle.signal);
       if (res.status !== 200) {
-        const error = await client.errorOf(res);
+        const error = await client.http.errorOf(res);
         // Our 404 says "task not found"; any other 404 is a server without the events route.
         if (res.status === 404 && error.serverMessage !== 'task not found') return undefined;
         throw error;
       }
       failures = 0;
-      const outcome = await readTaskEvents(watch(res.body!, alive), (event) => {
-        current = statusAfter(current, event);
-        options.onStatus?.(current);
-      });
-      lastId = outcome.lastId ?? lastId;
-      retryMs = outcome.retryMs ?? retryMs;
+      seen.end = undefined;
+      const outcome = await readTaskEvents(
+        watch(res.body!, alive),
+        (event) => {
+          current = statusAfter(current, event);
+          options.onStatus?.(current);
+        },
+        seen,
+      );
       if (outcome.end) return endOf(outcome.end, token);
     } catch (err) {
       if (client.signal.aborted) throw stoppedWaiting(new InterruptedError(), token);
@@ -85,7 +89,7 @@ async function waitThroughEvents(
       clearTimeout(timer);
     }
     try {
-      await sleep(retryMs, undefined, { signal: client.signal });
+      await sleep(seen.retryMs ?? 1000, undefined, { signal: client.signal });
     } catch {
       throw stoppedWaiting(new InterruptedError(), token);
     }
@@ -125,7 +129,7 @@ async function pollForTask(
   let failures = 0;
   for (;;) {
     try {
-      const status = await client.status(kind, token);
+      const status = await client.tasks.status(kind, token);
       failures = 0;
       options.onStatus?.(status);
       if (status.status === 'finished') return status;

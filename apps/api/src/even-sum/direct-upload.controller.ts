@@ -22,6 +22,8 @@ import type { DirectUploadStateView, DirectUploadView, TokenView } from '@app/ta
 import { ApiKeyGuard } from '../auth/api-key.guard';
 import { ClientThrottlerGuard } from '../auth/client-throttler.guard';
 import { ErrorDto, TokenDto } from '../tasks/task.dto';
+import { IdempotentSubmissions } from '../tasks/idempotency.service';
+import { ApiIdempotencyKey } from '../tasks/idempotency.swagger';
 import { readJson } from './direct-upload.body';
 import {
   COMPLETE_UPLOAD_SCHEMA,
@@ -43,7 +45,10 @@ const HOW =
 @UseGuards(ApiKeyGuard)
 @Controller('even-sum/uploads')
 export class DirectUploadController {
-  constructor(private readonly uploads: DirectUploadService) {}
+  constructor(
+    private readonly uploads: DirectUploadService,
+    private readonly idempotency: IdempotentSubmissions,
+  ) {}
 
   @Post()
   @HttpCode(201)
@@ -54,25 +59,36 @@ export class DirectUploadController {
   })
   @ApiConsumes('application/json')
   @ApiBody({ schema: START_UPLOAD_SCHEMA })
-  @ApiCreatedResponse({
+  // Above the Idempotency-Key's own 409, which it completes (the upper decorator wins).
+  @ApiConflictResponse({
+    type: ErrorDto,
+    description:
+      'The service stores blobs in a directory (STORAGE=fs): stream to POST /even-sum; or a request with this Idempotency-Key is still starting its session (Retry-After)',
+  })
+  @ApiIdempotencyKey({
     type: DirectUploadDto,
-    description: 'Upload started: PUT the parts, then complete it',
+    created: 'Upload started: PUT the parts, then complete it',
+    replays:
+      'the session it started (same token, fresh URLs for every part, its expiry moved), or 404 once that session has ended',
+    inProgress: 'starting its session',
+    differs: 'another size',
   })
   @ApiBadRequestResponse({
     type: ErrorDto,
-    description: 'Not JSON, or size not a positive integer',
+    description: 'Not JSON, size not a positive integer, or a bad Idempotency-Key',
   })
   @ApiPayloadTooLargeResponse({ type: ErrorDto, description: 'size over MAX_UPLOAD_BYTES' })
   @ApiTooManyRequestsResponse({
     type: ErrorDto,
     description: 'Rate limit, MAX_PENDING_TASKS_PER_CLIENT or MAX_STORED_BYTES_PER_CLIENT',
   })
-  @ApiConflictResponse({
+  @ApiNotFoundResponse({
     type: ErrorDto,
-    description: 'The service stores blobs in a directory (STORAGE=fs): stream to POST /even-sum',
+    description: 'The session this Idempotency-Key started has ended (completed, aborted, expired)',
   })
   async start(@Req() req: Request, @ClientId() client: string): Promise<DirectUploadView> {
-    return this.uploads.start(await readJson(req), client);
+    const key = this.idempotency.keyOf(req);
+    return this.uploads.start(req, await readJson(req), client, key);
   }
 
   @Post(':token/complete')

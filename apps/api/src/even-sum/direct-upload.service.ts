@@ -2,7 +2,12 @@ import { HttpStatus, Injectable, Logger } from '@nestjs/common';
 import type { Request } from 'express';
 import { AppConfig, InjectConfig } from '@app/tasks/config';
 import { badRequest, notFound, TaskHttpError, unavailable } from '../http/task-http.errors';
-import { TaskKind, isTaskToken, newTaskToken } from '@app/tasks/contract';
+import {
+  IDEMPOTENT_REPLAYED_HEADER,
+  TaskKind,
+  isTaskToken,
+  newTaskToken,
+} from '@app/tasks/contract';
 import {
   BlobNotFoundError,
   blobKeys,
@@ -16,12 +21,16 @@ import { planUploadParts } from './upload-parts';
 import { UploadSession, UploadSessionStore } from '@app/tasks/records';
 import type { DirectUploadStateView, DirectUploadView } from '@app/tasks/contract';
 import { TaskSubmitter } from '../tasks/task-submitter.service';
+import { IdempotentSubmissions, isReplay } from '../tasks/idempotency.service';
 import {
   completeBodyLimit,
   parseCompletedParts,
   parseUploadSize,
   readJson,
 } from './direct-upload.body';
+
+// The Idempotency-Key fingerprint of a direct-upload start (other routes' keys never match it).
+const DIRECT_UPLOAD_REQUEST = 'even-sum-upload';
 
 const NOT_FOUND =
   'upload not found: unknown, expired, already completed, or started by another client';
@@ -39,6 +48,7 @@ export class DirectUploadService {
     @InjectBlobStore() private readonly blobs: BlobStore,
     private readonly sessions: UploadSessionStore,
     private readonly submitter: TaskSubmitter,
+    private readonly idempotency: IdempotentSubmissions,
   ) {}
 
   /** The store's direct uploads; 409 when the blob store is a directory. */
@@ -53,16 +63,99 @@ export class DirectUploadService {
   }
 
   /**
-   * Checks the declared size, reserves it and a pending slot until the URLs expire (released on
-   * completion, when the task takes them over, on abort, or at expiry), starts the multipart upload
-   * and presigns every part for its exact size.
+   * Starts a direct upload (see `open`). With an Idempotency-Key, the first request with it makes
+   * the session and the same key answers that session again (its token, fresh URLs, 201 with
+   * Idempotent-Replayed) while the key lives: a start whose answer was lost is retried without a
+   * second session (and a second reservation). The key's fingerprint is the declared size: another
+   * size is 422; concurrent requests with one key make one session (the others get 409).
    */
-  async start(body: unknown, client: string, requestedAt = Date.now()): Promise<DirectUploadView> {
+  async start(
+    req: Request,
+    body: unknown,
+    client: string,
+    key: string | undefined,
+    requestedAt = Date.now(),
+  ): Promise<DirectUploadView> {
     const uploads = this.uploads();
     const size = parseUploadSize(body, this.config.maxUploadBytes);
+    const token = newTaskToken();
+    const claimed =
+      key === undefined
+        ? undefined
+        : await this.idempotency.claim(
+            req,
+            client,
+            key,
+            { request: `${DIRECT_UPLOAD_REQUEST}?size=${size}` },
+            token,
+          );
+    if (claimed && isReplay(claimed)) {
+      const view = await this.replay(claimed.token, client);
+      req.res?.setHeader(IDEMPOTENT_REPLAYED_HEADER, 'true');
+      return view;
+    }
+    try {
+      const view = await this.open(uploads, size, client, token, requestedAt);
+      // A lost write only makes a retry wait for the claim's lease (409), then start anew.
+      await claimed?.complete(size, DIRECT_UPLOAD_REQUEST).catch(() => undefined);
+      return view;
+    } catch (err) {
+      await claimed?.release();
+      throw err;
+    }
+  }
+
+  /**
+   * The session an Idempotency-Key started, as its start answered it (URLs presigned afresh, the
+   * session kept alive like any request on it); 404 once it has ended (completed, aborted, expired).
+   */
+  private async replay(token: string, client: string): Promise<DirectUploadView> {
+    const session = isTaskToken(token) ? await this.sessions.get(token) : undefined;
+    if (!session || session.client !== client)
+      throw notFound(
+        `the upload this Idempotency-Key started (${token}) has ended: completed, aborted or expired; use a new key for a new upload`,
+      );
+    const touched = await this.touch(token, session);
+    const urls = await this.presignAll(token, touched);
+    return {
+      token,
+      partSize: touched.partSize,
+      parts: urls.map((url, i) => ({ partNumber: i + 1, url })),
+      expiresAt: new Date(touched.expiresAt).toISOString(),
+    };
+  }
+
+  /** Fresh presigned URLs for every part of a session, each signed for its planned size. */
+  private presignAll(token: string, session: UploadSession): Promise<string[]> {
+    const { size, partSize, parts: count, uploadId } = session;
+    const expiresIn = this.config.presignExpiresSeconds;
+    return Promise.all(
+      Array.from({ length: count }, (_, i) =>
+        this.uploads().presignPart(
+          blobKeys.evenSumInput(token),
+          uploadId,
+          i + 1,
+          expiresIn,
+          Math.min(partSize, size - i * partSize),
+        ),
+      ),
+    );
+  }
+
+  /**
+   * Reserves the declared size and a pending slot until the URLs expire (released on completion,
+   * when the task takes them over, on abort, or at expiry), starts the multipart upload and
+   * presigns every part for its exact size.
+   */
+  private async open(
+    uploads: DirectUploads,
+    size: number,
+    client: string,
+    token: string,
+    requestedAt: number,
+  ): Promise<DirectUploadView> {
     const partBytes = this.config.storage.kind === 's3' ? this.config.storage.partBytes : 0;
     const { partSize, count } = planUploadParts(size, partBytes);
-    const token = newTaskToken();
     const key = blobKeys.evenSumInput(token);
     const expiresIn = this.config.presignExpiresSeconds;
     const expiresAt = requestedAt + expiresIn * 1000;
@@ -156,12 +249,7 @@ export class DirectUploadService {
         .filter((p) => p.partNumber <= count && p.size === planned(p.partNumber))
         .map((p) => [p.partNumber, p]),
     );
-    const expiresIn = this.config.presignExpiresSeconds;
-    const urls = await Promise.all(
-      Array.from({ length: count }, (_, i) =>
-        uploads.presignPart(key, session.uploadId, i + 1, expiresIn, planned(i + 1)),
-      ),
-    );
+    const urls = await this.presignAll(token, session);
     return {
       token,
       size,

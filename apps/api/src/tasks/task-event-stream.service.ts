@@ -21,7 +21,8 @@ export const EVENTS_HEARTBEAT_MS = 15_000;
  * the final status view, after which the stream closes. Event ids are the record's `eventSeq`:
  * messages at or below what the stream already sent (the snapshot included) are dropped, so a
  * change is sent once, in order. A client that reconnects (after an api restart, with or without
- * Last-Event-ID) gets the current status first, hence always the `end`.
+ * Last-Event-ID) gets the current status first, hence always the `end`; with Last-Event-ID, the
+ * progress it already had is not sent again.
  */
 @Injectable()
 export class TaskEventStream {
@@ -30,10 +31,22 @@ export class TaskEventStream {
     private readonly events: TaskEvents,
   ) {}
 
-  /** Streams until the task ends, the client leaves or the api shuts down; 404 before any byte otherwise. */
-  async stream(kind: TaskKind, token: string, client: string, res: Response): Promise<void> {
+  /**
+   * Streams until the task ends, the client leaves or the api shuts down; 404 before any byte
+   * otherwise. `lastEventId` (the Last-Event-ID header of a reconnecting client): the first
+   * snapshot then carries progress only if newer than it; the status is sent anyway (the client
+   * learns where the task is at once), and the end if it came meanwhile.
+   */
+  async stream(
+    kind: TaskKind,
+    token: string,
+    client: string,
+    res: Response,
+    lastEventId?: string,
+  ): Promise<void> {
     await this.reader.find(token, kind, client);
     const sse = new SseWriter(res);
+    const seen = parseEventId(lastEventId);
     let sentSeq = -1;
     let sentStatus: TaskStatus | undefined;
     let ended = false;
@@ -44,7 +57,9 @@ export class TaskEventStream {
       if (!record) return finish(); // expired or deleted meanwhile
       const seq = record.eventSeq ?? 0;
       if (seq < sentSeq) return;
-      const fresh = seq > sentSeq; // the snapshot (sentSeq -1), or a change whose message was lost
+      // The snapshot (sentSeq -1) unless the client had it before it reconnected, or a change
+      // whose message was lost.
+      const fresh = seq > sentSeq && seq > seen;
       sentSeq = seq;
       if (record.status !== sentStatus) {
         sentStatus = record.status;
@@ -123,6 +138,12 @@ export class TaskEventStream {
       sse.close();
     }
   }
+}
+
+/** A Last-Event-ID we sent (an eventSeq), or -1 when absent or not ours (then ignored). */
+export function parseEventId(value: string | undefined): number {
+  if (value === undefined || !/^\d{1,15}$/.test(value.trim())) return -1;
+  return Number(value.trim());
 }
 
 /** The wire format of Server-Sent Events on an express response. */

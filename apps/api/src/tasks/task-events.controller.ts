@@ -1,4 +1,4 @@
-import { Controller, Get, Param, Res, UseGuards } from '@nestjs/common';
+import { Controller, Get, Headers, Param, Res, UseGuards } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiHeader,
@@ -21,12 +21,19 @@ import { EVENTS_HEARTBEAT_MS, EVENTS_RETRY_MS, TaskEventStream } from './task-ev
 const EVENTS_DESCRIPTION =
   'Server-Sent Events (text/event-stream). First the current state: `status` (`{"status"}`) and, for a ' +
   'running even-sum, `progress`. Then `status` on every transition, `progress` (`{"bytesDone","bytesTotal",' +
-  '"chunksDone","chunksTotal"}`) as even-sum chunks advance, and last `end` with the final status (the same ' +
+  '"chunksDone","chunksTotal","bytesReceived","bytesScanned"}`) as even-sum chunks advance, and last `end` with the final status (the same ' +
   "JSON as GET …/status), after which the server closes the stream. Every event has an `id` (the task's " +
   `change counter); the stream starts with \`retry: ${EVENTS_RETRY_MS}\` and sends a comment every ` +
-  `${EVENTS_HEARTBEAT_MS / 1000} s. A client that reconnects (Last-Event-ID is accepted) gets the current ` +
-  'status first, so it never misses the end. The stream also ends, without `end`, when the api shuts down: ' +
+  `${EVENTS_HEARTBEAT_MS / 1000} s. A client that reconnects gets the current status at once (and, with ` +
+  'Last-Event-ID, the progress only if newer than that id), then the `end` if the task ended meanwhile: it never misses the end. The stream also ends, without `end`, when the api shuts down: ' +
   'reconnect. Works with any number of api processes (Redis pub/sub).';
+
+const LAST_EVENT_ID_HEADER = {
+  name: 'Last-Event-ID',
+  required: false,
+  description:
+    'The id of the last event received, sent on reconnect (EventSource does it by itself): the stream starts with the current status anyway, with progress only if newer than this id, and the end if the task ended meanwhile',
+};
 
 /** GET /randomize/:token/events and GET /even-sum/:token/events. */
 @ApiTags('events')
@@ -47,12 +54,7 @@ export class TaskEventsController {
     description: EVENTS_DESCRIPTION,
   })
   @ApiParam({ name: 'token', example: 'b27f6016f9cf46a6baaddf09d2e5b221' })
-  @ApiHeader({
-    name: 'Last-Event-ID',
-    required: false,
-    description:
-      'Sent by EventSource on reconnect; the stream starts from the current status anyway',
-  })
+  @ApiHeader(LAST_EVENT_ID_HEADER)
   @ApiProduces('text/event-stream')
   @ApiOkResponse({
     description: 'event: status | end, then closed',
@@ -67,8 +69,9 @@ export class TaskEventsController {
     @Param('token') token: string,
     @ClientId() client: string,
     @Res() res: Response,
+    @Headers('last-event-id') lastEventId?: string,
   ): Promise<void> {
-    return this.stream.stream(TaskKind.Randomize, token, client, res);
+    return this.stream.stream(TaskKind.Randomize, token, client, res, lastEventId);
   }
 
   @Get('even-sum/:token/events')
@@ -77,19 +80,14 @@ export class TaskEventsController {
     description: EVENTS_DESCRIPTION,
   })
   @ApiParam({ name: 'token', example: 'b27f6016f9cf46a6baaddf09d2e5b221' })
-  @ApiHeader({
-    name: 'Last-Event-ID',
-    required: false,
-    description:
-      'Sent by EventSource on reconnect; the stream starts from the current status anyway',
-  })
+  @ApiHeader(LAST_EVENT_ID_HEADER)
   @ApiProduces('text/event-stream')
   @ApiOkResponse({
     description: 'event: status | progress | end, then closed',
     schema: {
       type: 'string',
       example:
-        'retry: 1000\n\nid: 1\nevent: status\ndata: {"status":"received"}\n\nid: 3\nevent: progress\ndata: {"bytesDone":67108864,"bytesTotal":134217728,"chunksDone":1,"chunksTotal":2}\n\n',
+        'retry: 1000\n\nid: 1\nevent: status\ndata: {"status":"received"}\n\nid: 3\nevent: progress\ndata: {"bytesDone":67108864,"bytesTotal":134217728,"chunksDone":1,"chunksTotal":2,"bytesReceived":134217728,"bytesScanned":67108864}\n\n',
     },
   })
   @ApiNotFoundResponse({ type: ErrorDto, description: 'Malformed, unknown or expired token' })
@@ -97,7 +95,8 @@ export class TaskEventsController {
     @Param('token') token: string,
     @ClientId() client: string,
     @Res() res: Response,
+    @Headers('last-event-id') lastEventId?: string,
   ): Promise<void> {
-    return this.stream.stream(TaskKind.EvenSum, token, client, res);
+    return this.stream.stream(TaskKind.EvenSum, token, client, res, lastEventId);
   }
 }

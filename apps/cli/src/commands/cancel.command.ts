@@ -15,7 +15,7 @@ export function registerCancelCommand(program: Command, context: ContextFactory)
     .addOption(taskOption())
     .action(async (token: string, options: { task?: TaskKind }, command: Command) => {
       const ctx = context(command);
-      const { kind, outcome } = await ctx.client.cancelTask(token, kindsToTry(options.task));
+      const { kind, outcome } = await ctx.client.tasks.cancelTask(token, kindsToTry(options.task));
       ctx.emit(outcome === 'cancelled' ? `cancelled ${token}` : `deleted ${token} (it had ended)`, {
         task: kind,
         token,

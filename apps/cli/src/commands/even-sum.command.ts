@@ -82,7 +82,7 @@ export function registerEvenSumCommand(program: Command, context: ContextFactory
       await waitOrCancel(ctx, TaskKind.EvenSum, submitted, () =>
         waitForEvenSum(ctx.client, submitted, ctx.progress),
       );
-      const result = await ctx.client.evenSumResult(token);
+      const result = await ctx.client.tasks.evenSumResult(token);
       if (!result) throw new Error(`task ${token} finished but its result is gone (expired?)`);
       ctx.emit(result.sum, { token, ...result });
     });

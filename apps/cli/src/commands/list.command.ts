@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { TASK_STATUSES } from '@app/tasks/contract';
 import type { TaskKind, TaskListEntryView, TaskStatus } from '@app/tasks/contract';
-import { TASK_KINDS } from '../api-client';
+import { TASK_KINDS } from '../api';
 import { integerArg } from '../arguments';
 import type { ContextFactory } from '../cli-context';
 import { formatBytes } from '../format';
@@ -27,7 +27,7 @@ export function registerListCommand(program: Command, context: ContextFactory): 
     .option('--cursor <cursor>', 'the next page, as a previous listing printed it')
     .action(async (options: ListOptions, command: Command) => {
       const ctx = context(command);
-      const page = await ctx.client.listTasks(options);
+      const page = await ctx.client.tasks.list(options);
       if (ctx.json) ctx.emitJson(page);
       else for (const task of page.tasks) process.stdout.write(`${line(task)}\n`);
       if (!ctx.json && page.tasks.length === 0) ctx.info('no tasks');

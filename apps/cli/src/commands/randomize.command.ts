@@ -47,7 +47,7 @@ export function registerRandomizeCommand(program: Command, context: ContextFacto
       // One Idempotency-Key for the submission and its retries: never two tasks for one image.
       const token = await submitWithRetries(
         ctx.client.signal,
-        (key) => ctx.client.submitRandomize(png, query, key),
+        (key) => ctx.client.tasks.submitRandomize(png, query, key),
         (err) => ctx.info(`submission failed (${err.message}); retrying`),
       );
       if (!options.wait) return ctx.emit(token, { token });
@@ -55,7 +55,7 @@ export function registerRandomizeCommand(program: Command, context: ContextFacto
       await waitOrCancel(ctx, TaskKind.Randomize, token, () =>
         waitForTask(ctx.client, TaskKind.Randomize, token),
       );
-      const result = await ctx.client.randomizeResult(token);
+      const result = await ctx.client.tasks.randomizeResult(token);
       if (!result) throw new Error(`task ${token} finished but its result is gone (expired?)`);
       const output = options.output ?? `${parse(image).name}.randomized.png`;
       await writeFile(output, result);

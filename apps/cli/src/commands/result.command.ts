@@ -27,12 +27,12 @@ export function registerResultCommand(program: Command, context: ContextFactory)
     .addOption(taskOption())
     .action(async (token: string, options: ResultOptions, command: Command) => {
       const ctx = context(command);
-      const { kind } = await ctx.client.findTask(token, kindsToTry(options.task));
+      const { kind } = await ctx.client.tasks.findTask(token, kindsToTry(options.task));
       if (kind === TaskKind.Randomize) {
         if (!options.output && process.stdout.isTTY)
           throw new UsageError('a PNG result needs -o <file> (or stdout redirected to a file)');
         await waitForTask(ctx.client, kind, token);
-        const png = await ctx.client.randomizeResult(token);
+        const png = await ctx.client.tasks.randomizeResult(token);
         if (!png) throw new Error(`task ${token} finished but its result is gone (expired?)`);
         if (!options.output) return void process.stdout.write(png);
         await writeFile(options.output, png);
@@ -43,7 +43,7 @@ export function registerResultCommand(program: Command, context: ContextFactory)
         });
       }
       await waitForEvenSum(ctx.client, token, ctx.progress);
-      const result = await ctx.client.evenSumResult(token);
+      const result = await ctx.client.tasks.evenSumResult(token);
       if (!result) throw new Error(`task ${token} finished but its result is gone (expired?)`);
       if (!options.output) return ctx.emit(result.sum, { token, ...result });
       await writeFile(options.output, `${JSON.stringify({ token, ...result }, null, 2)}\n`);

@@ -12,7 +12,7 @@ export function registerStatusCommand(program: Command, context: ContextFactory)
     .addOption(taskOption())
     .action(async (token: string, options: { task?: TaskKind }, command: Command) => {
       const ctx = context(command);
-      const { kind, status } = await ctx.client.findTask(token, kindsToTry(options.task));
+      const { kind, status } = await ctx.client.tasks.findTask(token, kindsToTry(options.task));
       ctx.emitJson({ task: kind, token, ...status });
     });
 }

@@ -1,6 +1,6 @@
 import { Option } from 'commander';
 import { TaskKind } from '@app/tasks/contract';
-import { TASK_KINDS } from '../api-client';
+import { TASK_KINDS } from '../api';
 
 /** `--task <kind>` for commands given only a token (without it, each kind is asked in turn). */
 export function taskOption(): Option {

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DirectUploadView, PresignedPartView } from '@app/tasks/contract';
-import type { CompletedPart } from '../api-client';
+import type { CompletedPart } from '../api';
 import { CliError, ExitCode, InterruptedError, ServerError } from '../exit-codes';
 import { networkCode, requestError, serverError } from '../http-errors';
 import { sendFile } from './send-file';

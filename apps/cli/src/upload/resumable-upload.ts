@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DirectUploadStateView, PresignedPartView } from '@app/tasks/contract';
-import type { ApiClient, CompletedPart } from '../api-client';
+import type { ApiClient, CompletedPart } from '../api';
 import { ServerError, UnreachableError, UsageError } from '../exit-codes';
 import { partRange, PartUploadOptions, sendParts } from './presigned-upload';
 
@@ -50,7 +50,7 @@ export async function sendMissingParts(
       }).catch(() => undefined);
       let state: DirectUploadStateView;
       try {
-        state = await client.uploadState(token);
+        state = await client.uploads.state(token);
       } catch (stateErr) {
         if (options.signal.aborted || !mendable(stateErr)) throw stateErr;
         continue;
@@ -75,7 +75,7 @@ export async function resumeUpload(
   size: number,
   options: ResumableOptions & { onState?: (state: DirectUploadStateView) => void },
 ): Promise<string> {
-  const state = await client.uploadState(token).catch((err: unknown) => {
+  const state = await client.uploads.state(token).catch((err: unknown) => {
     if (err instanceof ServerError && err.status === 404)
       throw new UsageError(`no upload ${token} to resume: ${err.serverMessage}`);
     throw err;
@@ -104,7 +104,7 @@ export async function resumeUpload(
     { partSize: state.partSize, stored, missing },
     options,
   );
-  return client.completeUpload(token, parts);
+  return client.uploads.complete(token, parts);
 }
 
 /** Worth a fresh start from the session's state: the network, expired URLs (403), storage hiccups. */

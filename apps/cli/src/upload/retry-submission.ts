@@ -15,16 +15,14 @@ export async function submitWithRetries<T>(
   signal: AbortSignal,
   submit: (idempotencyKey: string, attempt: number) => Promise<T>,
   onRetry?: (err: Error, attempt: number) => void,
+  retryable: (err: unknown) => err is Error = mayHaveFailedOnTheWayBack,
 ): Promise<T> {
   const key = randomUUID();
   for (let attempt = 1; ; attempt++) {
     try {
       return await submit(key, attempt);
     } catch (err) {
-      const retryable =
-        err instanceof UnreachableError ||
-        (err instanceof ServerError && (err.status >= 500 || err.status === 409));
-      if (!retryable || attempt >= SUBMIT_ATTEMPTS || signal.aborted) throw err;
+      if (!retryable(err) || attempt >= SUBMIT_ATTEMPTS || signal.aborted) throw err;
       onRetry?.(err, attempt);
       const retryAfter = err instanceof ServerError ? Number(err.retryAfter) : NaN;
       const waitMs = Number.isFinite(retryAfter) ? retryAfter * 1000 : 500 * 2 ** (attempt - 1);
@@ -35,4 +33,22 @@ export async function submitWithRetries<T>(
       }
     }
   }
+}
+
+/** A lost connection, a 5xx or a 409 "in progress": a retry with the same key may mend it. */
+export function mayHaveFailedOnTheWayBack(err: unknown): err is UnreachableError | ServerError {
+  return (
+    err instanceof UnreachableError ||
+    (err instanceof ServerError && (err.status >= 500 || err.status === 409))
+  );
+}
+
+/**
+ * The same, except a server never reached: retried by the streamed upload (an api restarting),
+ * not by a cheap probe, which then reports it at once.
+ */
+export function reachedButUnanswered(err: unknown): err is UnreachableError | ServerError {
+  return (
+    mayHaveFailedOnTheWayBack(err) && !(err instanceof UnreachableError && !err.mayHaveArrived)
+  );
 }

@@ -3,7 +3,7 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ApiClient } from '../api-client';
+import { ApiClient } from '../api';
 import { ServerError } from '../exit-codes';
 import { uploadParts } from './presigned-upload';
 import { uploadNumbersFile } from './upload-numbers-file';

@@ -1,9 +1,9 @@
 import type { DirectUploadView } from '@app/tasks/contract';
-import type { ApiClient } from '../api-client';
+import type { ApiClient } from '../api';
 import { CliError, ExitCode, InterruptedError } from '../exit-codes';
 import { checkPlan } from './presigned-upload';
 import { sendMissingParts } from './resumable-upload';
-import { submitWithRetries } from './retry-submission';
+import { reachedButUnanswered, submitWithRetries } from './retry-submission';
 
 /** auto: presigned multipart when the server offers it (S3 mode), else streamed through the api. */
 export type UploadMode = 'auto' | 'stream' | 'presigned';
@@ -15,7 +15,7 @@ export interface UploadNumbersOptions {
   onProgress: (bytesSent: number) => void;
   /** Told when the upload goes straight to storage, before the first part. */
   onPresigned?: (plan: DirectUploadView) => void;
-  /** Told when a streamed upload failed on the way and is sent again (same Idempotency-Key). */
+  /** Told when a streamed upload, or a direct upload's start, failed on the way and is sent again (same Idempotency-Key). */
   onRetry?: (err: Error, attempt: number) => void;
   /** Parts in flight at once in presigned mode. */
   concurrency?: number;
@@ -37,7 +37,15 @@ export async function uploadNumbersFile(
     // The probe is cheap and answers "not here" (404/409) on a server that stores uploads itself.
     // An empty file has no parts to presign: it is always streamed.
     const probe = options.mode === 'presigned' || (options.mode === 'auto' && size > 0);
-    const plan = probe ? await client.startUpload(size) : undefined;
+    // One Idempotency-Key for the start and its retries: a lost answer never makes two sessions.
+    const plan = probe
+      ? await submitWithRetries(
+          client.signal,
+          (key) => client.uploads.start(size, key),
+          options.onRetry,
+          reachedButUnanswered,
+        )
+      : undefined;
     if (!plan) {
       if (options.mode === 'presigned') {
         throw new CliError(
@@ -50,7 +58,7 @@ export async function uploadNumbersFile(
         client.signal,
         (key, attempt) => {
           if (attempt > 1) options.onProgress((sent = 0));
-          return client.streamEvenSum(file, size, onBytes, key);
+          return client.uploads.streamEvenSum(file, size, onBytes, key);
         },
         options.onRetry,
       );
@@ -72,7 +80,7 @@ export async function uploadNumbersFile(
         onResume: options.onResume,
       },
     );
-    return { token: await client.completeUpload(plan.token, parts), via };
+    return { token: await client.uploads.complete(plan.token, parts), via };
   } catch (err) {
     if (!(err instanceof InterruptedError)) throw err;
     // A stream cut short is discarded by the api; unfinished multipart parts expire in the bucket.
