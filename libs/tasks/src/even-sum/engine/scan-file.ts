@@ -28,8 +28,12 @@ const PARTS_IN_FLIGHT = 4;
  * stream, no part buffer, no transfer between threads. Reads the byte before `start` (whether
  * the part begins inside a token), then [start, end), then on past `end` until its last token
  * ends. The file is read as it is now: a file shorter than `size` ends the scan at its end.
+ * `longSums`: as finishScan's (a long sum as bytes when 'bytes').
  */
-export function scanFilePart({ path, start, end, size }: FilePart): ChunkScanResult {
+export function scanFilePart(
+  { path, start, end, size }: FilePart,
+  longSums: 'string' | 'bytes' = 'string',
+): ChunkScanResult {
   const state = createScanState({ start, end: Math.max(start, Math.min(end, size)) });
   const fd = openSync(path, 'r');
   try {
@@ -47,7 +51,7 @@ export function scanFilePart({ path, start, end, size }: FilePart): ChunkScanRes
   } finally {
     closeSync(fd);
   }
-  return finishScan(state);
+  return finishScan(state, longSums);
 }
 
 /**

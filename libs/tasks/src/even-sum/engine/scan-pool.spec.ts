@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { combineChunkResults } from './combine-chunk-results';
 import { createScanState, finishScan } from './even-sum.scanner';
 import { generateNumbers } from '../../../../../apps/cli/src/numbers/number-generator';
@@ -80,6 +83,29 @@ describe(ScanPool.name, () => {
     expect(second.state.big.byteLength).toBeGreaterThan(0);
     const result = combineChunkResults([finishScan(second.state)]);
     expect(result).toEqual(scanBuffer(Buffer.from(text + ' 2')));
+  });
+
+  it("gives a stored part's long sum as a Buffer of its exact digits, and a short one as a string", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scan-pool-'));
+    try {
+      // 200,000 digits, even: more than LONG_SUM_DIGITS, so bytes; then two short numbers.
+      const digits = '7' + '1234567890'.repeat(20_000).slice(1);
+      const long = join(dir, 'long.txt');
+      writeFileSync(long, `${digits}\n-3 12\n`);
+      const size = statSync(long).size;
+      const result = await sut.scanFilePart({ path: long, start: 0, end: size, size });
+      expect(Buffer.isBuffer(result.sum)).toBe(true);
+      expect(result.sum.toString('latin1')).toBe((BigInt(digits) + 12n).toString());
+      expect(result).toMatchObject({ count: 3, evenCount: 2 });
+      const short = join(dir, 'short.txt');
+      writeFileSync(short, '2 4 -8\n');
+      expect(await sut.scanFilePart({ path: short, start: 0, end: 7, size: 7 })).toMatchObject({
+        sum: '-2',
+        count: 3,
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('rejects work after destroy', async () => {

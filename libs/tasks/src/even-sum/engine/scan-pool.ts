@@ -69,11 +69,18 @@ export class ScanPool {
 
   /**
    * scanFilePart in a worker thread: the thread reads the part of the stored file itself, so
-   * nothing but the part's name and its small result cross between threads.
+   * nothing but the part's name and its result cross between threads. A sum of more than
+   * LONG_SUM_DIGITS digits comes as a Buffer of its digits (finishScan's 'bytes'), the
+   * caller's to hand to recycleDecimalBytes when done.
    */
   async scanFilePart(part: FilePart): Promise<ChunkScanResult> {
     if (this.destroyed) throw new Error('ScanPool is destroyed');
-    return (await this.piscina.run(part, { name: 'scanFilePartTask' })) as ChunkScanResult;
+    const result = (await this.piscina.run(part, { name: 'scanFilePartTask' })) as ChunkScanResult;
+    // A transferred Buffer arrives as a plain Uint8Array over the moved memory: a Buffer again.
+    const sum = result.sum as string | Uint8Array;
+    if (typeof sum !== 'string' && !Buffer.isBuffer(sum))
+      result.sum = Buffer.from(sum.buffer, sum.byteOffset, sum.byteLength);
+    return result;
   }
 
   /** Stops the threads; later scanSlice and scanFilePart calls reject. */
