@@ -27,3 +27,12 @@ export function recycleDecimalBytes(bytes: Uint8Array): void {
   if (freeBytes.length >= KEEP_BYTES_BUFFERS) freeBytes.shift();
   freeBytes.push(buffer);
 }
+
+/**
+ * A kept buffer of any size, or none: for another thread's pool (ScanPool hands one to the thread
+ * that may print a long sum, which comes back in it), so that the memory goes round instead of
+ * each thread faulting in a fresh one per sum.
+ */
+export function takeSpareBytes(): ArrayBuffer | undefined {
+  return freeBytes.pop();
+}

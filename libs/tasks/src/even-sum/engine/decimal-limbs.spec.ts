@@ -8,6 +8,7 @@ import {
   limbsToDecimal,
   withRoom,
 } from './decimal-limbs';
+import { recycleLimbs } from './limbs-pool';
 import { prng } from '../../../../../test/support/fuzz';
 
 function randomDigits(next: () => number, length: number): string {
@@ -184,5 +185,27 @@ describe('decimal limbs', () => {
     const fromGroups = groupsOf(head);
     const limbs = groupsToLimbs(fromGroups.groups, fromGroups.count, fromGroups.last, false);
     expect(limbsToDecimal(limbs) === BigInt(head).toString()).toBe(true);
+  });
+});
+
+describe(recycleLimbs.name, () => {
+  it('gives a recycled array to the next growth that fits, zeroed above what it copies', () => {
+    const old = new Float64Array(8192).fill(7);
+    recycleLimbs(old);
+    const grown = withRoom(Float64Array.from([1, 2, 3, 0]), 5000);
+    expect(grown).toBe(old); // the same memory, not a new array
+    expect(Array.from(grown.subarray(0, 4))).toEqual([1, 2, 3, 0]);
+    expect(grown.subarray(4).every((v) => v === 0)).toBe(true);
+    // Taken once: the next growth gets another array.
+    expect(withRoom(new Float64Array(2), 5000)).not.toBe(old);
+  });
+
+  it('keeps no small, detached or view arrays', () => {
+    const small = new Float64Array(16);
+    recycleLimbs(small);
+    expect(withRoom(new Float64Array(2), 8)).not.toBe(small);
+    const view = new Float64Array(20_000).subarray(0, 10_000);
+    recycleLimbs(view);
+    expect(withRoom(new Float64Array(2), 9_000)).not.toBe(view);
   });
 });

@@ -1,4 +1,5 @@
 import { takeBytesBuffer } from './bytes-pool';
+import { takeLimbs } from './limbs-pool';
 
 /**
  * Exact signed integers of any size as decimal limbs, in time linear in their digits.
@@ -46,7 +47,7 @@ export function emptyLimbs(): Float64Array {
  */
 export function withRoom(limbs: Float64Array, length: number): Float64Array {
   if (limbs.length > length) return limbs;
-  const grown = new Float64Array(Math.max(length + 1, 2 * limbs.length));
+  const grown = takeLimbs(Math.max(length + 1, 2 * limbs.length));
   grown.set(limbs);
   return grown;
 }

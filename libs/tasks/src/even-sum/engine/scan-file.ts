@@ -1,6 +1,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { ChunkScanResult, createScanState, finishScan, scanSlice } from './even-sum.scanner';
 import { joinChunkResults } from './join-chunk-results';
+import { recycleLimbs } from './limbs-pool';
 import { KERNEL_PIECE, kernelScratch } from './scan-kernel';
 
 /** A stored file's part to scan: tokens starting in [start, end) of a file of `size` bytes. */
@@ -51,7 +52,11 @@ export function scanFilePart(
   } finally {
     closeSync(fd);
   }
-  return finishScan(state, longSums);
+  const result = finishScan(state, longSums);
+  // The sum is printed: the state's arrays (a long token's, millions of digits) are free again.
+  recycleLimbs(state.big);
+  if (state.tokGroups !== state.big) recycleLimbs(state.tokGroups);
+  return result;
 }
 
 /**

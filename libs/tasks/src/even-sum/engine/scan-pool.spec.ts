@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { recycleDecimalBytes } from './bytes-pool';
 import { combineChunkResults } from './combine-chunk-results';
 import { createScanState, finishScan } from './even-sum.scanner';
 import { generateNumbers } from '../../../../../apps/cli/src/numbers/number-generator';
@@ -103,6 +104,27 @@ describe(ScanPool.name, () => {
         sum: '-2',
         count: 3,
       });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('stays exact scanning long sums one after another in recycled memory (limbs and digits reused)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scan-pool-'));
+    try {
+      // Longer, shorter, negative, longer again: every reused array and buffer holds leftovers.
+      const runs = [300_000, 90_000, -200_000, 310_000].map((n, k) => {
+        const digits = String(k + 1) + '9081726354'.repeat(Math.abs(n) / 10).slice(1);
+        return (n < 0 ? '-' : '') + digits;
+      });
+      for (const [k, text] of [...runs, ...runs].entries()) {
+        const path = join(dir, `run-${k}.txt`);
+        writeFileSync(path, `${text}\n`);
+        const size = statSync(path).size;
+        const result = await sut.scanFilePart({ path, start: 0, end: size, size });
+        expect(result.sum.toString('latin1')).toBe(BigInt(text).toString());
+        if (typeof result.sum !== 'string') recycleDecimalBytes(result.sum);
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

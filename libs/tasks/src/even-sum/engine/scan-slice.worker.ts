@@ -2,6 +2,7 @@ import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { ChunkScanResult, scanSlice, ScanState } from './even-sum.scanner';
 import { FilePart, scanFilePart } from './scan-file';
 import { scanStateBuffers } from './scan-state';
+import { recycleDecimalBytes } from './bytes-pool';
 
 /** What ScanPool sends to a worker thread: the bytes' buffer and the state's arrays by transfer, the rest by copy. */
 export interface ScanSliceTask {
@@ -28,12 +29,19 @@ export default function scanSliceTask({ state, bytes, prevByte }: ScanSliceTask)
   }) as unknown as ScanSliceResult;
 }
 
+/** What ScanPool sends for a stored file's part: the part, and maybe a buffer for a long sum's digits. */
+export interface ScanFilePartTask {
+  part: FilePart;
+  spare?: ArrayBuffer;
+}
+
 /**
  * The other task (piscina's `name`): a stored file's part, read and scanned in this thread. A
  * sum of millions of digits comes back as bytes, moved rather than cloned: as a string it cost a
  * conversion here and two copies on the way (a 6 MB run of digits: most of its chunk's time).
  */
-export function scanFilePartTask(part: FilePart): ChunkScanResult {
+export function scanFilePartTask({ part, spare }: ScanFilePartTask): ChunkScanResult {
+  if (spare) recycleDecimalBytes(new Uint8Array(spare));
   const result = scanFilePart(part, 'bytes');
   if (typeof result.sum === 'string') return result;
   return move({

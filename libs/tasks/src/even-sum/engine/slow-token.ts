@@ -1,4 +1,5 @@
 import { addLimbs, emptyLimbs, groupsToLimbs, withRoom } from './decimal-limbs';
+import { recycleLimbs } from './limbs-pool';
 import { addSmall } from './exact-sum';
 import { BAD_TOKEN_BYTES } from './invalid-token';
 import { PHASE_DONE, ScanState } from './scan-state';
@@ -96,6 +97,13 @@ function quad(x: number): number {
   return imul(y & 0xff, 100) + (y >>> 16);
 }
 
+/** withRoom for the open token's groups, which nothing else holds: the old array is reused. */
+function grown(groups: Float64Array, length: number): Float64Array {
+  const out = withRoom(groups, length);
+  if (out !== groups) recycleLimbs(groups);
+  return out;
+}
+
 /**
  * Appends the run of digits starting at b[i] (before n) to the open token's 15-digit groups and
  * returns where the run ends: O(1) per digit, no strings. Whole groups are read as four words
@@ -111,7 +119,7 @@ function foldDigits(st: ScanState, b: Uint8Array, view: DataView, i: number, n: 
   while (partDigits !== 0 && i < n && isDigit(b[i])) {
     part = part * 10 + (b[i++] - 48);
     if (++partDigits === 15) {
-      groups = withRoom(groups, count + 1);
+      groups = grown(groups, count + 1);
       groups[count++] = part;
       part = 0;
       partDigits = 0;
@@ -125,7 +133,7 @@ function foldDigits(st: ScanState, b: Uint8Array, view: DataView, i: number, n: 
       count += folded;
       i = j;
       if (folded < room) break;
-      groups = withRoom(groups, 2 * groups.length);
+      groups = grown(groups, 2 * groups.length);
     }
     for (; i < n && isDigit(b[i]); i++, partDigits++) part = part * 10 + (b[i] - 48);
   }
