@@ -10,6 +10,8 @@
 //   compose  api + `--workers` workers × `--concurrency` slots: docker-compose's two workers, scaled
 //            to as many CPU permits in all as the machine has cores;
 //   ecs      api + one worker × `--ecs-concurrency` slots, as one ECS task per machine runs it;
+//   ecs-cluster  the same task as one worker of WORKER_PROCESSES=`--ecs-concurrency` processes ×
+//            WORKER_CONCURRENCY=1 (node:cluster), as the ECS worker task now runs;
 //   switches fifo (FAIR_SCHEDULING=false: no fair tags, FIFO in each queue); no-tags is the same
 //            (it was FAIR_TAGS=false while an express lane existed beside the tags); chunks-16m
 //            (CHUNK_BYTES of 16 MiB instead of 64).
@@ -176,7 +178,7 @@ interface Options {
   breakdown: boolean;
 }
 
-type Shape = 'compose' | 'ecs';
+type Shape = 'compose' | 'ecs' | 'ecs-cluster';
 const SWITCHES = ['no-tags', 'fifo', 'chunks-16m'];
 
 /** A deployment shape with some fairness layers switched off: the env of every process, and each worker's. */
@@ -189,7 +191,8 @@ interface Config {
 
 function configOf(name: string, opts: Options): Config {
   const [shape, ...rest] = name.split(/[:+]/);
-  if (shape !== 'compose' && shape !== 'ecs') throw new Error(`unknown shape ${shape} in ${name}`);
+  if (shape !== 'compose' && shape !== 'ecs' && shape !== 'ecs-cluster')
+    throw new Error(`unknown shape ${shape} in ${name}`);
   const off = new Set(rest);
   for (const s of off) if (!SWITCHES.includes(s)) throw new Error(`unknown switch ${s} in ${name}`);
   const env: Record<string, string> = {};
@@ -198,6 +201,13 @@ function configOf(name: string, opts: Options): Config {
   if (off.has('chunks-16m')) env.CHUNK_BYTES = String(16 << 20);
   const worker = (concurrency: number) => ({ WORKER_CONCURRENCY: String(concurrency) });
   if (shape === 'ecs') return { name, shape, env, workers: [worker(opts.ecsConcurrency)] };
+  if (shape === 'ecs-cluster')
+    return {
+      name,
+      shape,
+      env,
+      workers: [{ ...worker(1), WORKER_PROCESSES: String(opts.ecsConcurrency) }],
+    };
   const workers = Array.from({ length: opts.workers }, () => worker(opts.concurrency));
   return { name, shape, env, workers };
 }
@@ -227,7 +237,11 @@ async function round(config: Config, withNoisy: boolean, opts: Options): Promise
     for (const env of config.workers)
       await stack.startWorker(opts.breakdown ? { ...env, LOG_LEVEL: 'debug' } : env);
   };
-  const slots = config.workers.reduce((n, w) => n + Number(w.WORKER_CONCURRENCY), 0);
+  const slots = config.workers.reduce(
+    (n, w: Record<string, string>) =>
+      n + Number(w.WORKER_CONCURRENCY) * Number(w.WORKER_PROCESSES ?? 1),
+    0,
+  );
   const breakdown = (quiet: Status[], noisy: Status[]) => {
     if (!opts.breakdown) return undefined;
     const steps = new Map(

@@ -4,15 +4,22 @@ import type { AddressInfo } from 'node:net';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
+import { runCluster } from '@app/tasks/cluster';
 import { AppConfig, ConfigError, loadConfig } from '@app/tasks/config';
 import { ApiModule } from './api.module';
-import { runApiCluster } from './cluster/api-cluster';
 import { closeUnreadBody } from './http/close-unread-body.middleware';
 import { setupSwagger } from './http/swagger';
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
-  if (config.apiProcesses > 1 && cluster.isPrimary) runApiCluster(config);
+  // API_PROCESSES > 1: this primary forks that many api processes sharing PORT and serves none.
+  if (config.apiProcesses > 1 && cluster.isPrimary)
+    runCluster({
+      service: 'api',
+      processes: config.apiProcesses,
+      logLevel: config.logLevel,
+      started: { port: config.port },
+    });
   else await bootstrap(config);
 }
 

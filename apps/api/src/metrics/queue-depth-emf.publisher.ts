@@ -5,7 +5,7 @@ import { queueDepthEmf, WORK_QUEUES } from '@app/tasks/metrics';
 import type { QueueCounts } from '@app/tasks/metrics';
 import { TaskQueue } from '@app/tasks/queues';
 import { withRedisTimeout } from '@app/tasks/redis';
-import { isFirstApiProcess } from '../cluster/api-cluster';
+import { isFirstProcess } from '@app/tasks/cluster';
 
 // Well inside the shortest interval: a slow Redis skips a line rather than stacking reads up.
 const READ_TIMEOUT_MS = 1000;
@@ -33,7 +33,7 @@ export class QueueDepthEmfPublisher implements OnApplicationBootstrap, OnModuleD
   onApplicationBootstrap(): void {
     const emf = this.config.queueDepthEmf;
     // One publisher per api: N processes would write every depth N times.
-    if (!emf || !isFirstApiProcess()) return;
+    if (!emf || !isFirstProcess()) return;
     this.timer = setInterval(() => void this.publish(), emf.intervalSeconds * 1000);
     this.timer.unref();
   }

@@ -52,6 +52,10 @@ export const configSchema = z.object({
   API_PROCESSES: int(1, 64).default(1),
   WORKER_HTTP_PORT: int(0, 65535).default(5001),
   WORKER_CONCURRENCY: int(1, 256).default(availableParallelism()),
+  // worker processes sharing WORKER_HTTP_PORT (node:cluster): 1 is a single process, no cluster.
+  // One process per core × WORKER_CONCURRENCY=1 is fairer between clients than one process × N
+  // slots: the CPU gate orders waiting work within one process only, bull hands jobs out FIFO.
+  WORKER_PROCESSES: int(1, 64).default(1),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_PRETTY: bool.default('false'),
   MAX_IMAGE_BYTES: int(1).default(20 * MiB),
@@ -124,6 +128,7 @@ export interface AppConfig {
   port: number;
   /** api processes sharing the port (node:cluster workers); 1 = no cluster. */
   apiProcesses: number;
+  workerProcesses: number;
   host: string;
   redisUrl: string;
   queuePrefix: string;
@@ -210,6 +215,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
   return {
     port: e.PORT,
     apiProcesses: e.API_PROCESSES,
+    workerProcesses: e.WORKER_PROCESSES,
     host: e.HOST,
     redisUrl: e.REDIS_URL,
     queuePrefix: e.QUEUE_PREFIX,

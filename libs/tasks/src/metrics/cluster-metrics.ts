@@ -69,7 +69,7 @@ export function scrapeMetrics(registry: Registry): Promise<string> {
   return new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
       waiting.delete(id);
-      reject(new Error('the api primary did not answer with the cluster metrics'));
+      reject(new Error('the cluster primary did not answer with the cluster metrics'));
     }, REPLY_TIMEOUT_MS);
     waiting.set(id, (reply) => {
       clearTimeout(timer);

@@ -12,7 +12,9 @@ export class MetricsController {
   @Get()
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   @ApiProduces('text/plain')
-  @ApiOkResponse({ description: 'Prometheus metrics of this process (of every api process)' })
+  @ApiOkResponse({
+    description: 'Prometheus metrics of this process (of every process of its cluster)',
+  })
   metrics(): Promise<string> {
     return scrapeMetrics(this.registry);
   }
