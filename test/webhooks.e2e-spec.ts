@@ -120,7 +120,7 @@ describe('webhooks (real api + worker + Redis, a local receiver)', () => {
   const settled = (kind: string, token: string) =>
     pollUntil(
       async () => {
-        const { body } = await http<{ callback?: { state: string } }>(
+        const { body } = await http<{ status: string; callback?: { state: string } }>(
           `${stack.url}/${kind}/${token}/status`,
         );
         return body.callback && body.callback.state !== 'pending' ? body : undefined;
