@@ -16,12 +16,16 @@ import { JOB_HANDLERS, JobHandler } from './queues/job-handler';
 import { QueueConsumer } from './queues/queue-consumer.service';
 import { RetiredQueueDrain } from './queues/retired-queue.drain';
 import { RandomizeProcessor } from './randomize/randomize.processor';
+import { WebhookDelivery } from '@app/tasks/webhooks';
+import { WebhookDuePoller } from './webhooks/webhook-due.poller';
+import { WebhookProcessor } from './webhooks/webhook.processor';
 
 const PROCESSORS = [
   RandomizeProcessor,
   EvenSumPlanProcessor,
   EvenSumChunkProcessor,
   CleanupProcessor,
+  WebhookProcessor,
 ];
 
 /** The worker: consumes the queues; serves only health and metrics over HTTP. */
@@ -50,6 +54,8 @@ export class WorkerModule {
         },
         RetiredQueueDrain,
         QueueConsumer,
+        WebhookDelivery,
+        WebhookDuePoller,
       ],
     };
   }

@@ -89,6 +89,13 @@ export const START_UPLOAD_SCHEMA = {
       example: 5368709120,
       description: 'Exact file size in bytes (at most MAX_UPLOAD_BYTES)',
     },
+    callbackUrl: {
+      type: 'string',
+      maxLength: 2048,
+      example: 'https://example.com/hooks/tasks',
+      description:
+        'Optional: URL POSTed (signed, Standard Webhooks) when the task ends; as the callbackUrl query parameter of POST /even-sum',
+    },
   },
 };
 

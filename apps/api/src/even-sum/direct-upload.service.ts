@@ -1,4 +1,5 @@
 import { HttpStatus, Injectable, Logger } from '@nestjs/common';
+import { parseCallbackUrl } from '../tasks/callback-url.query';
 import type { Request } from 'express';
 import { AppConfig, InjectConfig } from '@app/tasks/config';
 import { badRequest, notFound, TaskHttpError, unavailable } from '../http/task-http.errors';
@@ -78,6 +79,10 @@ export class DirectUploadService {
   ): Promise<DirectUploadView> {
     const uploads = this.uploads();
     const size = parseUploadSize(body, this.config.maxUploadBytes);
+    const callbackUrl = parseCallbackUrl(
+      (body as { callbackUrl?: unknown }).callbackUrl,
+      this.config.webhooks,
+    );
     const token = newTaskToken();
     const claimed =
       key === undefined
@@ -95,7 +100,7 @@ export class DirectUploadService {
       return view;
     }
     try {
-      const view = await this.open(uploads, size, client, token, requestedAt);
+      const view = await this.open(uploads, size, client, token, requestedAt, callbackUrl);
       // A lost write only makes a retry wait for the claim's lease (409), then start anew.
       await claimed?.complete(size, DIRECT_UPLOAD_REQUEST).catch(() => undefined);
       return view;
@@ -153,6 +158,7 @@ export class DirectUploadService {
     client: string,
     token: string,
     requestedAt: number,
+    callbackUrl: string | undefined,
   ): Promise<DirectUploadView> {
     const partBytes = this.config.storage.kind === 's3' ? this.config.storage.partBytes : 0;
     const { partSize, count } = planUploadParts(size, partBytes);
@@ -178,6 +184,7 @@ export class DirectUploadService {
         parts: count,
         requestedAt,
         expiresAt,
+        callbackUrl,
       };
       await this.sessions.create(token, session, expiresIn).catch((err: unknown) => {
         this.logger.error({ token, err }, 'cannot save the upload session');
@@ -310,6 +317,7 @@ export class DirectUploadService {
         requestedAt: session.requestedAt,
         inputKey: key,
         bytes,
+        callbackUrl: session.callbackUrl,
       });
       submitted = true;
     } finally {

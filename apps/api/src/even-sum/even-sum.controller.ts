@@ -1,4 +1,5 @@
 import { Controller, Get, HttpCode, Param, Post, Put, Query, Req, UseGuards } from '@nestjs/common';
+import { ApiCallbackUrlQuery } from '../tasks/callback-url.swagger';
 import { ApiKeyGuard } from '../auth/api-key.guard';
 import { ClientThrottlerGuard } from '../auth/client-throttler.guard';
 import {
@@ -80,6 +81,7 @@ export class EvenSumController {
     type: ErrorDto,
     description: 'Over MAX_UPLOAD_BYTES (from Content-Length, or mid-stream)',
   })
+  @ApiCallbackUrlQuery()
   async submit(
     @Req() req: Request,
     @ClientId() client: string,
@@ -97,6 +99,7 @@ export class EvenSumController {
   @ApiOperation({ summary: 'Same as POST (curl -T uploads with PUT)' })
   @ApiConsumes('text/plain', 'application/octet-stream')
   @ApiBody({ schema: { type: 'string', format: 'binary' } })
+  @ApiCallbackUrlQuery()
   async submitPut(
     @Req() req: Request,
     @ClientId() client: string,

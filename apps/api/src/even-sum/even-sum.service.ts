@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { parseCallbackUrl } from '../tasks/callback-url.query';
 import type { Request } from 'express';
 import { AppConfig, InjectConfig } from '@app/tasks/config';
 import { TaskKind, newTaskToken } from '@app/tasks/contract';
@@ -58,6 +59,7 @@ export class EvenSumService {
         `body of ${declared} bytes exceeds the limit of ${this.config.maxUploadBytes} bytes`,
       );
     }
+    const callbackUrl = parseCallbackUrl(req.query.callbackUrl, this.config.webhooks);
     const key = this.idempotency.keyOf(req);
     const token = newTaskToken();
     const claimed =
@@ -79,7 +81,15 @@ export class EvenSumService {
       return this.idempotency.replay(req, claimed, digest, bytes);
     }
     try {
-      return await this.storeUpload(req, client, requestedAt, token, declared, claimed);
+      return await this.storeUpload(
+        req,
+        client,
+        requestedAt,
+        token,
+        declared,
+        claimed,
+        callbackUrl,
+      );
     } catch (err) {
       // The key is free again: a retry of a failed or aborted upload may go on.
       await claimed?.release();
@@ -94,6 +104,7 @@ export class EvenSumService {
     token: string,
     declared: string | undefined,
     claim: Claim | undefined,
+    callbackUrl: string | undefined,
   ): Promise<string> {
     const inputKey = blobKeys.evenSumInput(token);
     // Reserved before the first byte is stored and grown as it arrives, atomically: concurrent
@@ -143,6 +154,7 @@ export class EvenSumService {
         requestedAt,
         inputKey,
         bytes,
+        callbackUrl,
         recordExists: pipelined?.started,
       });
       submitted = true;

@@ -34,6 +34,8 @@ import { mediaType } from '../http/read-body';
 import { TaskReader } from '../tasks/task-reader.service';
 import { TaskWaiter } from '../tasks/task-waiter.service';
 import { parseWaitQuery } from '../tasks/wait.query';
+import { parseCallbackUrl } from '../tasks/callback-url.query';
+import { ApiCallbackUrlQuery } from '../tasks/callback-url.swagger';
 import { ApiWaitQuery } from '../tasks/wait.swagger';
 import { ImageBodyReader } from './image-body.reader';
 import { IdempotentSubmissions } from '../tasks/idempotency.service';
@@ -86,6 +88,7 @@ export class RandomizeController {
     required: false,
     description: 'Integer 0..4294967295: same seed and image, same output',
   })
+  @ApiCallbackUrlQuery()
   @ApiBadRequestResponse({
     type: ErrorDto,
     description: 'Not image/png, empty, not a PNG, too many pixels, bad query, bad Idempotency-Key',
@@ -107,6 +110,7 @@ export class RandomizeController {
     @RequestedAt() requestedAt: number,
   ): Promise<TokenView> {
     const { blockSize, seed } = parseRandomizeQuery(query);
+    const callbackUrl = parseCallbackUrl(query.callbackUrl, this.config.webhooks);
     if (mediaType(req) !== 'image/png') {
       throw badRequest(`Content-Type must be image/png (got ${mediaType(req) ?? 'none'})`);
     }
@@ -114,7 +118,15 @@ export class RandomizeController {
     const key = this.idempotency.keyOf(req);
     const idempotency = key === undefined ? undefined : { key, req };
     const token = await this.imageBody.read(req, client, (png) =>
-      this.randomize.submit({ png, blockSize, seed, client, requestedAt, idempotency }),
+      this.randomize.submit({
+        png,
+        blockSize,
+        seed,
+        callbackUrl,
+        client,
+        requestedAt,
+        idempotency,
+      }),
     );
     return { token };
   }

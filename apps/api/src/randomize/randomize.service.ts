@@ -13,6 +13,7 @@ export interface RandomizeRequest {
   png: Buffer;
   blockSize: number;
   seed?: number;
+  callbackUrl?: string;
   client: string;
   requestedAt: number;
   /** The request's Idempotency-Key, with its request (for the replay's answer headers). */
@@ -75,6 +76,7 @@ export class RandomizeService {
       header,
       blockSize: req.blockSize,
       seed: req.seed,
+      callbackUrl: req.callbackUrl,
     });
     return token;
   }

@@ -1,4 +1,4 @@
-import { TaskKind, TaskStatusView } from '@app/tasks/contract';
+import { CallbackView, TaskKind, TaskStatusView } from '@app/tasks/contract';
 import { TaskRecord } from '@app/tasks/records';
 
 /** The status response: the old service's `{status}` plus timestamps, durations and progress when known. */
@@ -15,7 +15,8 @@ export function taskStatusView(record: TaskRecord): TaskStatusView {
     ...present('queueWaitMs', record.queueWaitMs),
     ...present('leadTimeMs', record.leadTimeMs),
   };
-  if (record.task !== TaskKind.EvenSum) return view;
+  const callback = callbackView(record);
+  if (record.task !== TaskKind.EvenSum) return { ...view, ...present('callback', callback) };
   return {
     ...view,
     ...present('wallMs', record.wallMs),
@@ -29,6 +30,17 @@ export function taskStatusView(record: TaskRecord): TaskStatusView {
       bytesReceived: record.bytesReceived ?? record.bytes,
       bytesScanned: record.bytesDone ?? 0,
     },
+    ...present('callback', callback),
+  };
+}
+
+/** The callback's delivery, when the submission named a callbackUrl. */
+function callbackView(record: TaskRecord): CallbackView | undefined {
+  if (!record.callbackUrl) return undefined;
+  return {
+    state: record.callbackState ?? 'pending',
+    attempts: record.callbackAttempts ?? 0,
+    ...(record.callbackError !== undefined && { lastError: record.callbackError }),
   };
 }
 

@@ -23,6 +23,8 @@ interface SubmissionBase {
   requestedAt: number;
   inputKey: string;
   bytes: number;
+  /** Where to POST the task's end (validated). */
+  callbackUrl?: string;
 }
 
 /** A PNG to shuffle; its header sets the job's cost and the result's reserved bytes. */
@@ -110,6 +112,7 @@ export class TaskSubmitter {
       enqueuedAt: Date.now(),
       inputKey: s.inputKey,
       bytes: s.bytes,
+      callbackUrl: s.callbackUrl,
     };
     // Replaces the token's own upload or session reservation, if any, with the task's. The record
     // is written in the same step: a worker that takes the job at once must find it.
@@ -134,7 +137,7 @@ export class TaskSubmitter {
         const { bytes, enqueuedAt } = record;
         const opened = await this.store.update(
           s.token,
-          { bytes, bytesReceived: bytes, enqueuedAt },
+          { bytes, bytesReceived: bytes, enqueuedAt, callbackUrl: s.callbackUrl },
           ['requested'],
         );
         if (!opened) throw new Error('the task ended while its file was uploading');

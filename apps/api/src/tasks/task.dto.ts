@@ -1,6 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { TASK_STATUSES, type TaskStatus, TOKEN_PATTERN } from '@app/tasks/contract';
-import type { EvenSumProgressView, TaskStatusView, TokenView } from '@app/tasks/contract';
+import type {
+  CallbackView,
+  EvenSumProgressView,
+  TaskStatusView,
+  TokenView,
+} from '@app/tasks/contract';
 
 /**
  * OpenAPI shapes of the task responses (documentation only; responses are built by the views).
@@ -34,6 +39,18 @@ export class ProgressDto implements EvenSumProgressView {
   @ApiProperty({ example: 16 }) chunksTotal!: number;
 }
 
+export class CallbackDto implements CallbackView {
+  @ApiProperty({ enum: ['pending', 'delivered', 'failed'], example: 'delivered' })
+  state!: 'pending' | 'delivered' | 'failed';
+  @ApiProperty({ example: 1, description: 'Delivery attempts made so far' })
+  attempts!: number;
+  @ApiPropertyOptional({
+    example: 'receiver answered 500',
+    description: 'Why the latest attempt failed (a refused target: the reason, no retries)',
+  })
+  lastError?: string;
+}
+
 export class StatusDto implements TaskStatusView {
   @ApiProperty({ enum: [...TASK_STATUSES], example: 'finished' })
   status!: TaskStatus;
@@ -61,4 +78,9 @@ export class StatusDto implements TaskStatusView {
   })
   wallMs?: number;
   @ApiPropertyOptional({ type: ProgressDto, description: 'even-sum only' }) progress?: ProgressDto;
+  @ApiPropertyOptional({
+    type: CallbackDto,
+    description: 'Only when the submission named a callbackUrl: its delivery',
+  })
+  callback?: CallbackDto;
 }

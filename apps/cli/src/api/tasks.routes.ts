@@ -19,7 +19,7 @@ export class TaskRoutes {
   /** POST /randomize: the PNG's bytes (images are small: the server caps them at MAX_IMAGE_BYTES). */
   async submitRandomize(
     png: Buffer,
-    query: { blockSize?: number; seed?: number },
+    query: { blockSize?: number; seed?: number; callbackUrl?: string },
     idempotencyKey?: string,
   ): Promise<string> {
     const res = await this.http.call('POST', '/randomize', {

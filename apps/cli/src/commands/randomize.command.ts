@@ -14,6 +14,7 @@ interface RandomizeOptions {
   output?: string;
   blockSize?: number;
   seed?: number;
+  callbackUrl?: string;
   wait: boolean;
 }
 
@@ -37,13 +38,21 @@ export function registerRandomizeCommand(program: Command, context: ContextFacto
       'shuffle seed, 0..4294967295: same seed and image, same output',
       integerArg,
     )
+    .option(
+      '--callback-url <url>',
+      'URL the service POSTs (signed, Standard Webhooks) when the task ends',
+    )
     .option('--no-wait', 'print the token and exit')
     .action(async (image: string, options: RandomizeOptions, command: Command) => {
       const ctx = context(command);
       await inputFileSize(image);
       // Images are capped at MAX_IMAGE_BYTES (20 MiB by default): reading one into memory is fine.
       const png = await readFile(image);
-      const query = { blockSize: options.blockSize, seed: options.seed };
+      const query = {
+        blockSize: options.blockSize,
+        seed: options.seed,
+        callbackUrl: options.callbackUrl,
+      };
       // One Idempotency-Key for the submission and its retries: never two tasks for one image.
       const token = await submitWithRetries(
         ctx.client.signal,

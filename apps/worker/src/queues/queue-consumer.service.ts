@@ -43,8 +43,7 @@ export class QueueConsumer implements OnApplicationBootstrap, BeforeApplicationS
     });
     for (const [name, handler] of this.handlers) {
       const queue = this.queues.queue(QUEUE_OF[name]);
-      const concurrency =
-        QUEUE_OF[name] === QueueName.Maintenance ? 1 : this.config.workerConcurrency;
+      const concurrency = concurrencyOf(QUEUE_OF[name], this.config.workerConcurrency);
       void queue.process(name, concurrency, (job: Job) => this.run(handler, job));
     }
     for (const queue of this.queues.all())
@@ -95,7 +94,8 @@ export class QueueConsumer implements OnApplicationBootstrap, BeforeApplicationS
       { token, job: job.name, jobId: job.id, attempt: job.attemptsMade, err },
       'job failed',
     );
-    if (!token) return;
+    // A callback's failure is its own (WebhookDelivery writes it); its task has ended already.
+    if (!token || job.name === JobName.WebhookDeliver) return;
     // The end of a task must not be lost: bull can report a failure the moment its own client is
     // back after a Redis outage while the task-record client is still reconnecting, and a task left
     // `received` with no job to finish it would wait forever. So keep trying, with backoff.
@@ -113,6 +113,16 @@ export class QueueConsumer implements OnApplicationBootstrap, BeforeApplicationS
       }
     }
   }
+}
+
+/**
+ * Jobs run at once per queue: maintenance one at a time; callbacks, which mostly wait on the
+ * network, at least 16 (a slow receiver holds one for up to WEBHOOK_TIMEOUT_MS).
+ */
+function concurrencyOf(queue: QueueName, workerConcurrency: number): number {
+  if (queue === QueueName.Maintenance) return 1;
+  if (queue === QueueName.Webhook) return Math.max(16, workerConcurrency);
+  return workerConcurrency;
 }
 
 /** 200 ms doubling up to 5 s a try: about two minutes, longer than a Redis restart takes. */

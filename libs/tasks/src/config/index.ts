@@ -9,5 +9,5 @@ export {
   loadConfig,
   RETIRED_SETTINGS,
 } from './app-config';
-export type { AppConfig } from './app-config';
+export type { AppConfig, WebhookSettings } from './app-config';
 export { ConfigModule } from './config.module';

@@ -13,6 +13,7 @@ export {
 export { isTaskToken, newTaskToken, TOKEN_PATTERN, TOKEN_SOURCE } from './task-token';
 export type { TaskStatus } from './task-kind';
 export type {
+  CallbackView,
   DirectUploadStateView,
   DirectUploadView,
   EvenSumProgressView,

@@ -42,6 +42,15 @@ export interface TaskStatusView {
   wallMs?: number;
   /** even-sum only. */
   progress?: EvenSumProgressView;
+  /** Only when the submission named a callbackUrl: its delivery. */
+  callback?: CallbackView;
+}
+
+/** A task's callback delivery: pending until delivered, or failed (refused target, attempts spent). */
+export interface CallbackView {
+  state: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  lastError?: string;
 }
 
 /** GET /even-sum/:token/result. */

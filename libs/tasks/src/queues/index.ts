@@ -5,5 +5,5 @@ export { JobName, QueueName, RetiredQueueName } from './queue-names';
 export { chunkJobId, QUEUE_OF } from './job-payloads';
 export type { FairUnit, JobOf } from './job-payloads';
 export { TaskQueue } from './task-queue.service';
-export type { Placement } from './task-queue.service';
+export type { Placement, WebhookRetry } from './task-queue.service';
 export { QueuesModule } from './queues.module';

@@ -24,6 +24,8 @@ export interface JobPayloads {
     size: number;
   };
   [JobName.Cleanup]: Record<string, never>;
+  /** The ended task's token; the handler reads the record (the body) at every attempt. */
+  [JobName.WebhookDeliver]: { token: string };
 }
 
 export type JobOf<N extends JobName> = JobPayloads[N];
@@ -34,6 +36,7 @@ export const QUEUE_OF: { [N in JobName]: QueueName } = {
   [JobName.EvenSumPlan]: QueueName.EvenSum,
   [JobName.EvenSumChunk]: QueueName.EvenSumChunk,
   [JobName.Cleanup]: QueueName.Maintenance,
+  [JobName.WebhookDeliver]: QueueName.Webhook,
 };
 
 /**

@@ -7,6 +7,8 @@ export enum QueueName {
   EvenSum = 'even-sum',
   EvenSumChunk = 'even-sum-chunk',
   Maintenance = 'maintenance',
+  /** Completion callbacks (callbackUrl): one job per task end, id = the task's token. */
+  Webhook = 'webhook',
 }
 
 /**
@@ -29,4 +31,5 @@ export enum JobName {
   EvenSumPlan = 'even-sum.plan',
   EvenSumChunk = 'even-sum.chunk',
   Cleanup = 'maintenance.cleanup',
+  WebhookDeliver = 'webhook.deliver',
 }

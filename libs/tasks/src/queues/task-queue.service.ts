@@ -28,12 +28,22 @@ const JOB_OPTIONS: { [N in JobName]: JobOptions } = {
   [JobName.EvenSumPlan]: RETRY,
   [JobName.EvenSumChunk]: RETRY,
   [JobName.Cleanup]: { removeOnComplete: true, removeOnFail: true },
+  // attempts and backoff come from the config (WEBHOOK_*): see addWebhook. A delivered job is kept
+  // a day, so that a second add of the same token (a worker that died between the add and the
+  // removal from the due set) is ignored by bull rather than delivered again.
+  [JobName.WebhookDeliver]: { removeOnComplete: { age: 86400 }, removeOnFail: { age: 86400 } },
 };
 
 /** A job's id (makes the add idempotent) and its fair priority in its queue (absent: FIFO). */
 export interface Placement {
   jobId: string;
   priority?: number;
+}
+
+/** A webhook job's retry settings (WEBHOOK_MAX_ATTEMPTS, WEBHOOK_BACKOFF_MS). */
+export interface WebhookRetry {
+  maxAttempts: number;
+  backoffMs: number;
 }
 
 /** The one producer: knows each job's queue and options, so callers pass only a typed payload. */
@@ -46,12 +56,14 @@ export class TaskQueue {
     @InjectQueue(QueueName.EvenSum) evenSum: Queue,
     @InjectQueue(QueueName.EvenSumChunk) evenSumChunk: Queue,
     @InjectQueue(QueueName.Maintenance) maintenance: Queue,
+    @InjectQueue(QueueName.Webhook) webhook: Queue,
   ) {
     this.queues = {
       [QueueName.Randomize]: randomize,
       [QueueName.EvenSum]: evenSum,
       [QueueName.EvenSumChunk]: evenSumChunk,
       [QueueName.Maintenance]: maintenance,
+      [QueueName.Webhook]: webhook,
     };
   }
 
@@ -63,6 +75,26 @@ export class TaskQueue {
   ): Promise<void> {
     await withRedisTimeout(
       this.queue(QUEUE_OF[name]).add(name, data, { ...JOB_OPTIONS[name], jobId, priority }),
+      ADD_TIMEOUT_MS,
+    );
+  }
+
+  /**
+   * Enqueues a task's callback delivery: job id = token, so however often the due set hands it
+   * over, bull holds one job; retried `maxAttempts` times with exponential backoff from `backoffMs`.
+   */
+  async addWebhook(token: string, { maxAttempts, backoffMs }: WebhookRetry): Promise<void> {
+    await withRedisTimeout(
+      this.queue(QueueName.Webhook).add(
+        JobName.WebhookDeliver,
+        { token },
+        {
+          ...JOB_OPTIONS[JobName.WebhookDeliver],
+          jobId: token,
+          attempts: maxAttempts,
+          backoff: { type: 'exponential', delay: backoffMs },
+        },
+      ),
       ADD_TIMEOUT_MS,
     );
   }

@@ -23,6 +23,14 @@ interface TaskRecordBase {
    * a listener that read this ignores the messages it already saw.
    */
   eventSeq?: number;
+  /** Where to POST the task's end (validated at submission); absent: no callback. */
+  callbackUrl?: string;
+  /** The callback's delivery: absent while pending; `delivered` or `failed` once settled. */
+  callbackState?: 'delivered' | 'failed';
+  /** Delivery attempts made so far. */
+  callbackAttempts?: number;
+  /** Why the latest attempt failed. */
+  callbackError?: string;
 }
 
 /** What a finished randomize task adds to its record. */
@@ -123,6 +131,7 @@ const NUMERIC_FIELDS = [
   'evenCount',
   'count',
   'eventSeq',
+  'callbackAttempts',
 ] as const;
 
 /** Hash fields (all strings) → TaskRecord; numbers parsed, absent fields left undefined. */

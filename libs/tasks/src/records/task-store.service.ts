@@ -53,6 +53,11 @@ export class TaskStore {
     return redisKeys.taskEvents(this.config.queuePrefix, token);
   }
 
+  /** The zset of ended tasks whose callback is not yet queued (see WebhookDuePoller). */
+  webhooksDueKey(): string {
+    return redisKeys.webhooksDue(this.config.queuePrefix);
+  }
+
   /** The Redis hash of an even-sum task's chunk results (chunk index → outcome JSON). */
   chunksKey(token: string): string {
     return redisKeys.taskChunks(this.config.queuePrefix, token);
@@ -80,12 +85,19 @@ export class TaskStore {
     const result = allChunksIn
       ? await this.redis.taskUpdateIfAllChunksIn(
           this.key(token),
+          this.webhooksDueKey(),
           this.chunksKey(token),
           this.eventsKey(token),
           allowed,
           ...pairs,
         )
-      : await this.redis.taskUpdate(this.key(token), this.eventsKey(token), allowed, ...pairs);
+      : await this.redis.taskUpdate(
+          this.key(token),
+          this.webhooksDueKey(),
+          this.eventsKey(token),
+          allowed,
+          ...pairs,
+        );
     return result === 1;
   }
 
@@ -107,6 +119,7 @@ export class TaskStore {
       ...redisKeys.clientUsage(this.config.queuePrefix, client),
       this.indexKey(client),
       this.eventsKey(token),
+      this.webhooksDueKey(),
       token,
       client,
       now,

@@ -15,6 +15,8 @@ export interface UploadSession {
   requestedAt: number;
   /** When the session expires unless the client comes back (epoch ms); moved by each request. */
   expiresAt: number;
+  /** The task's callbackUrl, given when the upload started (validated then). */
+  callbackUrl?: string;
 }
 
 // Long enough for CompleteMultipartUpload of a multi-GB object; short enough that a crashed api

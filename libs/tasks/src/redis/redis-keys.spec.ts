@@ -29,6 +29,10 @@ describe('redisKeys', () => {
     expect(redisKeys.clientTasks('tasks', 'alice')).toBe('tasks:client:alice:tasks');
   });
 
+  it('keeps the ended tasks whose callback is not yet queued in one zset, :webhooks:due', () => {
+    expect(redisKeys.webhooksDue('test-1')).toBe('test-1:webhooks:due');
+  });
+
   it('keeps the fair queues in one hash, :fair, with a virtual time per queue and a finish tag per client', () => {
     expect(redisKeys.fair('test-1')).toBe('test-1:fair');
     expect(redisKeys.fairVirtualField('even-sum-chunk')).toBe('virtual:even-sum-chunk');

@@ -57,6 +57,12 @@ export const redisKeys = {
    */
   clientTasks: (prefix: string, client: string) => `${prefix}:client:${client}:tasks`,
 
+  /**
+   * Ended tasks whose callback is not yet in the webhook queue: a zset of token → end time, added
+   * to by the scripts that end a task (atomically with the end), emptied by the workers' poller.
+   */
+  webhooksDue: (prefix: string) => `${prefix}:webhooks:due`,
+
   /** The fair queues' state: one hash of the fields below. */
   fair: (prefix: string) => `${prefix}:fair`,
 

@@ -22,10 +22,12 @@ export interface RedisScripts {
    * Sets field/value pairs on a task record only if it exists (a late write never resurrects an
    * expired record without TTL) and its status is in `allowed` (",a,b,"; "" = any), so a finished
    * task never goes back; a changed status is published on `channel`. 1 written, 0 gone, -1 status
-   * not allowed.
+   * not allowed. An end (finished, errored) of a record with a callbackUrl adds its token to
+   * `webhooksDue` in the same step.
    */
   taskUpdate(
     record: string,
+    webhooksDue: string,
     channel: string,
     allowed: string,
     ...fieldValues: Arg[]
@@ -37,6 +39,7 @@ export interface RedisScripts {
    */
   taskUpdateIfAllChunksIn(
     record: string,
+    webhooksDue: string,
     chunks: string,
     channel: string,
     allowed: string,
@@ -58,6 +61,7 @@ export interface RedisScripts {
     uploads: string,
     index: string,
     events: string,
+    webhooksDue: string,
     token: string,
     client: string,
     now: Arg,
@@ -210,9 +214,9 @@ export type TaskRedis = Redis & RedisScripts;
 
 // One entry per method of RedisScripts (the mapped type makes a missing one a compile error).
 const SCRIPTS: { [Name in keyof RedisScripts]: { numberOfKeys: number; lua: string } } = {
-  taskUpdate: { numberOfKeys: 1, lua: UPDATE_IF_EXISTS },
-  taskUpdateIfAllChunksIn: { numberOfKeys: 2, lua: UPDATE_IF_EXISTS },
-  taskCancel: { numberOfKeys: 9, lua: CANCEL },
+  taskUpdate: { numberOfKeys: 2, lua: UPDATE_IF_EXISTS },
+  taskUpdateIfAllChunksIn: { numberOfKeys: 3, lua: UPDATE_IF_EXISTS },
+  taskCancel: { numberOfKeys: 10, lua: CANCEL },
   chunkPlan: { numberOfKeys: 1, lua: PLAN },
   chunkRecord: { numberOfKeys: 3, lua: RECORD_CHUNK },
   chunkProgress: { numberOfKeys: 3, lua: CHUNK_PROGRESS },

@@ -9,7 +9,8 @@
 //
 // KEYS: 1 record, 2 chunk results, 3 chunk progress, then the client's usage keys in
 // redisKeys.clientUsage order: 4 pending, 5 stored, 6 sizes, 7 uploads; 8 the client's task index;
-// 9 the task's events channel (pub/sub).
+// 9 the task's events channel (pub/sub); 10 the webhooks due set (a cancelled task with a
+// callbackUrl is added to it in the same step, as task-record.lua.ts does for the other ends).
 // ARGV: 1 token, 2 client, 3 now (epoch ms).
 // Returns {code, chunksTotal}: 0 no such task of this client; 1 cancelled now (the caller removes
 // its jobs and blobs); 2 already cancelled; 3 it had ended (finished or errored) and is deleted
@@ -32,6 +33,9 @@ if status == 'requested' or status == 'received' then
   -- As taskUpdate does for every status change: event streams and long-polls hear it at once.
   local seq = redis.call('HINCRBY', KEYS[1], 'eventSeq', 1)
   redis.call('PUBLISH', KEYS[9], cjson.encode({seq = seq, type = 'status', status = 'cancelled'}))
+  if redis.call('HEXISTS', KEYS[1], 'callbackUrl') == 1 then
+    redis.call('ZADD', KEYS[10], 'NX', ARGV[3], ARGV[1])
+  end
   return {1, total}
 end
 redis.call('DEL', KEYS[1])
