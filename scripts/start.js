@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm start`: the api and a worker (one process per CPU each) from dist/ (or `--dev`: in nest watch
+// `npm start`: the api (one process per CPU) and a worker from dist/ (or `--dev`: in nest watch
 // mode, one api process), on the Redis at REDIS_URL or a private one. Ctrl-C stops everything; if one
 // process dies, the others are stopped.
 const { spawn } = require('node:child_process');
@@ -28,16 +28,7 @@ async function main() {
           ['dist/apps/api/main.js'],
           { API_PROCESSES: process.env.API_PROCESSES || String(availableParallelism()) },
         ],
-        // One worker process per CPU × one slot each (node:cluster, WORKER_PROCESSES): fairer
-        // between clients than one process × a slot per CPU (README, WORKER_PROCESSES).
-        [
-          process.execPath,
-          ['dist/apps/worker/main.js'],
-          {
-            WORKER_PROCESSES: process.env.WORKER_PROCESSES || String(availableParallelism()),
-            WORKER_CONCURRENCY: process.env.WORKER_CONCURRENCY || '1',
-          },
-        ],
+        [process.execPath, ['dist/apps/worker/main.js']],
       ];
   const children = commands.map(([cmd, args, extra]) =>
     spawn(cmd, args, { env: { ...env, ...extra }, stdio: 'inherit' }),

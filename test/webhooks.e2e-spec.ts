@@ -1,6 +1,10 @@
 import { createHmac, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
+import { runCli } from './support/cli';
 import { http, waitForTask } from './support/http';
 import { randomPng } from './support/images';
 import { pollUntil } from './support/poll';
@@ -171,6 +175,25 @@ describe('webhooks (real api + worker + Redis, a local receiver)', () => {
     const errored = oneVerified(bad);
     expect(errored).toMatchObject({ status: 'errored', kind: 'even-sum' });
     expect(typeof errored.error).toBe('string');
+  });
+
+  it('takes the callback URL from the CLI: tasks even-sum --callback-url, one signed delivery', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'webhooks-cli-'));
+    try {
+      const file = join(dir, 'numbers.txt');
+      writeFileSync(file, '10 -4 7\n');
+      const run = await runCli(
+        ['even-sum', file, '--upload', 'stream', '--callback-url', `${receiver.url}/ok`, '--json'],
+        { TASKS_URL: stack.url },
+      );
+      expect(run.code).toBe(0);
+      const { token, sum } = JSON.parse(run.stdout) as { token: string; sum: string };
+      expect(sum).toBe('6');
+      await settled('even-sum', token);
+      expect(oneVerified(token)).toMatchObject({ status: 'finished', result: { sum: '6' } });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('retries a receiver that fails twice: three attempts, one webhook-id', async () => {

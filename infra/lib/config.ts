@@ -151,7 +151,7 @@ export function loadConfig(read: ContextReader): TaskServiceConfig {
     workerMinCount,
     workerMaxCount,
     workerSpot: bool('workerSpot', true),
-    workerConcurrency: int('workerConcurrency', 1, 1, 64),
+    workerConcurrency: int('workerConcurrency', 4, 1, 64),
     backlogPerWorkerTarget: int('backlogPerWorkerTarget', 50, 1, 100000),
     redisNodeType: str('redisNodeType', 'cache.t4g.medium'),
     redisReplicas: int('redisReplicas', 1, 1, 5),

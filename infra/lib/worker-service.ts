@@ -35,9 +35,6 @@ export const WORKER_OBJECT_ACTIONS = [
 ];
 
 /** The bull consumers on Fargate: no load balancer, scaled on waiting jobs per running worker. */
-/** vCPUs of a worker task, and its worker processes (WORKER_PROCESSES). */
-const WORKER_VCPUS = 2;
-
 export class WorkerService extends Construct {
   readonly service: ecs.FargateService;
   readonly securityGroup: ec2.SecurityGroup;
@@ -52,7 +49,7 @@ export class WorkerService extends Construct {
 
     // 2 vCPU: the scanner uses every core it gets (chunk jobs in parallel, a thread pool sized to the cores).
     const taskDefinition = new ecs.FargateTaskDefinition(this, 'Task', {
-      cpu: WORKER_VCPUS * 1024,
+      cpu: 2048,
       memoryLimitMiB: 4096,
       runtimePlatform: {
         cpuArchitecture: props.arm64 ? ecs.CpuArchitecture.ARM64 : ecs.CpuArchitecture.X86_64,
@@ -69,12 +66,9 @@ export class WorkerService extends Construct {
       environment: {
         ...props.environment,
         WORKER_HTTP_PORT: String(WORKER_HTTP_PORT),
-        // One worker process per vCPU (node:cluster), each with `concurrency` slots (default 1):
-        // fairer between clients than one process with many slots (the CPU gate orders waiting work
-        // within one process; bull hands jobs out FIFO across processes). A chunk job spends time
-        // waiting on its S3 ranged GET: raise the slots while CPU stays low under load; see
-        // docs/deployment-aws.md.
-        WORKER_PROCESSES: String(WORKER_VCPUS),
+        // More jobs than cores: a chunk job spends much of its time waiting on its S3 ranged GET
+        // (one GET stream gives well under one core's 700 MB/s of scanning), so 2 per vCPU keeps
+        // the cores busy. Raise it while CPU stays low under load; see docs/deployment-aws.md.
         WORKER_CONCURRENCY: String(props.concurrency),
       },
       // No secrets: ADMIN_TOKEN and API_KEYS guard HTTP routes, which only the api serves.

@@ -13,7 +13,7 @@ describe(loadConfig.name, () => {
       albIdleTimeoutSeconds: 4000,
       workerMinCount: 2,
       workerMaxCount: 20,
-      workerConcurrency: 1,
+      workerConcurrency: 4,
       queuePrefix: '{tasks}',
       resultTtlSeconds: 86400,
       logRetentionDays: 30,

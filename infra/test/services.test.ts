@@ -60,11 +60,7 @@ describe('TaskServiceStack services', () => {
       const worker = container('worker');
       expect(worker.Command).toEqual(['node', 'dist/apps/worker/main.js']);
       expect(worker.PortMappings.map((p) => p.ContainerPort)).toEqual([5001]);
-      expect(envOf(worker)).toMatchObject({
-        WORKER_HTTP_PORT: '5001',
-        WORKER_PROCESSES: '2',
-        WORKER_CONCURRENCY: '1',
-      });
+      expect(envOf(worker)).toMatchObject({ WORKER_HTTP_PORT: '5001', WORKER_CONCURRENCY: '4' });
       expect(worker.HealthCheck.Command.join(' ')).toContain('http://127.0.0.1:5001/health/live');
       expect(worker.StopTimeout).toBe(120);
     });

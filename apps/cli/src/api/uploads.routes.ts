@@ -19,9 +19,10 @@ export class UploadRoutes {
     size: number,
     onBytes: (bytes: number) => void,
     idempotencyKey?: string,
+    callbackUrl?: string,
   ): Promise<string> {
     const { baseUrl, signal } = this.http;
-    const url = `${baseUrl}/even-sum`;
+    const url = `${baseUrl}/even-sum${callbackUrl ? `?callbackUrl=${encodeURIComponent(callbackUrl)}` : ''}`;
     const headers: Record<string, string> = {
       ...this.http.headers(),
       'content-type': 'text/plain',
@@ -72,9 +73,13 @@ export class UploadRoutes {
    * submitWithRetries); a 409 with Retry-After is that key's first request still starting, not
    * fs mode: it is thrown, to be retried.
    */
-  async start(size: number, idempotencyKey?: string): Promise<DirectUploadView | undefined> {
+  async start(
+    size: number,
+    idempotencyKey?: string,
+    callbackUrl?: string,
+  ): Promise<DirectUploadView | undefined> {
     const res = await this.http.call('POST', '/even-sum/uploads', {
-      json: { size },
+      json: callbackUrl ? { size, callbackUrl } : { size },
       headers: idempotencyKey ? { [IDEMPOTENCY_KEY_HEADER]: idempotencyKey } : {},
     });
     const keyInUse = res.status === 409 && res.headers.has('retry-after');

@@ -12,6 +12,7 @@ interface EvenSumOptions {
   wait: boolean;
   upload: UploadMode;
   resume?: string;
+  callbackUrl?: string;
 }
 
 /** `tasks even-sum numbers.txt`: upload with a progress bar, wait with a processing bar, print the exact sum. */
@@ -23,6 +24,10 @@ export function registerEvenSumCommand(program: Command, context: ContextFactory
     )
     .argument('<file>', 'text file of integers (any size: it is streamed from disk)')
     .option('--no-wait', 'print the token once uploaded and exit')
+    .option(
+      '--callback-url <url>',
+      'URL the service POSTs (signed, Standard Webhooks) when the task ends',
+    )
     .addOption(
       new Option(
         '--upload <mode>',
@@ -60,6 +65,7 @@ export function registerEvenSumCommand(program: Command, context: ContextFactory
         } else {
           ({ token } = await uploadNumbersFile(ctx.client, file, size, {
             mode: options.upload,
+            callbackUrl: options.callbackUrl,
             onProgress: (bytes) => bar.update(bytes),
             onResume,
             onPresigned: (plan) => ((parts = plan.parts.length), (token = plan.token)),

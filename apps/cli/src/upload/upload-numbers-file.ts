@@ -11,6 +11,8 @@ export const UPLOAD_MODES: readonly UploadMode[] = ['auto', 'stream', 'presigned
 
 export interface UploadNumbersOptions {
   mode: UploadMode;
+  /** Where the service POSTs (signed) when the task ends. */
+  callbackUrl?: string;
   /** Bytes sent so far (it can step back when a failed part is retried). */
   onProgress: (bytesSent: number) => void;
   /** Told when the upload goes straight to storage, before the first part. */
@@ -41,7 +43,7 @@ export async function uploadNumbersFile(
     const plan = probe
       ? await submitWithRetries(
           client.signal,
-          (key) => client.uploads.start(size, key),
+          (key) => client.uploads.start(size, key, options.callbackUrl),
           options.onRetry,
           reachedButUnanswered,
         )
@@ -58,7 +60,7 @@ export async function uploadNumbersFile(
         client.signal,
         (key, attempt) => {
           if (attempt > 1) options.onProgress((sent = 0));
-          return client.uploads.streamEvenSum(file, size, onBytes, key);
+          return client.uploads.streamEvenSum(file, size, onBytes, key, options.callbackUrl);
         },
         options.onRetry,
       );
