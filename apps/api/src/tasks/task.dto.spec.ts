@@ -55,6 +55,7 @@ const fullStatus = taskStatusView({
   chunksTotal: 1,
   chunksDone: 1,
   bytesDone: 10,
+  callbackUrl: 'https://example.com/hook',
 });
 
 const result = evenSumResultView({
