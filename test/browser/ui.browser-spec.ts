@@ -218,6 +218,7 @@ describe('the operator UIs in a real browser (Chromium, real api + worker)', () 
             'even-sum-chunk',
             'maintenance',
             'randomize',
+            'webhook',
           ]);
 
           // The board refreshes itself every few seconds and the cleanup job may fire at any
