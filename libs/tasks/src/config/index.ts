@@ -9,5 +9,6 @@ export {
   loadConfig,
   RETIRED_SETTINGS,
 } from './app-config';
-export type { AppConfig, WebhookSettings } from './app-config';
+export type { AppConfig } from './app-config';
+export type { WebhookSettings } from './webhook.config';
 export { ConfigModule } from './config.module';
