@@ -1,4 +1,4 @@
-import type { DecimalText } from './decimal-limbs';
+import type { DecimalText } from './decimal-text';
 import type { ChunkScanResult } from './even-sum.scanner';
 import { invalidTokenMessage } from './invalid-token';
 import { joinChunkResults } from './join-chunk-results';

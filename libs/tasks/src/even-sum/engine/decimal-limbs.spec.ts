@@ -1,13 +1,12 @@
 import {
-  addDecimal,
   addDigitBytes,
   addLimbs,
   addUnits,
   emptyLimbs,
   groupsToLimbs,
-  limbsToDecimal,
   withRoom,
 } from './decimal-limbs';
+import { addDecimal, limbsToDecimal } from './decimal-text';
 import { recycleLimbs } from './limbs-pool';
 import { prng } from '../../../../../test/support/fuzz';
 

@@ -1,4 +1,4 @@
-import type { DecimalText } from './decimal-limbs';
+import type { DecimalText } from './decimal-text';
 import { stateSum } from './exact-sum';
 import { displayToken } from './invalid-token';
 import { KERNEL_PAD, KERNEL_PIECE, kernelScan, kernelScratch, kernelView } from './scan-kernel';

@@ -1,10 +1,5 @@
-import {
-  addDecimal,
-  addUnits,
-  DecimalText,
-  limbsToDecimal,
-  limbsToDecimalBytes,
-} from './decimal-limbs';
+import { addUnits } from './decimal-limbs';
+import { addDecimal, DecimalText, limbsToDecimal, limbsToDecimalBytes } from './decimal-text';
 import { recycleDecimalBytes } from './bytes-pool';
 import { ScanState } from './scan-state';
 

@@ -18,4 +18,4 @@ export { combineChunkResults } from './combine-chunk-results';
 export type { EvenSumTotal } from './combine-chunk-results';
 export { invalidTokenMessage } from './invalid-token';
 export { recycleDecimalBytes, takeBytesBuffer } from './bytes-pool';
-export type { DecimalText } from './decimal-limbs';
+export type { DecimalText } from './decimal-text';

@@ -1,4 +1,5 @@
-import { addDecimal, DecimalText, emptyLimbs, limbsToDecimal } from './decimal-limbs';
+import { emptyLimbs } from './decimal-limbs';
+import { addDecimal, DecimalText, limbsToDecimal } from './decimal-text';
 import type { ChunkScanResult } from './even-sum.scanner';
 
 /**

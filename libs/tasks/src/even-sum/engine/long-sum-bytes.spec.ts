@@ -1,4 +1,5 @@
-import { addDecimal, emptyLimbs, limbsToDecimal, limbsToDecimalBytes } from './decimal-limbs';
+import { emptyLimbs } from './decimal-limbs';
+import { addDecimal, limbsToDecimal, limbsToDecimalBytes } from './decimal-text';
 import { recycleDecimalBytes } from './bytes-pool';
 import { joinChunkResults } from './join-chunk-results';
 import { ReadRange, scanRange } from './scan-range';
