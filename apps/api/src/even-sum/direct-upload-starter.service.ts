@@ -17,6 +17,18 @@ import { DirectUploadSessions } from './direct-upload-sessions.service';
 const DIRECT_UPLOAD_REQUEST = 'even-sum-upload';
 
 /**
+ * What a start's Idempotency-Key must come with again: its size and callbackUrl (encoded, so no URL
+ * can pass for another parameter). Without a callbackUrl it is the size alone, as it was before the
+ * callbackUrl joined it: keys stored by an api of before this change still match across a deploy.
+ */
+function fingerprintOf(size: number, callbackUrl: string | undefined): string {
+  const request = `${DIRECT_UPLOAD_REQUEST}?size=${size}`;
+  return callbackUrl === undefined
+    ? request
+    : `${request}&callbackUrl=${encodeURIComponent(callbackUrl)}`;
+}
+
+/**
  * Starts the direct uploads of even-sum files to S3 (see DirectUploadService for the steps after):
  * reserves the quota, starts the multipart upload and presigns its parts.
  */
@@ -36,8 +48,9 @@ export class DirectUploadStarter {
    * Starts a direct upload (see `open`). With an Idempotency-Key, the first request with it makes
    * the session and the same key answers that session again (its token, fresh URLs, 201 with
    * Idempotent-Replayed) while the key lives: a start whose answer was lost is retried without a
-   * second session (and a second reservation). The key's fingerprint is the declared size: another
-   * size is 422; concurrent requests with one key make one session (the others get 409).
+   * second session (and a second reservation). The key's fingerprint is the declared size and the
+   * callbackUrl: another size or callbackUrl (or none instead of one) is 422; concurrent requests
+   * with one key make one session (the others get 409).
    */
   async start(
     req: Request,
@@ -57,7 +70,7 @@ export class DirectUploadStarter {
       req,
       client,
       key,
-      { request: `${DIRECT_UPLOAD_REQUEST}?size=${size}` },
+      { request: fingerprintOf(size, callbackUrl) },
       token,
     );
     if (claimed && isReplay(claimed)) {

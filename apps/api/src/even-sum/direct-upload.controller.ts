@@ -73,7 +73,7 @@ export class DirectUploadController {
     replays:
       'the session it started (same token, fresh URLs for every part, its expiry moved), or 404 once that session has ended',
     inProgress: 'starting its session',
-    differs: 'another size',
+    differs: 'another size or callbackUrl',
   })
   @ApiBadRequestResponse({
     type: ErrorDto,
