@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, connect, Server, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -39,6 +40,8 @@ describe('Idempotency-Key on POST /even-sum/uploads (real api + worker + Redis +
         CHUNK_BYTES: String(MiB),
         API_KEYS: 'alice:alice-key-0001,bob:bob-key-0002',
         PRESIGN_EXPIRES_SECONDS: '600',
+        // Enables callbackUrl on starts (no callback is due: those sessions are never completed).
+        WEBHOOK_SECRET: `whsec_${randomBytes(32).toString('base64')}`,
       },
     });
     dir = mkdtempSync(join(tmpdir(), 'tasks-upload-idem-'));
@@ -49,7 +52,12 @@ describe('Idempotency-Key on POST /even-sum/uploads (real api + worker + Redis +
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  const start = (size: number, key: string | undefined, headers = ALICE) =>
+  const start = (
+    size: number,
+    key: string | undefined,
+    headers = ALICE,
+    fields: { callbackUrl?: string } = {},
+  ) =>
     http<StartedUpload>(`${stack.url}/even-sum/uploads`, {
       method: 'POST',
       headers: {
@@ -57,7 +65,7 @@ describe('Idempotency-Key on POST /even-sum/uploads (real api + worker + Redis +
         ...headers,
         ...(key === undefined ? {} : { 'idempotency-key': key }),
       },
-      body: JSON.stringify({ size }),
+      body: JSON.stringify({ size, ...fields }),
     });
   const sessions = () => withRedis(stack, (redis) => redis.keys(`${stack.prefix}:upload:*`));
   const pending = (client: string) =>
@@ -134,6 +142,23 @@ describe('Idempotency-Key on POST /even-sum/uploads (real api + worker + Redis +
     expect(bob.body.token).not.toBe(first.body.token);
     const bad = await start(6 * MiB, '');
     expect(bad.status).toBe(400);
+  });
+
+  it('refuses the same key with another callbackUrl, or none, with 422 {error}', async () => {
+    const callbackUrl = 'https://hooks.example.com/uploads/a';
+    const first = await start(6 * MiB, 'start-callback', ALICE, { callbackUrl });
+    expect(first.status).toBe(201);
+    const again = await start(6 * MiB, 'start-callback', ALICE, { callbackUrl });
+    expect(again.status).toBe(201);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.body.token).toBe(first.body.token);
+    const other = await start(6 * MiB, 'start-callback', ALICE, {
+      callbackUrl: 'https://hooks.example.com/uploads/b',
+    });
+    expect(other.status).toBe(422);
+    expect(other.body.error).toMatch(/Idempotency-Key was used for another request/);
+    const none = await start(6 * MiB, 'start-callback');
+    expect(none.status).toBe(422);
   });
 
   it('makes one session of concurrent starts with one key', async () => {

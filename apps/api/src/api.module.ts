@@ -15,6 +15,8 @@ import { QueueDepthEmfPublisher } from './metrics/queue-depth-emf.publisher';
 import { RateLimitModule } from './auth/rate-limit.module';
 import { DirectUploadController } from './even-sum/direct-upload.controller';
 import { DirectUploadService } from './even-sum/direct-upload.service';
+import { DirectUploadSessions } from './even-sum/direct-upload-sessions.service';
+import { DirectUploadStarter } from './even-sum/direct-upload-starter.service';
 import { EvenSumController } from './even-sum/even-sum.controller';
 import { EvenSumService } from './even-sum/even-sum.service';
 import { RandomizeController } from './randomize/randomize.controller';
@@ -65,6 +67,8 @@ export class ApiModule {
         RandomizeService,
         ImageBodyReader,
         EvenSumService,
+        DirectUploadSessions,
+        DirectUploadStarter,
         DirectUploadService,
         TaskReader,
         TaskSubmitter,

@@ -32,6 +32,7 @@ import {
   START_UPLOAD_SCHEMA,
 } from './direct-upload.dto';
 import { DirectUploadService } from './direct-upload.service';
+import { DirectUploadStarter } from './direct-upload-starter.service';
 
 const HOW =
   'For files too big to pass through the api (STORAGE=s3 only). 1. POST /even-sum/uploads {size}. ' +
@@ -46,6 +47,7 @@ const HOW =
 @Controller('even-sum/uploads')
 export class DirectUploadController {
   constructor(
+    private readonly starter: DirectUploadStarter,
     private readonly uploads: DirectUploadService,
     private readonly idempotency: IdempotentSubmissions,
   ) {}
@@ -71,7 +73,7 @@ export class DirectUploadController {
     replays:
       'the session it started (same token, fresh URLs for every part, its expiry moved), or 404 once that session has ended',
     inProgress: 'starting its session',
-    differs: 'another size',
+    differs: 'another size or callbackUrl',
   })
   @ApiBadRequestResponse({
     type: ErrorDto,
@@ -88,7 +90,7 @@ export class DirectUploadController {
   })
   async start(@Req() req: Request, @ClientId() client: string): Promise<DirectUploadView> {
     const key = this.idempotency.keyOf(req);
-    return this.uploads.start(req, await readJson(req), client, key);
+    return this.starter.start(req, await readJson(req), client, key);
   }
 
   @Post(':token/complete')

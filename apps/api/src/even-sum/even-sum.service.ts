@@ -62,19 +62,16 @@ export class EvenSumService {
     const callbackUrl = parseCallbackUrl(req.query.callbackUrl, this.config.webhooks);
     const key = this.idempotency.keyOf(req);
     const token = newTaskToken();
-    const claimed =
-      key === undefined
-        ? undefined
-        : await this.idempotency.claim(
-            req,
-            client,
-            key,
-            {
-              request: TaskKind.EvenSum,
-              declared: declared === undefined ? undefined : Number(declared),
-            },
-            token,
-          );
+    const claimed = await this.idempotency.claimIfKeyed(
+      req,
+      client,
+      key,
+      {
+        request: TaskKind.EvenSum,
+        declared: declared === undefined ? undefined : Number(declared),
+      },
+      token,
+    );
     if (claimed && isReplay(claimed)) {
       // Read to compare it with the first body, never stored: no quota, no task, no job.
       const { digest, bytes } = await digestBody(req, this.config.maxUploadBytes);

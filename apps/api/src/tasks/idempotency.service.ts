@@ -95,6 +95,20 @@ export class IdempotentSubmissions {
   }
 
   /**
+   * `claim` for a request that carries a key; undefined for one without (nothing to claim, complete
+   * or release: it is an ordinary submission).
+   */
+  async claimIfKeyed(
+    req: Request,
+    client: string,
+    key: string | undefined,
+    fingerprint: SubmissionFingerprint,
+    token: string,
+  ): Promise<Claim | Replay | undefined> {
+    return key === undefined ? undefined : this.claim(req, client, key, fingerprint, token);
+  }
+
+  /**
    * Answers a replay whose body hashed to `digest` (`bytes` long): its token, or 422 when the body
    * is not the first one's.
    */
