@@ -5,6 +5,7 @@ import { blocksOf, decodePng, randomPng } from './support/images';
 import { http, waitForTask } from './support/http';
 import { pollUntil } from './support/poll';
 import { LocalS3 } from './support/s3-server';
+import { S3Stack } from './support/s3-stack';
 import { resultKeyOf, withRedis } from './support/faults';
 import { Stack } from './support/stack';
 import { upload } from './support/upload';
@@ -36,17 +37,15 @@ const json = (body: unknown, headers: Record<string, string> = ALICE): RequestIn
 });
 
 describe('STORAGE=s3 end to end (real api + worker + Redis + local S3 server)', () => {
+  let s3Stack: S3Stack;
   let s3: LocalS3;
   let stack: Stack;
   let client: S3Client;
 
   beforeAll(async () => {
-    s3 = await LocalS3.start();
-    client = s3.client();
-    stack = await Stack.start({
+    s3Stack = await S3Stack.start({
       workers: 1,
       env: {
-        ...s3.env(),
         S3_PART_BYTES: String(5 * MiB),
         CHUNK_BYTES: String(MiB),
         API_KEYS: 'alice:alice-key-0001,bob:bob-key-0002',
@@ -55,11 +54,12 @@ describe('STORAGE=s3 end to end (real api + worker + Redis + local S3 server)', 
         PRESIGN_EXPIRES_SECONDS: '600',
       },
     });
+    ({ s3, stack } = s3Stack);
+    client = s3.client();
   });
   afterAll(async () => {
     client?.destroy();
-    await stack?.stop();
-    await s3?.stop();
+    await s3Stack?.stop();
   });
 
   const start = (size: unknown, headers = ALICE) =>

@@ -8,6 +8,7 @@ import { runCli } from './support/cli';
 import { withRedis } from './support/faults';
 import { http, waitForTask } from './support/http';
 import { LocalS3 } from './support/s3-server';
+import { S3Stack } from './support/s3-stack';
 import { Stack } from './support/stack';
 
 const MiB = 1024 * 1024;
@@ -25,27 +26,26 @@ interface StartedUpload {
 // POST /even-sum/uploads with an Idempotency-Key: a start whose answer was lost is sent again and
 // gets the same session back, so a retry never leaves a second multipart upload and reservation.
 describe('Idempotency-Key on POST /even-sum/uploads (real api + worker + Redis + local S3 server)', () => {
+  let s3Stack: S3Stack;
   let s3: LocalS3;
   let stack: Stack;
   let dir: string;
 
   beforeAll(async () => {
-    s3 = await LocalS3.start();
-    stack = await Stack.start({
+    s3Stack = await S3Stack.start({
       workers: 1,
       env: {
-        ...s3.env(),
         S3_PART_BYTES: String(5 * MiB),
         CHUNK_BYTES: String(MiB),
         API_KEYS: 'alice:alice-key-0001,bob:bob-key-0002',
         PRESIGN_EXPIRES_SECONDS: '600',
       },
     });
+    ({ s3, stack } = s3Stack);
     dir = mkdtempSync(join(tmpdir(), 'tasks-upload-idem-'));
   });
   afterAll(async () => {
-    await stack?.stop();
-    await s3?.stop();
+    await s3Stack?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
