@@ -3,6 +3,7 @@ import { request } from 'node:http';
 import { generateNumbers } from '../apps/cli/src/numbers/number-generator';
 import { blocksOf, decodePng, randomPng } from './support/images';
 import { http, waitForTask } from './support/http';
+import { numbersFile } from './support/numbers-file';
 import { pollUntil } from './support/poll';
 import { LocalS3 } from './support/s3-server';
 import { S3Stack } from './support/s3-stack';
@@ -20,14 +21,6 @@ interface StartedUpload {
   parts: { partNumber: number; url: string }[];
   expiresAt: string;
   error?: string;
-}
-
-/** A generated numbers file in memory, with its exact expected result. */
-async function numbersFile(bytes: number, seed: number) {
-  const { stream, expected } = generateNumbers({ bytes, seed, negative: true, maxDigits: 30 });
-  const pieces: Buffer[] = [];
-  for await (const piece of stream) pieces.push(piece as Buffer);
-  return { data: Buffer.concat(pieces), expected: await expected };
 }
 
 const json = (body: unknown, headers: Record<string, string> = ALICE): RequestInit => ({

@@ -7,6 +7,7 @@ import { generateNumbers } from '../apps/cli/src/numbers/number-generator';
 import { runCli } from './support/cli';
 import { withRedis } from './support/faults';
 import { http, waitForTask } from './support/http';
+import { numbersFile } from './support/numbers-file';
 import { LocalS3 } from './support/s3-server';
 import { S3Stack } from './support/s3-stack';
 import { Stack } from './support/stack';
@@ -202,14 +203,6 @@ describe('Idempotency-Key on POST /even-sum/uploads (real api + worker + Redis +
     }
   });
 });
-
-/** A generated numbers file in memory, with its exact expected result. */
-async function numbersFile(bytes: number, seed: number) {
-  const { stream, expected } = generateNumbers({ bytes, seed, negative: true, maxDigits: 30 });
-  const pieces: Buffer[] = [];
-  for await (const piece of stream) pieces.push(piece as Buffer);
-  return { data: Buffer.concat(pieces), expected: await expected };
-}
 
 /**
  * A TCP proxy to `target` that, on its first connection (the CLI's POST /even-sum/uploads),

@@ -1,7 +1,7 @@
 import { UploadPartCommand } from '@aws-sdk/client-s3';
-import { generateNumbers } from '../apps/cli/src/numbers/number-generator';
 import { withRedis } from './support/faults';
 import { http, waitForTask } from './support/http';
+import { numbersFile } from './support/numbers-file';
 import { pollUntil } from './support/poll';
 import { S3CountingProxy } from './support/s3-proxy';
 import { LocalS3 } from './support/s3-server';
@@ -27,13 +27,6 @@ interface State {
   missing: { partNumber: number; url: string }[];
   expiresAt: string;
   error?: string;
-}
-
-async function numbersFile(bytes: number, seed: number) {
-  const { stream, expected } = generateNumbers({ bytes, seed, negative: true, maxDigits: 30 });
-  const pieces: Buffer[] = [];
-  for await (const piece of stream) pieces.push(piece as Buffer);
-  return { data: Buffer.concat(pieces), expected: await expected };
 }
 
 const json = (body: unknown, headers: Record<string, string> = ALICE): RequestInit => ({
