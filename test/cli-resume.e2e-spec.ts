@@ -7,35 +7,31 @@ import { runCli, spawnCli } from './support/cli';
 import { pollUntil } from './support/poll';
 import { S3CountingProxy } from './support/s3-proxy';
 import { LocalS3 } from './support/s3-server';
+import { S3Stack } from './support/s3-stack';
 import { Stack } from './support/stack';
 
 const MiB = 1024 * 1024;
 const PARTS = [1, 2, 3, 4, 5, 6];
 
 describe('tasks even-sum resumes a presigned upload without re-sending stored parts (local S3 behind a counting proxy)', () => {
+  let s3Stack: S3Stack;
   let s3: LocalS3;
   let proxy: S3CountingProxy;
   let stack: Stack;
   let dir: string;
 
   beforeAll(async () => {
-    s3 = await LocalS3.start();
-    proxy = await S3CountingProxy.start(s3.endpoint);
-    stack = await Stack.start({
+    s3Stack = await S3Stack.start({
+      proxy: true,
       workers: 1,
-      env: {
-        ...s3.env(),
-        S3_ENDPOINT: proxy.endpoint,
-        S3_PART_BYTES: String(5 * MiB),
-        CHUNK_BYTES: String(4 * MiB),
-      },
+      env: { S3_PART_BYTES: String(5 * MiB), CHUNK_BYTES: String(4 * MiB) },
     });
+    ({ s3, stack } = s3Stack);
+    proxy = s3Stack.proxy!;
     dir = mkdtempSync(join(tmpdir(), 'tasks-cli-resume-'));
   });
   afterAll(async () => {
-    await stack?.stop();
-    await proxy?.stop();
-    await s3?.stop();
+    await s3Stack?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
   beforeEach(() => {

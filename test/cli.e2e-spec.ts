@@ -17,6 +17,7 @@ import { runCli, spawnCli } from './support/cli';
 import { blocksOf, decodePng, randomPng } from './support/images';
 import { pollUntil } from './support/poll';
 import { LocalS3 } from './support/s3-server';
+import { S3Stack } from './support/s3-stack';
 import { withRedis } from './support/faults';
 import { Stack } from './support/stack';
 
@@ -276,21 +277,21 @@ describe('tasks CLI interrupted mid-upload', () => {
 });
 
 describe('tasks CLI against STORAGE=s3 (presigned multipart uploads, local S3 server)', () => {
+  let s3Stack: S3Stack;
   let s3: LocalS3;
   let stack: Stack;
   let dir: string;
 
   beforeAll(async () => {
-    s3 = await LocalS3.start();
-    stack = await Stack.start({
+    s3Stack = await S3Stack.start({
       workers: 1,
-      env: { ...s3.env(), S3_PART_BYTES: String(5 * MiB), CHUNK_BYTES: String(4 * MiB) },
+      env: { S3_PART_BYTES: String(5 * MiB), CHUNK_BYTES: String(4 * MiB) },
     });
+    ({ s3, stack } = s3Stack);
     dir = mkdtempSync(join(tmpdir(), 'tasks-cli-s3-'));
   });
   afterAll(async () => {
-    await stack?.stop();
-    await s3?.stop();
+    await s3Stack?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 

@@ -4,6 +4,7 @@ import { randomPng } from './support/images';
 import { http, waitForTask } from './support/http';
 import { withRedis } from './support/faults';
 import { Stack } from './support/stack';
+import { postPng } from './support/submit';
 import { upload } from './support/upload';
 
 const MiB = 1024 * 1024;
@@ -26,12 +27,7 @@ describe('client identity and limits (API_KEYS on)', () => {
   });
   afterAll(() => stack?.stop());
 
-  const submit = (headers: Record<string, string>) =>
-    http<{ token?: string; error?: string }>(`${stack.url}/randomize`, {
-      method: 'POST',
-      headers: { 'content-type': 'image/png', ...headers },
-      body: png,
-    });
+  const submit = (headers: Record<string, string>) => postPng(stack, png, { headers });
 
   it('answers 401 {error} without a key or with a wrong one, on every task route', async () => {
     for (const headers of [

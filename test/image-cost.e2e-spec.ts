@@ -1,7 +1,7 @@
 import { deflateSync } from 'node:zlib';
-import { http } from './support/http';
 import { withRedis } from './support/faults';
 import { Stack } from './support/stack';
+import { postPng } from './support/submit';
 
 /** A CRC-32 (PNG's chunk checksum). */
 function crc32(bytes: Buffer): number {
@@ -51,13 +51,6 @@ describe('image cost estimate (real api + Redis, no worker)', () => {
   });
   afterAll(() => stack?.stop());
 
-  const submit = (body: Buffer) =>
-    http<{ token?: string; error?: string }>(`${stack.url}/randomize`, {
-      method: 'POST',
-      headers: { 'content-type': 'image/png' },
-      body,
-    });
-
   /** The client's finish tag in the randomize fair queue: the sum of what its images were charged. */
   const charged = () =>
     withRedis(stack, async (redis) => {
@@ -68,7 +61,7 @@ describe('image cost estimate (real api + Redis, no worker)', () => {
 
   it('charges a 1 × 16M-pixel PNG for its 16M rows, 30 times a 4096² one of the same pixels', async () => {
     const pixels = 16_777_216;
-    const square = await submit(blackGrayPng(4096, 4096));
+    const square = await postPng(stack, blackGrayPng(4096, 4096));
     expect(square.status).toBe(201);
     const afterSquare = await charged();
     // 16M raw bytes at 25 KB per ms: ~0.7 s.
@@ -77,7 +70,7 @@ describe('image cost estimate (real api + Redis, no worker)', () => {
 
     const tallPng = blackGrayPng(1, pixels);
     expect(tallPng.length).toBeLessThan(100_000);
-    const tall = await submit(tallPng);
+    const tall = await postPng(stack, tallPng);
     expect(tall.status).toBe(201);
     const tallCost = (await charged()) - afterSquare;
     // Measured: ~21 s of CPU (1.3 µs per row); the estimate without a row term was 0.7 s.

@@ -3,8 +3,10 @@ import { request } from 'node:http';
 import { generateNumbers } from '../apps/cli/src/numbers/number-generator';
 import { blocksOf, decodePng, randomPng } from './support/images';
 import { http, waitForTask } from './support/http';
+import { numbersFile } from './support/numbers-file';
 import { pollUntil } from './support/poll';
 import { LocalS3 } from './support/s3-server';
+import { S3Stack } from './support/s3-stack';
 import { resultKeyOf, withRedis } from './support/faults';
 import { Stack } from './support/stack';
 import { upload } from './support/upload';
@@ -21,14 +23,6 @@ interface StartedUpload {
   error?: string;
 }
 
-/** A generated numbers file in memory, with its exact expected result. */
-async function numbersFile(bytes: number, seed: number) {
-  const { stream, expected } = generateNumbers({ bytes, seed, negative: true, maxDigits: 30 });
-  const pieces: Buffer[] = [];
-  for await (const piece of stream) pieces.push(piece as Buffer);
-  return { data: Buffer.concat(pieces), expected: await expected };
-}
-
 const json = (body: unknown, headers: Record<string, string> = ALICE): RequestInit => ({
   method: 'POST',
   headers: { 'content-type': 'application/json', ...headers },
@@ -36,17 +30,15 @@ const json = (body: unknown, headers: Record<string, string> = ALICE): RequestIn
 });
 
 describe('STORAGE=s3 end to end (real api + worker + Redis + local S3 server)', () => {
+  let s3Stack: S3Stack;
   let s3: LocalS3;
   let stack: Stack;
   let client: S3Client;
 
   beforeAll(async () => {
-    s3 = await LocalS3.start();
-    client = s3.client();
-    stack = await Stack.start({
+    s3Stack = await S3Stack.start({
       workers: 1,
       env: {
-        ...s3.env(),
         S3_PART_BYTES: String(5 * MiB),
         CHUNK_BYTES: String(MiB),
         API_KEYS: 'alice:alice-key-0001,bob:bob-key-0002',
@@ -55,11 +47,12 @@ describe('STORAGE=s3 end to end (real api + worker + Redis + local S3 server)', 
         PRESIGN_EXPIRES_SECONDS: '600',
       },
     });
+    ({ s3, stack } = s3Stack);
+    client = s3.client();
   });
   afterAll(async () => {
     client?.destroy();
-    await stack?.stop();
-    await s3?.stop();
+    await s3Stack?.stop();
   });
 
   const start = (size: unknown, headers = ALICE) =>

@@ -3,6 +3,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { http, waitForTask } from './support/http';
 import { clientUsage } from './support/open-upload';
 import { LocalS3 } from './support/s3-server';
+import { S3Stack } from './support/s3-stack';
 import { Stack } from './support/stack';
 
 const MiB = 1024 * 1024;
@@ -54,26 +55,23 @@ async function signatureFor(s3: LocalS3, url: string, contentLength: number): Pr
 }
 
 describe('direct-upload quotas (real api + worker + Redis + local S3 server)', () => {
+  let s3Stack: S3Stack;
   let s3: LocalS3;
   let stack: Stack;
 
   beforeAll(async () => {
-    s3 = await LocalS3.start();
-    stack = await Stack.start({
+    s3Stack = await S3Stack.start({
       workers: 1,
       env: {
-        ...s3.env(),
         S3_PART_BYTES: String(5 * MiB),
         API_KEYS: 'alice:alice-key-0001,bob:bob-key-0001,carol:carol-key-0001',
         MAX_PENDING_TASKS_PER_CLIENT: '3',
         MAX_STORED_BYTES_PER_CLIENT: String(20 * MiB),
       },
     });
+    ({ s3, stack } = s3Stack);
   });
-  afterAll(async () => {
-    await stack?.stop();
-    await s3?.stop();
-  });
+  afterAll(() => s3Stack?.stop());
 
   const start = (size: number, client: string) =>
     http<Started>(`${stack.url}/even-sum/uploads`, {

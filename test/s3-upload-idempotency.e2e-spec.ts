@@ -8,7 +8,9 @@ import { generateNumbers } from '../apps/cli/src/numbers/number-generator';
 import { runCli } from './support/cli';
 import { withRedis } from './support/faults';
 import { http, waitForTask } from './support/http';
+import { numbersFile } from './support/numbers-file';
 import { LocalS3 } from './support/s3-server';
+import { S3Stack } from './support/s3-stack';
 import { Stack } from './support/stack';
 
 const MiB = 1024 * 1024;
@@ -26,16 +28,15 @@ interface StartedUpload {
 // POST /even-sum/uploads with an Idempotency-Key: a start whose answer was lost is sent again and
 // gets the same session back, so a retry never leaves a second multipart upload and reservation.
 describe('Idempotency-Key on POST /even-sum/uploads (real api + worker + Redis + local S3 server)', () => {
+  let s3Stack: S3Stack;
   let s3: LocalS3;
   let stack: Stack;
   let dir: string;
 
   beforeAll(async () => {
-    s3 = await LocalS3.start();
-    stack = await Stack.start({
+    s3Stack = await S3Stack.start({
       workers: 1,
       env: {
-        ...s3.env(),
         S3_PART_BYTES: String(5 * MiB),
         CHUNK_BYTES: String(MiB),
         API_KEYS: 'alice:alice-key-0001,bob:bob-key-0002',
@@ -44,11 +45,11 @@ describe('Idempotency-Key on POST /even-sum/uploads (real api + worker + Redis +
         WEBHOOK_SECRET: `whsec_${randomBytes(32).toString('base64')}`,
       },
     });
+    ({ s3, stack } = s3Stack);
     dir = mkdtempSync(join(tmpdir(), 'tasks-upload-idem-'));
   });
   afterAll(async () => {
-    await stack?.stop();
-    await s3?.stop();
+    await s3Stack?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -227,14 +228,6 @@ describe('Idempotency-Key on POST /even-sum/uploads (real api + worker + Redis +
     }
   });
 });
-
-/** A generated numbers file in memory, with its exact expected result. */
-async function numbersFile(bytes: number, seed: number) {
-  const { stream, expected } = generateNumbers({ bytes, seed, negative: true, maxDigits: 30 });
-  const pieces: Buffer[] = [];
-  for await (const piece of stream) pieces.push(piece as Buffer);
-  return { data: Buffer.concat(pieces), expected: await expected };
-}
 
 /**
  * A TCP proxy to `target` that, on its first connection (the CLI's POST /even-sum/uploads),

@@ -1,10 +1,11 @@
 import { UploadPartCommand } from '@aws-sdk/client-s3';
-import { generateNumbers } from '../apps/cli/src/numbers/number-generator';
 import { withRedis } from './support/faults';
 import { http, waitForTask } from './support/http';
+import { numbersFile } from './support/numbers-file';
 import { pollUntil } from './support/poll';
 import { S3CountingProxy } from './support/s3-proxy';
 import { LocalS3 } from './support/s3-server';
+import { S3Stack } from './support/s3-stack';
 import { Stack } from './support/stack';
 
 const MiB = 1024 * 1024;
@@ -28,13 +29,6 @@ interface State {
   error?: string;
 }
 
-async function numbersFile(bytes: number, seed: number) {
-  const { stream, expected } = generateNumbers({ bytes, seed, negative: true, maxDigits: 30 });
-  const pieces: Buffer[] = [];
-  for await (const piece of stream) pieces.push(piece as Buffer);
-  return { data: Buffer.concat(pieces), expected: await expected };
-}
-
 const json = (body: unknown, headers: Record<string, string> = ALICE): RequestInit => ({
   method: 'POST',
   headers: { 'content-type': 'application/json', ...headers },
@@ -55,30 +49,26 @@ const putParts = (data: Buffer, partSize: number, parts: { partNumber: number; u
   );
 
 describe('resumable direct uploads (real api + worker + Redis + local S3 behind a counting proxy)', () => {
+  let s3Stack: S3Stack;
   let s3: LocalS3;
   let proxy: S3CountingProxy;
   let stack: Stack;
 
   beforeAll(async () => {
-    s3 = await LocalS3.start();
-    proxy = await S3CountingProxy.start(s3.endpoint);
-    stack = await Stack.start({
+    s3Stack = await S3Stack.start({
+      proxy: true,
       workers: 1,
       env: {
-        ...s3.env(),
-        S3_ENDPOINT: proxy.endpoint,
         S3_PART_BYTES: String(5 * MiB),
         CHUNK_BYTES: String(4 * MiB),
         API_KEYS: KEYS,
         PRESIGN_EXPIRES_SECONDS: '600',
       },
     });
+    ({ s3, stack } = s3Stack);
+    proxy = s3Stack.proxy!;
   });
-  afterAll(async () => {
-    await stack?.stop();
-    await proxy?.stop();
-    await s3?.stop();
-  });
+  afterAll(() => s3Stack?.stop());
 
   const state = (token: string, headers = ALICE) =>
     http<State>(`${stack.url}/even-sum/uploads/${token}`, { headers });
@@ -162,26 +152,23 @@ describe('resumable direct uploads (real api + worker + Redis + local S3 behind 
 
 describe('a resumable upload session expires after PRESIGN_EXPIRES_SECONDS without activity', () => {
   const TTL_SECONDS = 4;
+  let s3Stack: S3Stack;
   let s3: LocalS3;
   let stack: Stack;
 
   beforeAll(async () => {
-    s3 = await LocalS3.start();
-    stack = await Stack.start({
+    s3Stack = await S3Stack.start({
       workers: 1,
       env: {
-        ...s3.env(),
         API_KEYS: KEYS,
         PRESIGN_EXPIRES_SECONDS: String(TTL_SECONDS),
         // The stale-upload sweep runs every second: it must spare the session kept alive.
         CLEANUP_INTERVAL_SECONDS: '1',
       },
     });
+    ({ s3, stack } = s3Stack);
   });
-  afterAll(async () => {
-    await stack?.stop();
-    await s3?.stop();
-  });
+  afterAll(() => s3Stack?.stop());
 
   const sessionAlive = (token: string) =>
     withRedis(stack, (r) => r.exists(`${stack.prefix}:upload:${token}`)).then((n) => n === 1);

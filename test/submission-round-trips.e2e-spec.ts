@@ -1,8 +1,8 @@
 import { connect, Socket } from 'node:net';
-import { http } from './support/http';
 import { randomPng } from './support/images';
 import { pollUntil } from './support/poll';
 import { Stack } from './support/stack';
+import { submitPng } from './support/submit';
 
 /** A command Redis received from a client connection (not one a script ran), as MONITOR shows it. */
 interface Received {
@@ -54,15 +54,7 @@ describe('submission round trips (real api + Redis MONITOR)', () => {
     await stack?.stop();
   });
 
-  const submit = async (): Promise<string> => {
-    const res = await http<{ token: string }>(`${stack.url}/randomize`, {
-      method: 'POST',
-      headers: { 'content-type': 'image/png' },
-      body: await randomPng(64, 48, 3),
-    });
-    expect(res.status).toBe(201);
-    return res.body.token;
-  };
+  const submit = async () => submitPng(stack, await randomPng(64, 48, 3));
 
   it('POST /randomize sends three commands: the rate limit before the body, one submission script, bull add', async () => {
     // The first submission loads the scripts (EVAL once per connection); the second is the steady state.

@@ -9,6 +9,7 @@ import { storedFiles, withRedis } from './support/faults';
 import { clientUsage } from './support/open-upload';
 import { pollUntil } from './support/poll';
 import { Stack } from './support/stack';
+import { submitNumbers, submitPng } from './support/submit';
 import { upload } from './support/upload';
 
 const MiB = 1024 * 1024;
@@ -17,6 +18,7 @@ const keyOf = (client: string): Record<string, string> => ({
   authorization: `Bearer ${client}-key-0001`,
 });
 const alice = keyOf('alice');
+const asAlice = { headers: alice };
 
 /**
  * DELETE /<kind>/:token against the real api and worker processes: a queued or running task is
@@ -53,25 +55,6 @@ describe('cancelling and deleting tasks (real api + worker + Redis, STORAGE=fs)'
     http(`${stack.url}/${kind}/${token}`, { method: 'DELETE', headers });
   const status = (kind: string, token: string, headers = alice) =>
     http(`${stack.url}/${kind}/${token}/status`, { headers });
-  const submitPng = async (headers = alice, seed = 1): Promise<string> => {
-    const png = await randomPng(120, 120, 3, seed);
-    const res = await http(`${stack.url}/randomize`, {
-      method: 'POST',
-      headers: { ...headers, 'content-type': 'image/png' },
-      body: png,
-    });
-    expect(res.status).toBe(201);
-    return res.body.token as string;
-  };
-  const submitNumbers = async (text: string, headers = alice): Promise<string> => {
-    const res = await http(`${stack.url}/even-sum`, {
-      method: 'POST',
-      headers: { ...headers, 'content-type': 'text/plain' },
-      body: text,
-    });
-    expect(res.status).toBe(201);
-    return res.body.token as string;
-  };
   /** bull's job hashes of a task still in Redis (queued, delayed or running). */
   const jobsOf = (token: string) =>
     withRedis(stack, async (redis) =>
@@ -79,7 +62,7 @@ describe('cancelling and deleting tasks (real api + worker + Redis, STORAGE=fs)'
     );
 
   it('cancels a queued randomize task: 200, cancelled with cancelledAt, quota and blobs released, and a worker started later produces nothing', async () => {
-    const token = await submitPng();
+    const token = await submitPng(stack, await randomPng(120, 120, 3), asAlice);
     expect(filesOf(token)).toHaveLength(1);
     expect(await clientUsage(stack, 'alice')).toMatchObject({ pending: 1 });
     expect((await jobsOf(token)).length).toBeGreaterThan(0);
@@ -99,7 +82,7 @@ describe('cancelling and deleting tasks (real api + worker + Redis, STORAGE=fs)'
     // A worker now takes everything queued: a task submitted after the cancel finishes, the
     // cancelled one stays cancelled with no output.
     await stack.startWorker();
-    const later = await submitPng(alice, 2);
+    const later = await submitPng(stack, await randomPng(120, 120, 3, 2), asAlice);
     expect(await waitForTask(stack.url, 'randomize', later, 60_000, alice)).toMatchObject({
       status: 'finished',
     });
@@ -118,7 +101,7 @@ describe('cancelling and deleting tasks (real api + worker + Redis, STORAGE=fs)'
 
   it("answers 404 for another client's task, an unknown or malformed token, and the wrong kind", async () => {
     await Promise.all(stack.workers.splice(0).map((w) => w.stop('SIGKILL')));
-    const token = await submitPng();
+    const token = await submitPng(stack, await randomPng(120, 120, 3), asAlice);
     expect((await del('randomize', token, keyOf('bob'))).status).toBe(404);
     expect((await del('even-sum', token)).status).toBe(404);
     expect((await del('randomize', 'f'.repeat(32))).body).toEqual({ error: 'task not found' });
@@ -128,8 +111,8 @@ describe('cancelling and deleting tasks (real api + worker + Redis, STORAGE=fs)'
   });
 
   it('cancels once when many DELETEs arrive at once: all 200, quota released once, the other tasks untouched', async () => {
-    const keep = await submitNumbers('2 4 6\n');
-    const token = await submitNumbers('1 2 3 4\n');
+    const keep = await submitNumbers(stack, '2 4 6\n', asAlice);
+    const token = await submitNumbers(stack, '1 2 3 4\n', asAlice);
     expect(await clientUsage(stack, 'alice')).toMatchObject({ pending: 2, bytes: 6 + 8 });
     const replies = await Promise.all(Array.from({ length: 8 }, () => del('even-sum', token)));
     expect(replies.map((r) => r.status)).toEqual(Array(8).fill(200));
@@ -141,7 +124,7 @@ describe('cancelling and deleting tasks (real api + worker + Redis, STORAGE=fs)'
 
   it('deletes a finished task at once (204, then 404), and many DELETEs at once delete it once', async () => {
     await stack.startWorker();
-    const token = await submitNumbers('10 20 31\n');
+    const token = await submitNumbers(stack, '10 20 31\n', asAlice);
     expect(await waitForTask(stack.url, 'even-sum', token, 60_000, alice)).toMatchObject({
       status: 'finished',
     });
@@ -167,7 +150,7 @@ describe('cancelling and deleting tasks (real api + worker + Redis, STORAGE=fs)'
   it('a DELETE racing the finish either cancels (no result, ever) or deletes the finished task', async () => {
     const outcomes: number[] = [];
     for (let i = 0; i < 10; i++) {
-      const token = await submitNumbers(`${i * 2} 4 5\n`);
+      const token = await submitNumbers(stack, `${i * 2} 4 5\n`, asAlice);
       const res = await del('even-sum', token);
       outcomes.push(res.status);
       if (res.status === 200) {

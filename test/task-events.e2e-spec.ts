@@ -5,6 +5,7 @@ import { http } from './support/http';
 import { pollUntil } from './support/poll';
 import { openEvents, SseEvent } from './support/sse';
 import { ServiceProcess, Stack } from './support/stack';
+import { submitPng } from './support/submit';
 import { upload } from './support/upload';
 
 const KiB = 1024;
@@ -26,16 +27,6 @@ describe('waiting without polling: long-poll and Server-Sent Events (two api pro
     await other?.stop('SIGKILL');
     await stack?.stop();
   });
-
-  async function submitImage(): Promise<string> {
-    const reply = await http(`${stack.url}/randomize`, {
-      method: 'POST',
-      headers: { 'content-type': 'image/png' },
-      body: PNG,
-    });
-    expect(reply.status).toBe(201);
-    return reply.body.token as string;
-  }
 
   async function stopWorkers(): Promise<void> {
     await Promise.all(stack.workers.splice(0).map((w) => w.stop('SIGKILL')));
@@ -78,7 +69,7 @@ describe('waiting without polling: long-poll and Server-Sent Events (two api pro
   });
 
   it('refuses a wait outside 1..60, a non-integer wait or an unknown since with 400 {error}', async () => {
-    const token = await submitImage();
+    const token = await submitPng(stack, PNG);
     for (const query of ['wait=0', 'wait=61', 'wait=1.5', 'wait=abc', 'wait=', 'since=done']) {
       const reply = await http(`${other.url}/randomize/${token}/status?${query}`);
       expect({ query, status: reply.status }).toEqual({ query, status: 400 });
@@ -92,7 +83,7 @@ describe('waiting without polling: long-poll and Server-Sent Events (two api pro
   });
 
   it('answers a long-poll at its deadline with the current status when nothing changes', async () => {
-    const token = await submitImage();
+    const token = await submitPng(stack, PNG);
     const started = Date.now();
     const reply = await http(`${other.url}/randomize/${token}/status?wait=1&since=requested`);
     const took = Date.now() - started;
@@ -104,7 +95,7 @@ describe('waiting without polling: long-poll and Server-Sent Events (two api pro
 
   it('ends open event streams and long-polls at once on SIGTERM, and the api exits promptly', async () => {
     const third = await stack.startApi();
-    const [streamed, polled] = [await submitImage(), await submitImage()];
+    const [streamed, polled] = [await submitPng(stack, PNG), await submitPng(stack, PNG)];
     const stream = await openEvents(`${third.url}/randomize/${streamed}/events`);
     await pollUntil(
       async () => (stream.events.length > 0 ? true : undefined),
@@ -132,7 +123,7 @@ describe('waiting without polling: long-poll and Server-Sent Events (two api pro
   });
 
   it('answers a long-poll on another api process right after the status changes', async () => {
-    const token = await submitImage();
+    const token = await submitPng(stack, PNG);
     const started = Date.now();
     const answered = fetch(`${other.url}/randomize/${token}/status?wait=30&since=requested`).then(
       async (res) => ({ at: Date.now(), body: (await res.json()) as Record<string, unknown> }),
@@ -227,7 +218,7 @@ describe('waiting without polling: long-poll and Server-Sent Events (two api pro
   });
 
   it('gives a long-poll on a task that already ended, or changed, its status at once', async () => {
-    const token = await submitImage();
+    const token = await submitPng(stack, PNG);
     const final = await pollUntil(async () => {
       const reply = await http(`${other.url}/randomize/${token}/status?wait=10&since=requested`);
       return reply.body.status === 'finished' ? reply : undefined;

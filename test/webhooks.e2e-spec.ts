@@ -9,6 +9,7 @@ import { http, waitForTask } from './support/http';
 import { randomPng } from './support/images';
 import { pollUntil } from './support/poll';
 import { Stack } from './support/stack';
+import { postNumbers, submitNumbers, submitPng } from './support/submit';
 
 const SECRET = `whsec_${randomBytes(32).toString('base64')}`;
 
@@ -78,9 +79,11 @@ class Receiver {
 
 describe('webhooks (real api + worker + Redis, a local receiver)', () => {
   let stack: Stack;
+  let png: Buffer;
   const receiver = new Receiver();
 
   beforeAll(async () => {
+    png = await randomPng(64, 64, 3, 7);
     await receiver.start();
     // No worker at first: the cancel test needs a task that stays queued.
     stack = await Stack.start({
@@ -102,25 +105,7 @@ describe('webhooks (real api + worker + Redis, a local receiver)', () => {
     await receiver.stop();
   });
 
-  const cb = (target: string) => `callbackUrl=${encodeURIComponent(target)}`;
-  const submitPng = async (target: string): Promise<string> => {
-    const res = await http<{ token: string }>(`${stack.url}/randomize?${cb(target)}`, {
-      method: 'POST',
-      headers: { 'content-type': 'image/png' },
-      body: await randomPng(64, 64, 3, 7),
-    });
-    expect(res.status).toBe(201);
-    return res.body.token;
-  };
-  const submitNumbers = async (text: string, target: string): Promise<string> => {
-    const res = await http<{ token: string }>(`${stack.url}/even-sum?${cb(target)}`, {
-      method: 'POST',
-      headers: { 'content-type': 'text/plain' },
-      body: text,
-    });
-    expect(res.status).toBe(201);
-    return res.body.token;
-  };
+  const cb = (target: string) => ({ query: { callbackUrl: target } });
   const settled = (kind: string, token: string) =>
     pollUntil(
       async () => {
@@ -141,7 +126,7 @@ describe('webhooks (real api + worker + Redis, a local receiver)', () => {
   };
 
   it('delivers one signed callback for a cancelled task', async () => {
-    const token = await submitPng(`${receiver.url}/ok`);
+    const token = await submitPng(stack, png, cb(`${receiver.url}/ok`));
     expect((await http(`${stack.url}/randomize/${token}`, { method: 'DELETE' })).status).toBe(200);
     await stack.startWorker();
     const status = await settled('randomize', token);
@@ -150,7 +135,7 @@ describe('webhooks (real api + worker + Redis, a local receiver)', () => {
   });
 
   it('delivers one signed callback for a finished randomize task', async () => {
-    const token = await submitPng(`${receiver.url}/ok`);
+    const token = await submitPng(stack, png, cb(`${receiver.url}/ok`));
     const status = await settled('randomize', token);
     expect(status).toMatchObject({
       status: 'finished',
@@ -164,8 +149,8 @@ describe('webhooks (real api + worker + Redis, a local receiver)', () => {
   });
 
   it('delivers one signed callback for a finished and for an errored even-sum task', async () => {
-    const ok = await submitNumbers('1 2 3 4\n-6,8\n', `${receiver.url}/ok`);
-    const bad = await submitNumbers('1 2 x7 4\n', `${receiver.url}/ok`);
+    const ok = await submitNumbers(stack, '1 2 3 4\n-6,8\n', cb(`${receiver.url}/ok`));
+    const bad = await submitNumbers(stack, '1 2 x7 4\n', cb(`${receiver.url}/ok`));
     await settled('even-sum', ok);
     await settled('even-sum', bad);
     expect(oneVerified(ok)).toMatchObject({
@@ -197,7 +182,7 @@ describe('webhooks (real api + worker + Redis, a local receiver)', () => {
   });
 
   it('retries a receiver that fails twice: three attempts, one webhook-id', async () => {
-    const token = await submitPng(`${receiver.url}/flaky`);
+    const token = await submitPng(stack, png, cb(`${receiver.url}/flaky`));
     const status = await settled('randomize', token);
     expect(status.callback).toEqual({
       state: 'delivered',
@@ -211,7 +196,7 @@ describe('webhooks (real api + worker + Redis, a local receiver)', () => {
   });
 
   it('times out a receiver that hangs and retries', async () => {
-    const token = await submitPng(`${receiver.url}/hang`);
+    const token = await submitPng(stack, png, cb(`${receiver.url}/hang`));
     const status = await settled('randomize', token);
     expect(status.callback).toEqual({
       state: 'delivered',
@@ -225,7 +210,7 @@ describe('webhooks (real api + worker + Redis, a local receiver)', () => {
     ['a private literal address', 'http://10.0.0.1/hook', '(10.0.0.1)'],
     ['a name resolving to loopback', 'http://localhost:9/hook', 'localhost resolves to'],
   ])('refuses %s without retrying; the task still finishes', async (_, target, reason) => {
-    const token = await submitPng(target);
+    const token = await submitPng(stack, png, cb(target));
     const status = await settled('randomize', token);
     expect(status.status).toBe('finished');
     const callback = status.callback as { state: string; attempts: number; lastError: string };
@@ -236,23 +221,15 @@ describe('webhooks (real api + worker + Redis, a local receiver)', () => {
 
   it('refuses a bad callbackUrl with 400 naming it', async () => {
     for (const bad of ['not a url', 'ftp://example.com/x', `https://e.com/${'a'.repeat(2048)}`]) {
-      const res = await http<{ error: string }>(`${stack.url}/even-sum?${cb(bad)}`, {
-        method: 'POST',
-        headers: { 'content-type': 'text/plain' },
-        body: '1 2\n',
-      });
+      const res = await postNumbers(stack, '1 2\n', cb(bad));
       expect(res.status).toBe(400);
       expect(res.body.error).toContain('callbackUrl');
     }
   });
 
   it('shows no callback for a task submitted without one', async () => {
-    const res = await http<{ token: string }>(`${stack.url}/even-sum`, {
-      method: 'POST',
-      headers: { 'content-type': 'text/plain' },
-      body: '2\n',
-    });
-    const status = await waitForTask(stack.url, 'even-sum', res.body.token);
+    const token = await submitNumbers(stack, '2\n');
+    const status = await waitForTask(stack.url, 'even-sum', token);
     expect(status.callback).toBeUndefined();
   });
 });

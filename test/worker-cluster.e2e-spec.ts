@@ -2,6 +2,7 @@ import { http, waitForTask } from './support/http';
 import { randomPng } from './support/images';
 import { pollUntil } from './support/poll';
 import { ServiceProcess, Stack } from './support/stack';
+import { submitPng } from './support/submit';
 
 const MiB = 1024 * 1024;
 
@@ -36,16 +37,6 @@ describe('worker with WORKER_PROCESSES=2 (node:cluster, real processes)', () => 
       'both worker processes to listen',
     );
 
-  const submitRandomize = async (png: Buffer): Promise<string> => {
-    const created = await http<{ token: string }>(`${stack.url}/randomize`, {
-      method: 'POST',
-      headers: { 'content-type': 'image/png' },
-      body: png,
-    });
-    expect(created.status).toBe(201);
-    return created.body.token;
-  };
-
   it('runs both kinds of task on two processes beside the primary; /metrics counts all of them', async () => {
     const worker = await stack.startWorker();
     const pids = await childPids(worker);
@@ -54,7 +45,7 @@ describe('worker with WORKER_PROCESSES=2 (node:cluster, real processes)', () => 
 
     const randomize: string[] = [];
     for (let i = 0; i < 8; i++)
-      randomize.push(await submitRandomize(await randomPng(400, 400, 3, i)));
+      randomize.push(await submitPng(stack, await randomPng(400, 400, 3, i)));
     const evenSum: string[] = [];
     for (let i = 0; i < 2; i++) {
       const created = await http<{ token: string }>(`${stack.url}/even-sum`, {
@@ -94,7 +85,7 @@ describe('worker with WORKER_PROCESSES=2 (node:cluster, real processes)', () => 
 
   it('on SIGTERM each process finishes its active job, then the worker exits 0', async () => {
     const big = await randomPng(2500, 2500, 3, 21);
-    const tokens = [await submitRandomize(big), await submitRandomize(big)];
+    const tokens = [await submitPng(stack, big), await submitPng(stack, big)];
     const worker = await stack.startWorker();
     await childPids(worker);
     await pollUntil(

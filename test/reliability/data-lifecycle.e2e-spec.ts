@@ -5,6 +5,7 @@ import { http, waitForTask } from '../support/http';
 import { randomPng } from '../support/images';
 import { pollUntil } from '../support/poll';
 import { Stack } from '../support/stack';
+import { postPng } from '../support/submit';
 import { upload } from '../support/upload';
 
 /** Every key under `prefix` whose name or content (hash, set, zset, list, string) mentions one of `tokens`. */
@@ -52,16 +53,10 @@ describe('data lifecycle: nothing of a task outlives RESULT_TTL_SECONDS', () => 
     const png = await randomPng(130, 70);
     const corrupt = Buffer.from(png);
     corrupt.fill(0, 60, 200); // inside the image data: the header passes, decoding fails
-    const submitPng = (body: Buffer) =>
-      http(`${stack.url}/randomize`, {
-        method: 'POST',
-        headers: { 'content-type': 'image/png' },
-        body,
-      });
     const replies = {
-      randomize: await submitPng(png),
+      randomize: await postPng(stack, png),
       evenSum: await upload(`${stack.url}/even-sum`, Readable.from(['12 -4 7 '.repeat(600)])),
-      badPng: await submitPng(corrupt),
+      badPng: await postPng(stack, corrupt),
       badNumbers: await upload(`${stack.url}/even-sum`, Readable.from(['2 4 six 8\n'])),
     };
     for (const reply of Object.values(replies)) expect(reply.status).toBe(201);

@@ -7,6 +7,7 @@ import { randomPng } from '../support/images';
 import { pollUntil } from '../support/poll';
 import { RedisServer } from '../support/redis-server';
 import { Stack } from '../support/stack';
+import { postPng, submitPng } from '../support/submit';
 import { upload } from '../support/upload';
 
 const OUTAGE_MS = 4000;
@@ -43,17 +44,8 @@ describe('Redis down and back (a private redis-server with append-only persisten
     await redis?.dispose();
   });
 
-  const submit = () =>
-    http<{ token?: string; error?: string }>(`${stack.url}/randomize`, {
-      method: 'POST',
-      headers: { 'content-type': 'image/png' },
-      body: png,
-    });
-  const submitted = async () => {
-    const created = await submit();
-    expect(created.status).toBe(201);
-    return created.body.token!;
-  };
+  const submit = () => postPng(stack, png);
+  const submitted = () => submitPng(stack, png);
 
   it('answers 503 {error} promptly while Redis is down, and recovers when it returns without a restart', async () => {
     const before = await submitted();

@@ -9,6 +9,7 @@ import { randomPng } from '../support/images';
 import { pollUntil } from '../support/poll';
 import { privateTmpfs, seenBy } from '../support/private-tmpfs';
 import { Stack } from '../support/stack';
+import { postPng } from '../support/submit';
 import { upload } from '../support/upload';
 
 const MiB = 1024 * 1024;
@@ -22,13 +23,6 @@ const numbersFile = () =>
       for (let i = 0; i < 80; i++) yield Buffer.alloc(64 * 1024, '12 ');
     })(),
   );
-
-const submitPng = (stack: Stack, body: Buffer) =>
-  http<{ token?: string; error?: string }>(`${stack.url}/randomize`, {
-    method: 'POST',
-    headers: { 'content-type': 'image/png' },
-    body,
-  });
 
 const taskKeys = (stack: Stack) => withRedis(stack, (r) => r.keys(`${stack.prefix}:task:*`));
 
@@ -83,7 +77,7 @@ describe('storage full (DATA_DIR on a 1 MiB tmpfs)', () => {
   });
 
   it('still takes a small task once the space is free again', async () => {
-    const reply = await submitPng(stack, await randomPng(64, 64));
+    const reply = await postPng(stack, await randomPng(64, 64));
     expect(reply.status).toBe(201);
     // Stored on the api's tmpfs; the host's directory under it stays empty (nothing leaked out).
     expect(storedEntries(apiDataDir())).toContain(reply.body.token);
@@ -131,7 +125,7 @@ describe('storage not writable (DATA_DIR is a regular file)', () => {
     const file = await upload(`${stack.url}/even-sum`, numbersFile());
     expect(file.status).toBe(507);
     expect(file.body).toEqual({ error: expect.stringMatching(/storage unavailable/) });
-    const image = await submitPng(stack, await randomPng(64, 64));
+    const image = await postPng(stack, await randomPng(64, 64));
     expect(image.status).toBe(507);
     expect(image.body).toEqual({ error: expect.stringMatching(/storage unavailable/) });
     expect(await taskKeys(stack)).toEqual([]);
@@ -147,7 +141,7 @@ describe('input blob missing at processing time', () => {
   afterAll(() => stack?.stop());
 
   it('ends randomize and even-sum tasks errored with the missing-input reason', async () => {
-    const image = await submitPng(stack, await randomPng(64, 64));
+    const image = await postPng(stack, await randomPng(64, 64));
     const file = await upload(`${stack.url}/even-sum`, Readable.from(['2 4 6\n']));
     expect([image.status, file.status]).toEqual([201, 201]);
     const tasks = [

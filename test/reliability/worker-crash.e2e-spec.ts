@@ -4,6 +4,7 @@ import { http, waitForTask } from '../support/http';
 import { randomPng } from '../support/images';
 import { pollUntil } from '../support/poll';
 import { ServiceProcess, Stack } from '../support/stack';
+import { submitPng } from '../support/submit';
 import { upload } from '../support/upload';
 
 const MiB = 1024 * 1024;
@@ -43,16 +44,6 @@ describe('worker killed with SIGKILL mid-job (bull stalled-job recovery)', () =>
   const kill = async (worker: ServiceProcess) => {
     expect(await worker.stop('SIGKILL')).toBeNull();
     expect(worker.proc.signalCode).toBe('SIGKILL');
-  };
-
-  const submitPng = async (png: Buffer) => {
-    const created = await http<{ token: string }>(`${stack.url}/randomize`, {
-      method: 'POST',
-      headers: { 'content-type': 'image/png' },
-      body: png,
-    });
-    expect(created.status).toBe(201);
-    return created.body.token;
   };
 
   it('finishes an even-sum task exactly when its worker dies in the middle of a chunk', async () => {
@@ -128,7 +119,7 @@ describe('worker killed with SIGKILL mid-job (bull stalled-job recovery)', () =>
   });
 
   it('finishes a randomize task with a valid shuffled PNG when its worker dies mid-job', async () => {
-    const token = await submitPng(bigPng);
+    const token = await submitPng(stack, bigPng);
 
     const victim = await stack.startWorker();
     await pollUntil(
@@ -151,7 +142,7 @@ describe('worker killed with SIGKILL mid-job (bull stalled-job recovery)', () =>
   });
 
   it('ends a task errored, not received forever, when every worker that takes it dies (maxStalledCount 2)', async () => {
-    const token = await submitPng(bigPng);
+    const token = await submitPng(stack, bigPng);
     const lock = `${stack.prefix}:randomize:${token}:lock`;
     // Three workers in a row die holding the job: the third stall is one more than bull allows.
     // The lock's value names its holder (each worker's queue has its own): a dead worker's lock
