@@ -12,13 +12,16 @@
 //   ecs      api + one worker × `--ecs-concurrency` slots, as one ECS task per machine runs it;
 //   ecs-cluster  the same task as one worker of WORKER_PROCESSES=`--ecs-concurrency` processes ×
 //            WORKER_CONCURRENCY=1 (node:cluster), as the ECS worker task now runs;
-//   switches fifo (FAIR_SCHEDULING=false: no fair tags, FIFO in each queue); no-tags is the same
+//   switches before (the build at `--before DIR`, e.g. tmp/dist-before, instead of dist/: the
+//            change under test against its baseline in the same run; the alone rounds use dist/);
+//            fifo (FAIR_SCHEDULING=false: no fair tags, FIFO in each queue); no-tags is the same
 //            (it was FAIR_TAGS=false while an express lane existed beside the tags); chunks-16m
 //            (CHUNK_BYTES of 16 MiB instead of 64).
 // --breakdown true: where each quiet image's time went (api, waiting for a slot, the rest of its
 //   wait in bull, the CPU gate, decode + encode, the rest of its execution, after), from the statuses
 //   and the workers' `image steps` debug lines.
 import { loadavg } from 'node:os';
+import { resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { generateNumbers } from '../apps/cli/src/numbers/number-generator';
 import { parseSize } from '../apps/cli/src/numbers/parse-size';
@@ -176,10 +179,12 @@ interface Options {
   concurrency: number;
   ecsConcurrency: number;
   breakdown: boolean;
+  /** A build to compare with (`--before DIR`): configurations with the `before` switch run it. */
+  before?: string;
 }
 
 type Shape = 'compose' | 'ecs' | 'ecs-cluster';
-const SWITCHES = ['no-tags', 'fifo', 'chunks-16m'];
+const SWITCHES = ['no-tags', 'fifo', 'chunks-16m', 'before'];
 
 /** A deployment shape with some fairness layers switched off: the env of every process, and each worker's. */
 interface Config {
@@ -187,6 +192,8 @@ interface Config {
   shape: Shape;
   env: Record<string, string>;
   workers: Record<string, string>[];
+  /** The build to run (default dist/). */
+  dist?: string;
 }
 
 function configOf(name: string, opts: Options): Config {
@@ -199,17 +206,20 @@ function configOf(name: string, opts: Options): Config {
   if (off.has('no-tags') || off.has('fifo')) env.FAIR_SCHEDULING = 'false';
   // Chunks of 16 MiB instead of CHUNK_BYTES' 64: a chunk holds its slot a quarter as long.
   if (off.has('chunks-16m')) env.CHUNK_BYTES = String(16 << 20);
+  if (off.has('before') && !opts.before) throw new Error(`${name} needs --before DIR`);
+  const dist = off.has('before') ? resolve(opts.before!) : undefined;
   const worker = (concurrency: number) => ({ WORKER_CONCURRENCY: String(concurrency) });
-  if (shape === 'ecs') return { name, shape, env, workers: [worker(opts.ecsConcurrency)] };
+  if (shape === 'ecs') return { name, shape, env, dist, workers: [worker(opts.ecsConcurrency)] };
   if (shape === 'ecs-cluster')
     return {
       name,
       shape,
       env,
+      dist,
       workers: [{ ...worker(1), WORKER_PROCESSES: String(opts.ecsConcurrency) }],
     };
   const workers = Array.from({ length: opts.workers }, () => worker(opts.concurrency));
-  return { name, shape, env, workers };
+  return { name, shape, env, dist, workers };
 }
 
 interface Round {
@@ -226,6 +236,7 @@ interface Round {
 async function round(config: Config, withNoisy: boolean, opts: Options): Promise<Round> {
   const stack = await Stack.start({
     workers: 0,
+    dist: config.dist,
     env: {
       API_KEYS: 'quiet:quiet-key-0001,noisy:noisy-key-0002',
       LOG_LEVEL: 'warn',
@@ -316,6 +327,7 @@ async function main(): Promise<void> {
     concurrency: Number(arg('concurrency', '1')),
     ecsConcurrency: Number(arg('ecs-concurrency', '2')),
     breakdown: arg('breakdown', 'false') === 'true',
+    before: arg('before', '') || undefined,
   };
   const repeat = Number(arg('repeat', '3'));
   const configs = arg('configs', 'compose,compose:fifo')

@@ -61,6 +61,7 @@ export class EvenSumChunkRunner {
 
   private async scan({
     token,
+    client,
     inputKey,
     index,
     start,
@@ -80,7 +81,8 @@ export class EvenSumChunkRunner {
     // at the gate, not before it): a cancelled task's scan stops at its next part instead of
     // reading the rest of its chunk.
     let ended = false;
-    const owner = `${token}-c${index}`;
+    // The gate goes round the clients, then round each client's jobs: this chunk is one job.
+    const owner = { client, job: `${token}-c${index}` };
     const whileOpen = <T>(step: () => Promise<T>): Promise<T> =>
       this.gate.run(async () => {
         if (ended || !(await this.chunks.isOpen(token))) {

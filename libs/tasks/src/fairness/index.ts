@@ -7,3 +7,4 @@ export type { FairRange } from './fair-scheduler.service';
 export { FairnessPolicy } from './fairness-policy';
 export type { FairnessSettings, FairTag, WorkUnit } from './fairness-policy';
 export { CpuGate } from './cpu-gate';
+export type { GateOwner } from './cpu-gate';

@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { JobOf, JobName } from '../queues';
 import { blobKeys, BlobStore, InjectBlobStore } from '../storage';
-import { CpuGate } from '../fairness';
+import { CpuGate, GateOwner } from '../fairness';
 import { ClientUsageStore } from '../limits';
 import { TaskLifecycle } from '../records';
 import { blockPermutation } from './block-permutation';
@@ -40,9 +40,10 @@ export class RandomizeRunner {
     const started = performance.now();
     const input = await this.blobs.getBuffer(inputKey);
     // Decode and encode are the CPU-heavy steps: each takes its turn at the process's CPU gate.
-    const decode = await this.timedStep(token, () => this.codec.decode(input));
+    const owner = { client: record.client, job: token };
+    const decode = await this.timedStep(owner, () => this.codec.decode(input));
     const { image, format } = decode.value;
-    const encode = await this.timedStep(token, () => {
+    const encode = await this.timedStep(owner, () => {
       const { cols, rows } = blockGrid(image.width, image.height, blockSize);
       const shuffled = shuffleBlocks(image, blockSize, blockPermutation(cols * rows, seed));
       return this.codec.encode({ ...image, data: shuffled }, format);
@@ -78,7 +79,7 @@ export class RandomizeRunner {
 
   /** Runs a step at the CPU gate: its value, when it asked, how long it waited and ran (ms). */
   private async timedStep<T>(
-    token: string,
+    owner: GateOwner,
     step: () => Promise<T>,
   ): Promise<{ value: T; askedAt: number; waitMs: number; runMs: number }> {
     const askedAt = performance.now();
@@ -86,7 +87,7 @@ export class RandomizeRunner {
     const value = await this.gate.run(() => {
       began = performance.now();
       return step();
-    }, token);
+    }, owner);
     return { value, askedAt, waitMs: began - askedAt, runMs: performance.now() - began };
   }
 }
