@@ -1,5 +1,5 @@
 /**
- * A stored file's scan against the plain C loop, in one run: npm run bench:scan -- [--size 1GB] [--rounds 3] [--keep]
+ * A stored file's scan against the plain C loop, in one run: npm run bench:scan -- [--size 1GB] [--rounds 3] [--keep] [--before tmp/dist-before]
  *
  * Each round, interleaved (the machine is shared: only ratios within a round mean much):
  *   C      the C reference loop over the file, one core (compiled here with cc -O2);
@@ -9,7 +9,8 @@
  *          parts handed to the threads), "file reads" as an fs blob is (each thread reads its part);
  *   service  api + one worker from dist/ (STORAGE=fs, defaults): the file uploaded with the worker
  *          frozen (SIGSTOP: nothing is scanned while it arrives, as for a presigned upload), then
- *          the processing time = the task's finishedAt − the worker's thaw (SIGCONT).
+ *          the processing time = the task's finishedAt − the worker's thaw (SIGCONT); with
+ *          `--before DIR`, the same again on that build (e.g. tmp/dist-before) in each round.
  * Prints MB/s, the ratio to the same round's C loop, and the load average at each figure; and
  * "scan, per CPU second": both loops' bytes per CPU second (C timed by /usr/bin/time), the per-core
  * comparison that holds up when other processes take turns on the cores.
@@ -17,7 +18,7 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream, linkSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createWriteStream, existsSync } from 'node:fs';
 import {
@@ -78,6 +79,15 @@ async function main(): Promise<void> {
     workers: 1,
     env: { LOG_LEVEL: 'warn', MAX_UPLOAD_BYTES: String(size + 1) },
   });
+  // --before DIR: the same service row on an earlier build (e.g. tmp/dist-before), in each round.
+  const before = arg('before', '');
+  const stackBefore = before
+    ? await Stack.start({
+        workers: 1,
+        dist: resolve(before),
+        env: { LOG_LEVEL: 'warn', MAX_UPLOAD_BYTES: String(size + 1) },
+      })
+    : undefined;
 
   console.log(machineLine());
   console.log(`\nfile ${(size / 1e9).toFixed(2)} GB, ${want.count} integers; ${rounds} rounds\n`);
@@ -89,6 +99,7 @@ async function main(): Promise<void> {
     'pool, streamed': [],
     'pool, file reads': [],
     service: [],
+    ...(stackBefore ? { 'service, --before build': [] } : {}),
   };
   let failed = false;
   const row = (round: number, stage: string, mbps: number, cMbps: number, exact: boolean): void => {
@@ -169,31 +180,40 @@ async function main(): Promise<void> {
 
       // A stored file: the worker is frozen while the file uploads (fs storage would otherwise
       // scan it as it arrives), then thawed; processing runs from the thaw to finishedAt.
-      const worker = stack.workers[0].proc;
-      worker.kill('SIGSTOP');
-      let reply: Awaited<ReturnType<typeof upload>>;
-      try {
-        reply = await upload(
-          `${stack.url}/even-sum`,
-          createReadStream(file, { highWaterMark: 1 << 20 }),
-          {
-            headers: { 'content-type': 'application/octet-stream', 'content-length': size },
-          },
-        );
-      } finally {
-        worker.kill('SIGCONT');
+      const service = async (on: Stack): Promise<{ mbps: number; result: Total }> => {
+        const worker = on.workers[0].proc;
+        worker.kill('SIGSTOP');
+        let reply: Awaited<ReturnType<typeof upload>>;
+        try {
+          reply = await upload(
+            `${on.url}/even-sum`,
+            createReadStream(file, { highWaterMark: 1 << 20 }),
+            {
+              headers: { 'content-type': 'application/octet-stream', 'content-length': size },
+            },
+          );
+        } finally {
+          worker.kill('SIGCONT');
+        }
+        const thawed = Date.now();
+        if (reply.status !== 201)
+          throw new Error(`upload: ${reply.status} ${JSON.stringify(reply.body)}`);
+        const task = reply.body.token as string;
+        const status = await waitForTask(on.url, 'even-sum', task, 600_000);
+        const result = await http<Total>(`${on.url}/even-sum/${task}/result`);
+        const seconds = (Date.parse(status.finishedAt as string) - thawed) / 1000;
+        return { mbps: size / 1e6 / seconds, result: result.body };
+      };
+      const now = await service(stack);
+      row(round, 'service', now.mbps, cMbps, same(now.result, want));
+      if (stackBefore) {
+        const then = await service(stackBefore);
+        row(round, 'service, --before build', then.mbps, cMbps, same(then.result, want));
       }
-      const thawed = Date.now();
-      if (reply.status !== 201)
-        throw new Error(`upload: ${reply.status} ${JSON.stringify(reply.body)}`);
-      const task = reply.body.token as string;
-      const status = await waitForTask(stack.url, 'even-sum', task, 600_000);
-      const result = await http<Total>(`${stack.url}/even-sum/${task}/result`);
-      const seconds = (Date.parse(status.finishedAt as string) - thawed) / 1000;
-      row(round, 'service', size / 1e6 / seconds, cMbps, same(result.body, want));
     }
   } finally {
     await stack.stop();
+    await stackBefore?.stop();
     await pool.destroy();
     rmSync(join(dir, token), { recursive: true, force: true });
     if (!process.argv.includes('--keep')) rmSync(dir, { recursive: true, force: true });
