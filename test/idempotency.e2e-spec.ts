@@ -27,6 +27,8 @@ describe('idempotent submissions (Idempotency-Key)', () => {
       env: {
         API_KEYS: 'alice:alice-key-123,bob:bob-key-4567,carol:carol-key-890',
         MAX_STORED_BYTES_PER_CLIENT: String(MAX_STORED),
+        // Enables callbackUrl (no worker runs here: no callback is ever delivered).
+        WEBHOOK_SECRET: `whsec_${Buffer.alloc(32, 7).toString('base64')}`,
       },
     });
   });
@@ -44,8 +46,8 @@ describe('idempotent submissions (Idempotency-Key)', () => {
       body,
     });
 
-  const evenSum = (key: string, body: Buffer, method = 'POST', headers = ALICE) =>
-    http(`${stack.url}/even-sum`, {
+  const evenSum = (key: string, body: Buffer, method = 'POST', headers = ALICE, query = '') =>
+    http(`${stack.url}/even-sum${query}`, {
       method,
       headers: { 'content-type': 'text/plain', 'idempotency-key': key, ...headers },
       body,
@@ -138,6 +140,28 @@ describe('idempotent submissions (Idempotency-Key)', () => {
     const longer = await evenSum('file-2', Buffer.concat([NUMBERS, Buffer.from('2\n')]));
     expect(longer.status).toBe(422);
     expect(longer.body.error).toMatch(/21000 bytes, not 21002/);
+  });
+
+  it('refuses the same key with another callbackUrl, or none, with 422 {error}', async () => {
+    const hook = (path: string) =>
+      `?callbackUrl=${encodeURIComponent(`https://hooks.example.com/${path}`)}`;
+    const image = expectCreated(await randomize('img-hook', ALICE, hook('a')), false);
+    expect(expectCreated(await randomize('img-hook', ALICE, hook('a')), true)).toBe(image);
+    const file = expectCreated(
+      await evenSum('file-hook', NUMBERS, 'POST', ALICE, hook('a')),
+      false,
+    );
+    expect(expectCreated(await evenSum('file-hook', NUMBERS, 'PUT', ALICE, hook('a')), true)).toBe(
+      file,
+    );
+    for (const query of [hook('b'), '']) {
+      const otherImage = await randomize('img-hook', ALICE, query);
+      expect(otherImage.status).toBe(422);
+      expect(otherImage.body.error).toMatch(/Idempotency-Key was used for another request/);
+      const otherFile = await evenSum('file-hook', NUMBERS, 'POST', ALICE, query);
+      expect(otherFile.status).toBe(422);
+      expect(otherFile.body.error).toMatch(/Idempotency-Key was used for another request/);
+    }
   });
 
   it('keeps keys per client: the same key from another client is a new task', async () => {

@@ -9,24 +9,12 @@ import { planUploadParts } from './upload-parts';
 import { UploadSession, UploadSessionStore } from '@app/tasks/records';
 import type { DirectUploadView } from '@app/tasks/contract';
 import { TaskSubmitter } from '../tasks/task-submitter.service';
-import { IdempotentSubmissions, isReplay } from '../tasks/idempotency.service';
+import { IdempotentSubmissions, isReplay, withCallback } from '../tasks/idempotency.service';
 import { parseUploadSize } from './direct-upload.body';
 import { DirectUploadSessions } from './direct-upload-sessions.service';
 
 // The Idempotency-Key fingerprint of a direct-upload start (other routes' keys never match it).
 const DIRECT_UPLOAD_REQUEST = 'even-sum-upload';
-
-/**
- * What a start's Idempotency-Key must come with again: its size and callbackUrl (encoded, so no URL
- * can pass for another parameter). Without a callbackUrl it is the size alone, as it was before the
- * callbackUrl joined it: keys stored by an api of before this change still match across a deploy.
- */
-function fingerprintOf(size: number, callbackUrl: string | undefined): string {
-  const request = `${DIRECT_UPLOAD_REQUEST}?size=${size}`;
-  return callbackUrl === undefined
-    ? request
-    : `${request}&callbackUrl=${encodeURIComponent(callbackUrl)}`;
-}
 
 /**
  * Starts the direct uploads of even-sum files to S3 (see DirectUploadService for the steps after):
@@ -70,7 +58,7 @@ export class DirectUploadStarter {
       req,
       client,
       key,
-      { request: fingerprintOf(size, callbackUrl) },
+      { request: withCallback(`${DIRECT_UPLOAD_REQUEST}?size=${size}`, callbackUrl) },
       token,
     );
     if (claimed && isReplay(claimed)) {

@@ -11,7 +11,7 @@ import { badRequest, tooLarge } from '../http/task-http.errors';
 import { TaskSubmitter } from '../tasks/task-submitter.service';
 import { digestBody } from '../tasks/body-digest';
 import { DeferredCleanup } from '../tasks/deferred-cleanup.service';
-import { Claim, IdempotentSubmissions, isReplay } from '../tasks/idempotency.service';
+import { Claim, IdempotentSubmissions, isReplay, withCallback } from '../tasks/idempotency.service';
 import { PipelinedChunks } from './pipelined-chunks';
 
 /**
@@ -67,7 +67,7 @@ export class EvenSumService {
       client,
       key,
       {
-        request: TaskKind.EvenSum,
+        request: withCallback(TaskKind.EvenSum, callbackUrl),
         declared: declared === undefined ? undefined : Number(declared),
       },
       token,

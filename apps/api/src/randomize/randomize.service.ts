@@ -7,7 +7,7 @@ import { blobKeys, BlobStore, InjectBlobStore } from '@app/tasks/storage';
 import { badRequest } from '../http/task-http.errors';
 import { TaskSubmitter } from '../tasks/task-submitter.service';
 import { digestOf } from '../tasks/body-digest';
-import { IdempotentSubmissions, isReplay } from '../tasks/idempotency.service';
+import { IdempotentSubmissions, isReplay, withCallback } from '../tasks/idempotency.service';
 
 export interface RandomizeRequest {
   png: Buffer;
@@ -44,7 +44,10 @@ export class RandomizeService {
     // The whole body is at hand: claimed with its digest, a replay is answered without storing.
     const digest = digestOf(req.png);
     const { key, req: http } = req.idempotency;
-    const request = `${TaskKind.Randomize}?blockSize=${req.blockSize}&seed=${req.seed ?? ''}`;
+    const request = withCallback(
+      `${TaskKind.Randomize}?blockSize=${req.blockSize}&seed=${req.seed ?? ''}`,
+      req.callbackUrl,
+    );
     const claim = await this.idempotency.claim(
       http,
       req.client,

@@ -21,6 +21,17 @@ export interface SubmissionFingerprint {
   declared?: number;
 }
 
+/**
+ * A route's fingerprint `request` with the callbackUrl the submission asked for, if any (encoded,
+ * so no URL can pass for another parameter): a retry with the same key must ask for the same
+ * callback. Without one it is the request alone, as before callbacks existed, so keys stored by an
+ * earlier api still match across a deploy.
+ */
+export function withCallback(request: string, callbackUrl: string | undefined): string {
+  if (callbackUrl === undefined) return request;
+  return `${request}${request.includes('?') ? '&' : '?'}callbackUrl=${encodeURIComponent(callbackUrl)}`;
+}
+
 /** An earlier submission with the same key that made a task: answer its token. */
 export interface Replay {
   token: string;
