@@ -2,7 +2,6 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { ChunkScanResult, createScanState, finishScan, scanSlice } from './even-sum.scanner';
 import { joinChunkResults } from './join-chunk-results';
 import { recycleLimbs } from './limbs-pool';
-import { PART_BYTES } from './part-buffers';
 import { KERNEL_PIECE, kernelScratch } from './scan-kernel';
 
 /** A stored file's part to scan: tokens starting in [start, end) of a file of `size` bytes. */
@@ -19,13 +18,13 @@ export type ScanFilePartImpl = (part: FilePart) => Promise<ChunkScanResult>;
 // Past `end` only the last token's tail is needed: small reads, most tokens end in the first.
 const TAIL_READ = 64 * 1024;
 /**
- * Bytes per part of a stored range: one task on a pool thread (~3 ms of scanning), and one step at
- * the worker's CPU gate. The part is the gate's quantum: a quiet client's image waits at most a
- * step for a permit, and another client's image holding the slot it waits for finishes sooner.
- * Parts of 16 MiB made the quiet client's p95 under load ~1.5× what 4 MiB gives, in one worker
- * process of two slots (docs/benchmarks.md, "Fairness: the gate goes round the clients").
+ * Bytes per part of a stored range: one task on a pool thread (~10 ms of scanning), and one step at
+ * the worker's CPU gate. Parts of 4 MiB (the gate's quantum a quarter as long) took the quiet
+ * client's p95 down by ~1.5× in one worker process of two slots, but cost the stored-file scan
+ * 10–20 % of its rate (each part pays a round trip to its thread while holding a permit): measured
+ * in the same runs, docs/benchmarks.md ("The gate goes round the clients").
  */
-export const FILE_PART_BYTES = PART_BYTES;
+export const FILE_PART_BYTES = 16 << 20;
 // Parts running or queued at once per range: two chunks at a time then keep two threads busy
 // through each part's round trip, and a bad token stops the scan within a few parts.
 const PARTS_IN_FLIGHT = 4;
