@@ -1,4 +1,4 @@
-import { CpuGate, GateOwner } from './cpu-gate';
+import { CpuGate } from './cpu-gate';
 
 /** A step that finishes when the test says so. */
 function deferred() {
@@ -78,29 +78,6 @@ describe(CpuGate.name, () => {
     // The encode, asked once the permit the decode freed had gone to b1, waits one noisy turn (c1),
     // however many noisy jobs wait; going round the jobs, it would wait for all three (c1, a2, b2).
     expect(order).toEqual(['a1', 'decode', 'b1', 'c1', 'encode', 'a2', 'b2', 'c2']);
-  });
-
-  it("passes a client's short jobs' steps before its long jobs', and keeps the turns between clients even", async () => {
-    const sut = new CpuGate(1);
-    const order: string[] = [];
-    const first = deferred();
-    const running = sut.run(() => first.promise, { client: 'x', job: 'other' });
-    const step = (name: string, owner: GateOwner) =>
-      sut.run(async () => void order.push(name), owner);
-    // The noisy client's chunk has three parts waiting when its image asks for its decode; the
-    // quiet client's chunk has two parts waiting.
-    const noisyChunk = { client: 'noisy', job: 'chunk' };
-    const quietChunk = { client: 'quiet', job: 'chunk' };
-    const steps = [
-      ...['n1', 'n2', 'n3'].map((p) => step(p, noisyChunk)),
-      ...['q1', 'q2'].map((p) => step(p, quietChunk)),
-      step('decode', { client: 'noisy', job: 'image', short: true }),
-    ];
-    first.resolve();
-    await Promise.all([running, ...steps]);
-    // The image's decode is the noisy client's next step, ahead of its chunk's parts that waited
-    // before it; the quiet client still gets every other turn.
-    expect(order).toEqual(['decode', 'q1', 'n1', 'q2', 'n2', 'n3']);
   });
 
   it('releases its permit when a step throws', async () => {

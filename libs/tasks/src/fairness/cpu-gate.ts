@@ -2,13 +2,6 @@
 export interface GateOwner {
   client: string;
   job: string;
-  /**
-   * A job of a few short steps (an image: its decode, then its encode). Within its client, such a
-   * job's steps go before the client's long jobs' (a chunk's parts): the image ends and frees its
-   * slot sooner, and that slot is what another client's image waits for. Between clients the turns
-   * stay even, so only the client's own scans wait for its images.
-   */
-  short?: boolean;
 }
 
 /**
@@ -18,12 +11,11 @@ export interface GateOwner {
  * jobs take turns on its cores at the grain of a step (milliseconds) instead of all computing at
  * once, each slower, with as many decoded images in memory as jobs.
  *
- * The turns go round the clients, then round each client's jobs, its short ones first (not the
- * steps): a chunk job keeps several parts in flight (PARTS_IN_FLIGHT, so that every scan thread
- * stays busy when it runs alone), and first come, first served let each of them queue ahead of an
- * image that arrived a moment later (the quiet client's p95 was 5–15× its p95 alone in one worker
- * process with two slots per queue); going round the jobs alone still gave a client with many jobs
- * running as many turns as it had jobs. docs/benchmarks.md ("Fairness") has the measurements.
+ * The turns go round the clients, then round each client's jobs (not the steps): a chunk job keeps
+ * several parts in flight (PARTS_IN_FLIGHT, so that every scan thread stays busy when it runs
+ * alone), and first come, first served let each of them queue ahead of an image that arrived a
+ * moment later; in one worker process with two slots per queue the quiet client's p95 was 5–15×
+ * its p95 alone (docs/benchmarks.md, "Fairness").
  */
 export class CpuGate {
   private available: number;
@@ -37,8 +29,8 @@ export class CpuGate {
 
   /**
    * Runs `step` once admitted, and frees its permit when it settles. Steps of one job keep their
-   * order; the permits go round the clients, and round each client's jobs (short ones first). No
-   * owner: a client and job of its own.
+   * order; between clients, and between one client's jobs, the permits go round. No owner: a
+   * client and job of its own.
    */
   async run<T>(step: () => Promise<T>, owner?: GateOwner): Promise<T> {
     await this.acquire(owner ?? solo());
@@ -56,7 +48,7 @@ export class CpuGate {
     return n;
   }
 
-  private acquire({ client, job, short = false }: GateOwner): Promise<void> {
+  private acquire({ client, job }: GateOwner): Promise<void> {
     if (this.available > 0) {
       this.available--;
       return Promise.resolve();
@@ -67,7 +59,7 @@ export class CpuGate {
         this.clients.set(client, (jobs = new Turns()));
         this.turns.push(client);
       }
-      jobs.push(job, grant, short);
+      jobs.push(job, grant);
     });
   }
 
@@ -92,33 +84,27 @@ const solo = (): GateOwner => {
   return { client: id, job: id };
 };
 
-/**
- * Lines of items per key, taken one per key in turn (short keys' before the others'); a key's items
- * keep their order.
- */
+/** Lines of items per key, taken one per key in turn; a key's items keep their order. */
 class Turns<K, V> {
   private readonly lines = new Map<K, V[]>();
-  /** Keys with items waiting, in turn order: the short ones, then the rest. */
-  private readonly short: K[] = [];
-  private readonly long: K[] = [];
+  private readonly order: K[] = [];
   size = 0;
 
-  push(key: K, item: V, short: boolean): void {
+  push(key: K, item: V): void {
     this.size++;
     const line = this.lines.get(key);
     if (line) return void line.push(item);
     this.lines.set(key, [item]);
-    (short ? this.short : this.long).push(key);
+    this.order.push(key);
   }
 
-  /** The next key's first item; the key goes to the back of its order if it has more. */
+  /** The next key's first item; the key goes to the back if it has more. */
   shift(): V {
-    const order = this.short.length ? this.short : this.long;
-    const key = order.shift()!;
+    const key = this.order.shift()!;
     const line = this.lines.get(key)!;
     const item = line.shift()!;
     this.size--;
-    if (line.length) order.push(key);
+    if (line.length) this.order.push(key);
     else this.lines.delete(key);
     return item;
   }

@@ -40,8 +40,7 @@ export class RandomizeRunner {
     const started = performance.now();
     const input = await this.blobs.getBuffer(inputKey);
     // Decode and encode are the CPU-heavy steps: each takes its turn at the process's CPU gate.
-    // Two short steps: within its client, they pass before the client's scan parts (see GateOwner).
-    const owner = { client: record.client, job: token, short: true };
+    const owner = { client: record.client, job: token };
     const decode = await this.timedStep(owner, () => this.codec.decode(input));
     const { image, format } = decode.value;
     const encode = await this.timedStep(owner, () => {
