@@ -15,7 +15,9 @@ export interface GateOwner {
  * several parts in flight (PARTS_IN_FLIGHT, so that every scan thread stays busy when it runs
  * alone), and first come, first served let each of them queue ahead of an image that arrived a
  * moment later; in one worker process with two slots per queue the quiet client's p95 was 5–15×
- * its p95 alone (docs/benchmarks.md, "Fairness").
+ * its p95 alone (docs/benchmarks.md, "Fairness"). Going round the jobs alone gave a client as many
+ * turns as it had jobs in the process; round the clients first, a step waits for at most one step
+ * of each other client, however many jobs it runs.
  */
 export class CpuGate {
   private available: number;

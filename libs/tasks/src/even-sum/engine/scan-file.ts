@@ -19,10 +19,10 @@ export type ScanFilePartImpl = (part: FilePart) => Promise<ChunkScanResult>;
 const TAIL_READ = 64 * 1024;
 /**
  * Bytes per part of a stored range: one task on a pool thread (~10 ms of scanning), and one step at
- * the worker's CPU gate. Parts of 4 MiB (the gate's quantum a quarter as long) took the quiet
- * client's p95 down by ~1.5× in one worker process of two slots, but cost the stored-file scan
- * 10–20 % of its rate (each part pays a round trip to its thread while holding a permit): measured
- * in the same runs, docs/benchmarks.md ("The gate goes round the clients").
+ * the worker's CPU gate. Parts of 4 MiB (a quantum a quarter as long) took the quiet client's p95
+ * from 220 to 153 ms (medians of 5 runs) in one worker process of two slots, but cost the
+ * stored-file scan 15-20 % of its rate (each part pays a round trip to its thread while it holds a
+ * permit): docs/benchmarks.md ("Fairness: the gate goes round the clients").
  */
 export const FILE_PART_BYTES = 16 << 20;
 // Parts running or queued at once per range: two chunks at a time then keep two threads busy
