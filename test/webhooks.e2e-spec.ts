@@ -232,4 +232,19 @@ describe('webhooks (real api + worker + Redis, a local receiver)', () => {
     const status = await waitForTask(stack.url, 'even-sum', token);
     expect(status.callback).toBeUndefined();
   });
+
+  it("lists a task's callback in GET /tasks as its status shows it, and none for a task without one", async () => {
+    const hooked = await submitPng(stack, png, cb(`${receiver.url}/ok`));
+    const status = await settled('randomize', hooked);
+    const plain = await submitNumbers(stack, '4\n');
+    await waitForTask(stack.url, 'even-sum', plain);
+    const { body } = await http<{ tasks: Record<string, unknown>[] }>(
+      `${stack.url}/tasks?limit=100`,
+    );
+    const entry = (token: string) => body.tasks.find((t) => t.token === token);
+    expect(entry(hooked)?.callback).toEqual({ state: 'delivered', attempts: 1 });
+    expect(entry(hooked)?.callback).toEqual(status.callback);
+    expect(entry(plain)).toMatchObject({ token: plain, status: 'finished' });
+    expect(entry(plain)).not.toHaveProperty('callback');
+  });
 });

@@ -34,8 +34,10 @@ export function taskStatusView(record: TaskRecord): TaskStatusView {
   };
 }
 
-/** The callback's delivery, when the submission named a callbackUrl. */
-function callbackView(record: TaskRecord): CallbackView | undefined {
+/** The callback's delivery, when the submission named a callbackUrl (status and GET /tasks). */
+export function callbackView(
+  record: Pick<TaskRecord, 'callbackUrl' | 'callbackState' | 'callbackAttempts' | 'callbackError'>,
+): CallbackView | undefined {
   if (!record.callbackUrl) return undefined;
   return {
     state: record.callbackState ?? 'pending',

@@ -19,6 +19,7 @@ const listEntry: TaskListEntryView = {
   requestedAt: '2026-01-01T00:00:00.000Z',
   finishedAt: '2026-01-01T00:00:01.000Z',
   bytes: 10,
+  callback: { state: 'delivered', attempts: 1 },
 };
 const list: TaskListView = { tasks: [listEntry], nextCursor: null };
 const cancelled: TaskCancelledView = { token: 'a'.repeat(32), status: 'cancelled' };

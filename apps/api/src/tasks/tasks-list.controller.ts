@@ -15,6 +15,7 @@ import type { TaskListEntryView, TaskListView } from '@app/tasks/contract';
 import { TaskIndex, TaskSummary } from '@app/tasks/records';
 import { ApiKeyGuard } from '../auth/api-key.guard';
 import { ClientId } from '../http/client-id.decorator';
+import { callbackView } from './task-status.view';
 import { ErrorDto } from './task.dto';
 import { TaskListDto } from './tasks-list.dto';
 import { encodeCursor, LIST_LIMIT, parseTasksListQuery } from './tasks-list.query';
@@ -91,5 +92,6 @@ function entryView(s: TaskSummary): TaskListEntryView {
     requestedAt: new Date(s.requestedAt).toISOString(),
     ...(s.finishedAt !== undefined && { finishedAt: new Date(s.finishedAt).toISOString() }),
     ...(s.bytes !== undefined && { bytes: s.bytes }),
+    ...(s.callbackUrl !== undefined && { callback: callbackView(s) }),
   };
 }

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { TASK_STATUSES, TaskKind, type TaskStatus, TOKEN_PATTERN } from '@app/tasks/contract';
 import type { TaskListEntryView, TaskListView } from '@app/tasks/contract';
+import { CallbackDto } from './task.dto';
 
 /** OpenAPI shapes of GET /tasks (documentation only; the controller builds the views). */
 export class TaskListEntryDto implements TaskListEntryView {
@@ -19,6 +20,11 @@ export class TaskListEntryDto implements TaskListEntryView {
   finishedAt?: string;
   @ApiPropertyOptional({ example: 1048576, description: "The input's size in bytes" })
   bytes?: number;
+  @ApiPropertyOptional({
+    type: CallbackDto,
+    description: 'Only when the submission named a callbackUrl: its delivery, as in its status',
+  })
+  callback?: CallbackDto;
 }
 
 export class TaskListDto implements TaskListView {

@@ -122,6 +122,8 @@ export interface TaskListEntryView {
   finishedAt?: string;
   /** The input's size. */
   bytes?: number;
+  /** Only when the submission named a callbackUrl: its delivery, as in the task's status. */
+  callback?: CallbackView;
 }
 
 /** GET /tasks: a page of the caller's tasks, newest first; `nextCursor` asks for the next page. */

@@ -1,10 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { TaskKind, TaskStatus } from '../contract';
 import { TaskRedis, InjectRedis } from '../redis';
+import { TaskRecord } from './task-record';
 import { TaskStore, throwOnMultiError } from './task-store.service';
 
 /** What a listing shows of one task. */
-export interface TaskSummary {
+export interface TaskSummary extends Pick<
+  TaskRecord,
+  'callbackUrl' | 'callbackState' | 'callbackAttempts' | 'callbackError'
+> {
   token: string;
   task: TaskKind;
   status: TaskStatus;
@@ -28,7 +32,18 @@ export interface IndexPage {
 
 // Index entries read per Redis round trip.
 const BATCH = 100;
-const FIELDS = ['client', 'task', 'status', 'requestedAt', 'finishedAt', 'bytes'] as const;
+const FIELDS = [
+  'client',
+  'task',
+  'status',
+  'requestedAt',
+  'finishedAt',
+  'bytes',
+  'callbackUrl',
+  'callbackState',
+  'callbackAttempts',
+  'callbackError',
+] as const;
 
 /**
  * A client's tasks, newest first, from the index TaskStore.create writes with each record
@@ -121,9 +136,18 @@ export class TaskIndex {
     throwOnMultiError(replies);
     const gone: string[] = [];
     const found = entries.map(({ token }, i) => {
-      const [owner, task, status, requestedAt, finishedAt, bytes] = replies![i][1] as (
-        string | null
-      )[];
+      const [
+        owner,
+        task,
+        status,
+        requestedAt,
+        finishedAt,
+        bytes,
+        callbackUrl,
+        callbackState,
+        callbackAttempts,
+        callbackError,
+      ] = replies![i][1] as (string | null)[];
       if (!status || owner !== client) {
         gone.push(token);
         return undefined;
@@ -135,6 +159,10 @@ export class TaskIndex {
         requestedAt: Number(requestedAt),
         finishedAt: finishedAt === null ? undefined : Number(finishedAt),
         bytes: bytes === null ? undefined : Number(bytes),
+        callbackUrl: callbackUrl ?? undefined,
+        callbackState: (callbackState ?? undefined) as TaskSummary['callbackState'],
+        callbackAttempts: callbackAttempts === null ? undefined : Number(callbackAttempts),
+        callbackError: callbackError ?? undefined,
       };
     });
     // Lazily pruned: the record expired (or was deleted) and its token is never reused.
